@@ -1,0 +1,17 @@
+import { apiRoute } from '../shared/http/api-route.js';
+import { rotateKeyBody } from '../shared/http/api-schemas.js';
+import { rotateKey } from '../shared/integrations/integration-use-cases.js';
+import {
+  envelopeCipher,
+  integrationRepository,
+  routeEnvironment,
+  sendGridProvider,
+} from '../shared/service-dependencies.js';
+
+const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
+
+/** POST /integrations/sendgrid/rotate — replaces the key; the senders carry over. */
+export const handler = apiRoute(routeEnvironment(), { body: rotateKeyBody }, async ({ tenantId, body }) => ({
+  status: 200,
+  body: await rotateKey(deps, tenantId, body),
+}));

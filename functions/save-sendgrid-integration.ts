@@ -1,0 +1,17 @@
+import { apiRoute } from '../shared/http/api-route.js';
+import { saveIntegrationBody } from '../shared/http/api-schemas.js';
+import { saveIntegration } from '../shared/integrations/integration-use-cases.js';
+import {
+  envelopeCipher,
+  integrationRepository,
+  routeEnvironment,
+  sendGridProvider,
+} from '../shared/service-dependencies.js';
+
+const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
+
+/** PUT /integrations/sendgrid — verifies the key again and saves it with the chosen senders. */
+export const handler = apiRoute(routeEnvironment(), { body: saveIntegrationBody }, async ({ tenantId, body }) => {
+  const { created, card } = await saveIntegration(deps, tenantId, body);
+  return { status: created ? 201 : 200, body: card };
+});

@@ -1,0 +1,17 @@
+import { apiRoute } from '../shared/http/api-route.js';
+import { updateSendersBody } from '../shared/http/api-schemas.js';
+import { updateSenders } from '../shared/integrations/integration-use-cases.js';
+import {
+  envelopeCipher,
+  integrationRepository,
+  routeEnvironment,
+  sendGridProvider,
+} from '../shared/service-dependencies.js';
+
+const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
+
+/** PUT /integrations/sendgrid/emails — replaces the senders, checked with the stored key. */
+export const handler = apiRoute(routeEnvironment(), { body: updateSendersBody }, async ({ tenantId, body }) => ({
+  status: 200,
+  body: await updateSenders(deps, tenantId, body),
+}));

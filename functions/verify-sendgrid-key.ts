@@ -1,0 +1,12 @@
+import { apiRoute } from '../shared/http/api-route.js';
+import { verifyKeyBody } from '../shared/http/api-schemas.js';
+import { verifyKey } from '../shared/integrations/integration-use-cases.js';
+import { routeEnvironment, sendGridProvider } from '../shared/service-dependencies.js';
+
+const deps = { provider: sendGridProvider() };
+
+/** POST /integrations/sendgrid/verify — checks a key and lists its senders; stores nothing. */
+export const handler = apiRoute(routeEnvironment(), { body: verifyKeyBody }, async ({ body }) => ({
+  status: 200,
+  body: await verifyKey(deps, body),
+}));

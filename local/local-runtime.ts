@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { API_ROUTES } from '../shared/http/api-routes.js';
+import { problemResponse } from '../shared/http/problem-response.js';
+import {
+  apiGatewayEvent,
+  type HttpLambdaHandler,
+  lambdaContext,
+  readBody,
+  writeResult,
+} from './api-gateway-adapter.js';
+import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb-local.js';
+import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
+
+/** Options for {@link startLocalRuntime}. */
+export interface LocalRuntimeOptions {
+  /** Where dynalite's LevelDB files and the keyring live; kept across restarts. */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /**
+   * Another SendGrid to talk to (the real one, or a test double). Without it the runtime
+   * starts its own sandbox, on `sandboxPorts` (0 = free ports).
+   */
+  sendGrid?: { globalUrl: string; euUrl: string };
+  sandboxPorts?: { global: number; eu: number };
+  /** The JWT claim the handlers read the tenant from (as in the stack's context). */
+  tenantClaim?: string;
+  /** Handler timeout, as the Lambda function's. */
+  functionTimeoutMs?: number;
+}
+
+/** The running local service. */
+export interface LocalRuntime {
+  url: string;
+  sandbox: SendGridSandbox | undefined;
+  dynamoDb: LocalDynamoDb;
+  close(): Promise<void>;
+}
+
+/** Largest body the local server reads; API Gateway's own cap is larger, our handlers' smaller. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Serves the API's routes over HTTP by calling the very handlers the Lambda functions run,
+ * with API Gateway v2-shaped events, on dynalite, the local keyring and a SendGrid sandbox.
+ * Configuration reaches the handlers the way it does in AWS: through environment variables
+ * read when their modules load, so run one runtime per process.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const tenantClaim = options.tenantClaim ?? 'tenant_id';
+  const sandbox = options.sendGrid
+    ? undefined
+    : await startSendGridSandbox({
+        host: '127.0.0.1',
+        globalPort: options.sandboxPorts?.global ?? 0,
+        euPort: options.sandboxPorts?.eu ?? 0,
+      });
+  const sendGrid = options.sendGrid ?? { globalUrl: sandbox?.globalUrl ?? '', euUrl: sandbox?.euUrl ?? '' };
+  const dynamoDb = await startLocalDynamoDb({ dataDir: options.dataDir, tableName: 'email-integrations-local' });
+
+  Object.assign(process.env, {
+    ...LOCAL_AWS_ENVIRONMENT,
+    TABLE_NAME: dynamoDb.tableName,
+    DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+    LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
+    TENANT_CLAIM: tenantClaim,
+    SENDGRID_API_BASE_URL: sendGrid.globalUrl,
+    SENDGRID_EU_API_BASE_URL: sendGrid.euUrl,
+    POWERTOOLS_SERVICE_NAME: 'email-integrations',
+  });
+  const routes = await Promise.all(
+    API_ROUTES.map(async (route) => {
+      const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
+      return { ...route, routeKey: `${route.method} ${route.path}`, invoke: module.handler };
+    }),
+  );
+  const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;
+
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const candidates = routes.filter((route) => route.path === url.pathname);
+    const route = candidates.find((candidate) => candidate.method === request.method);
+    if (!route) {
+      const detail =
+        candidates.length > 0
+          ? `${url.pathname} answers ${candidates.map((candidate) => candidate.method).join(', ')}, not ${request.method}.`
+          : `There is no route ${request.method} ${url.pathname}. See the README for the API's routes.`;
+      writeResult(response, problemResponse('route_not_found', detail));
+      return;
+    }
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body === 'too_large') {
+      writeResult(response, problemResponse('invalid_request', 'The body is far too large.', { field: 'body' }));
+      return;
+    }
+    const event = apiGatewayEvent({ request, url, routeKey: route.routeKey, body, tenantClaim });
+    writeResult(response, await route.invoke(event, lambdaContext(route.handler, functionTimeoutMs)));
+  };
+
+  const server: Server = createServer((request, response) => {
+    serve(request, response).catch(() => {
+      // Handlers answer every error themselves; reaching here means the adapter failed.
+      if (!response.headersSent) writeResult(response, problemResponse('internal_error', 'The local runtime failed.'));
+      else response.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    sandbox,
+    dynamoDb,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dynamoDb.close();
+      await sandbox?.close();
+    },
+  };
+}

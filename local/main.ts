@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { startLocalRuntime } from './local-runtime.js';
+import { demoKeyTable } from './sendgrid-sandbox/index.js';
+
+/**
+ * `npm start`: the service on http://127.0.0.1:3000 (PORT overrides) with embedded defaults —
+ * dynalite under .local-data/ (DATA_DIR overrides), the local keyring, and the SendGrid
+ * sandbox on the next two ports unless SENDGRID_API_BASE_URL / SENDGRID_EU_API_BASE_URL are set.
+ */
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = resolve(process.env.DATA_DIR ?? '.local-data');
+const globalUrl = process.env.SENDGRID_API_BASE_URL;
+const euUrl = process.env.SENDGRID_EU_API_BASE_URL;
+
+const runtime = await startLocalRuntime({
+  dataDir,
+  port,
+  tenantClaim: process.env.TENANT_CLAIM ?? 'tenant_id',
+  ...(globalUrl ? { sendGrid: { globalUrl, euUrl: euUrl ?? 'https://api.eu.sendgrid.com' } } : {}),
+  sandboxPorts: { global: port + 1, eu: port + 2 },
+});
+
+const lines = [
+  `email-integrations is running at ${runtime.url}`,
+  `  data:     ${dataDir} (dynalite + local keyring; delete it to start over)`,
+  runtime.sandbox
+    ? `  SendGrid: sandbox at ${runtime.sandbox.globalUrl} (global) and ${runtime.sandbox.euUrl} (EU); accepted mail at ${runtime.sandbox.globalUrl}/__sandbox/messages`
+    : `  SendGrid: ${globalUrl} (global), ${euUrl ?? 'https://api.eu.sendgrid.com'} (EU)`,
+  '  tenant:   send an "x-tenant-id" header (stands in for the JWT claim locally)',
+  '',
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+if (runtime.sandbox) process.stdout.write(`Demo keys (sandbox only):\n${demoKeyTable(runtime.sandbox)}\n`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    runtime.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

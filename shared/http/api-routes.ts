@@ -1,0 +1,18 @@
+/**
+ * The HTTP API's routes and the handler file serving each: one list read by the CDK stack
+ * (one function per route) and by the local runtime (same handlers, same paths).
+ */
+export const API_ROUTES = [
+  { method: 'POST', path: '/integrations/sendgrid/verify', handler: 'verify-sendgrid-key' },
+  { method: 'PUT', path: '/integrations/sendgrid', handler: 'save-sendgrid-integration' },
+  { method: 'GET', path: '/integrations/sendgrid', handler: 'get-sendgrid-integration' },
+  { method: 'POST', path: '/integrations/sendgrid/rotate', handler: 'rotate-sendgrid-key' },
+  { method: 'PUT', path: '/integrations/sendgrid/emails', handler: 'update-sendgrid-senders' },
+  { method: 'DELETE', path: '/integrations/sendgrid', handler: 'delete-sendgrid-integration' },
+] as const;
+
+/** One route of {@link API_ROUTES}. */
+export type ApiRoute = (typeof API_ROUTES)[number];
+
+/** The name of a handler file in `functions/` (without `.ts`). */
+export type HandlerName = ApiRoute['handler'];

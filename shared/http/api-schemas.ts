@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * Request bodies of the HTTP API: the schemas the handlers validate with (and the OpenAPI
+ * document is generated from). Objects are strict: unknown fields are refused, not ignored.
+ */
+
+/** The pasted key. Its SendGrid format is checked by the provider (422 `invalid_key_format`). */
+const apiKey = z.string().max(1024).describe('The SendGrid API key, as pasted (surrounding whitespace is trimmed).');
+
+const region = z
+  .enum(['global', 'eu'])
+  .describe('The SendGrid region the key belongs to; leave it out to detect it (global first, then EU).');
+
+/** A sender address: plain addr-spec, no display name, no CR/LF. */
+export const senderEmail = z.email({ message: 'must be a plain email address like info@example.com' }).max(254);
+
+/** 1–50 sender addresses, distinct when compared case-insensitively. */
+export const senderEmails = z
+  .array(senderEmail)
+  .min(1, { message: 'must list at least one sender address' })
+  .max(50, { message: 'must list at most 50 sender addresses' })
+  .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, {
+    message: 'must not list an address twice (addresses are compared case-insensitively)',
+  });
+
+/** `POST /integrations/sendgrid/verify` */
+export const verifyKeyBody = z.strictObject({ apiKey, region: region.optional() });
+
+/** `PUT /integrations/sendgrid` */
+export const saveIntegrationBody = z.strictObject({ apiKey, emails: senderEmails, region: region.optional() });
+
+/** `POST /integrations/sendgrid/rotate` */
+export const rotateKeyBody = z.strictObject({ apiKey });
+
+/** `PUT /integrations/sendgrid/emails` */
+export const updateSendersBody = z.strictObject({ emails: senderEmails });

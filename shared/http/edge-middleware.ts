@@ -1,0 +1,128 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { describeError } from '../observability/logger.js';
+import { DomainProblem, PROBLEM_CATALOG } from '../problem-catalog.js';
+import { problemResponse } from './problem-response.js';
+
+/** The caller's request is malformed or carries no tenant. */
+export class RequestError extends DomainProblem {
+  override readonly name = 'RequestError';
+}
+
+/** Per-request state the edge middleware puts on the Lambda context. */
+export interface ApiContext extends Context {
+  tenantId?: string;
+  body?: unknown;
+}
+
+type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+type ApiResult = APIGatewayProxyStructuredResultV2;
+type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+
+/** Tenant ids we accept from the authorizer: opaque, but printable and bounded. */
+const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/**
+ * Reads the tenant id from the JWT authorizer's claims, and only from there: body, path and
+ * query never choose the tenant. No or malformed claim → 401.
+ */
+export function tenantFromClaims(options: { claim: string }): ApiMiddleware {
+  const tenantFromClaimsBefore: ApiMiddleware['before'] = (request) => {
+    const value = request.event.requestContext?.authorizer?.jwt?.claims?.[options.claim];
+    const tenantId = typeof value === 'number' ? String(value) : value;
+    if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
+      throw new RequestError(
+        'unauthorized',
+        `The access token has no usable "${options.claim}" claim. Sign in again; if it persists, the identity provider must add the tenant claim to the token.`,
+      );
+    }
+    request.context.tenantId = tenantId;
+  };
+  return { before: tenantFromClaimsBefore };
+}
+
+/** Options for {@link jsonBody}. */
+export interface JsonBodyOptions {
+  schema: z.ZodType;
+  /** Larger bodies are refused before parsing. */
+  maxBytes?: number;
+}
+
+/**
+ * Parses and validates the JSON body against a strict schema; anything off (not JSON, wrong
+ * types, unknown or missing fields, too large) → 400 `invalid_request` naming the field.
+ */
+export function jsonBody(options: JsonBodyOptions): ApiMiddleware {
+  const maxBytes = options.maxBytes ?? 32 * 1024;
+  const jsonBodyBefore: ApiMiddleware['before'] = (request) => {
+    const { body, isBase64Encoded, headers } = request.event;
+    const contentType = headers?.['content-type'] ?? headers?.['Content-Type'];
+    if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+      throw invalid('body', `Send the body as JSON with "Content-Type: application/json" (got "${contentType}").`);
+    }
+    if (body === undefined || body === '') throw invalid('body', 'This route needs a JSON body.');
+    const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
+      throw invalid('body', `The body is larger than ${maxBytes} bytes; send only the documented fields.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw invalid('body', 'The body is not valid JSON.');
+    }
+    const result = options.schema.safeParse(parsed);
+    if (!result.success) {
+      const errors = result.error.issues.flatMap((issue) => {
+        const path = issue.path.map(String);
+        if (issue.code === 'unrecognized_keys') {
+          return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+        }
+        return [{ field: path.join('.') || 'body', message: issue.message }];
+      });
+      const first = errors[0] ?? { field: 'body', message: 'is not valid' };
+      throw new RequestError(
+        'invalid_request',
+        `Field "${first.field}" ${lowerFirst(first.message)}. Fix it and send again.`,
+        {
+          extensions: { field: first.field, errors },
+        },
+      );
+    }
+    request.context.body = result.data;
+  };
+  return { before: jsonBodyBefore };
+}
+
+/**
+ * Turns every error into `application/problem+json`. Domain errors keep their code and detail;
+ * anything else becomes a generic 500 whose details go only to the log (sanitized).
+ */
+export function problemResponses(options: { logger: Logger }): ApiMiddleware {
+  const problemResponsesOnError: ApiMiddleware['onError'] = (request) => {
+    const error = request.error;
+    if (error instanceof DomainProblem) {
+      const status = PROBLEM_CATALOG[error.code].status;
+      const log = status >= 500 ? options.logger.error : options.logger.info;
+      log.call(options.logger, 'request refused', { problem: error.code, status, error: describeError(error) });
+      request.response = problemResponse(error.code, error.detail, error.extensions);
+      return;
+    }
+    options.logger.error('unexpected error', { error: describeError(error) });
+    request.response = problemResponse(
+      'internal_error',
+      'Something went wrong on our side. Try again; if it keeps happening, contact support.',
+    );
+  };
+  return { onError: problemResponsesOnError };
+}
+
+function invalid(field: string, detail: string): RequestError {
+  return new RequestError('invalid_request', detail, { extensions: { field, errors: [{ field, message: detail }] } });
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

@@ -1,0 +1,73 @@
+import type { EncryptedSecret } from '../crypto/envelope.js';
+import type { ProviderName } from '../providers/email-provider.js';
+
+/**
+ * Lifecycle of an integration as the console card shows it. `active` until something
+ * (a send, the daily health check) finds the key or a sender no longer accepted.
+ */
+export type IntegrationStatus =
+  | 'active'
+  | 'key_rejected'
+  | 'sender_rejected'
+  | 'scopes_changed'
+  | 'sender_unauthenticated';
+
+/** One tenant's email integration: exactly one DynamoDB item. */
+export interface IntegrationRecord {
+  tenantId: string;
+  channel: 'email';
+  provider: ProviderName;
+  region: string;
+  /** SendGrid's public key id (not secret), so an auditor can find the key in SendGrid. */
+  keyId: string;
+  /** Registered senders, lower-case, distinct. */
+  emails: string[];
+  status: IntegrationStatus;
+  /** Bumped each time the key is replaced. */
+  keyVersion: number;
+  /** Bumped on every write; each write is conditional on the revision it read. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt?: string;
+  lastVerifiedAt: string;
+  lastSendError?: string;
+  secret: EncryptedSecret;
+}
+
+/** The integration card: what the console shows. Never the key or any part of its secret. */
+export interface IntegrationCard {
+  provider: ProviderName;
+  region: string;
+  keyId: string;
+  emails: string[];
+  status: IntegrationStatus;
+  keyVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt: string | null;
+  lastVerifiedAt: string;
+  lastSendError: string | null;
+}
+
+/** Projects a record onto the card, field by field, so new secret-bearing fields never leak by default. */
+export function toCard(record: IntegrationRecord): IntegrationCard {
+  return {
+    provider: record.provider,
+    region: record.region,
+    keyId: record.keyId,
+    emails: record.emails,
+    status: record.status,
+    keyVersion: record.keyVersion,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    rotatedAt: record.rotatedAt ?? null,
+    lastVerifiedAt: record.lastVerifiedAt,
+    lastSendError: record.lastSendError ?? null,
+  };
+}
+
+/** The encryption context that binds a stored key to its tenant and provider. */
+export function secretContext(tenantId: string, provider: ProviderName) {
+  return { tenantId, provider };
+}

@@ -1,0 +1,163 @@
+import type { EnvelopeCipher } from '../crypto/envelope.js';
+import { DomainProblem } from '../problem-catalog.js';
+import {
+  type ApiKeyCredentials,
+  type EmailProvider,
+  type ProviderVerification,
+  validDomainNames,
+} from '../providers/email-provider.js';
+import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
+import type { IntegrationRepository } from './integration-repository.js';
+
+/** A use case's precondition failed: no integration, or senders outside the key's domains. */
+export class IntegrationError extends DomainProblem {
+  override readonly name = 'IntegrationError';
+}
+
+/** What verifying needs: only the provider (no table, no key material). */
+export interface VerifyDeps {
+  provider: EmailProvider;
+}
+
+/** What reading and deleting need: only the table. */
+export interface StoreDeps {
+  repository: IntegrationRepository;
+  now?: () => Date;
+}
+
+/** What writing a key or re-checking senders needs. */
+export interface WriteDeps extends VerifyDeps, StoreDeps {
+  cipher: EnvelopeCipher;
+}
+
+/** Checks a key and lists the senders it allows; stores nothing. */
+export function verifyKey(deps: VerifyDeps, credentials: ApiKeyCredentials): Promise<ProviderVerification> {
+  return deps.provider.verify(credentials);
+}
+
+/** Verifies the key again (never trusting an earlier verify) and saves it with the chosen senders. */
+export async function saveIntegration(
+  deps: WriteDeps,
+  tenantId: string,
+  input: ApiKeyCredentials & { emails: string[] },
+): Promise<{ created: boolean; card: IntegrationCard }> {
+  const verification = await deps.provider.verify(input);
+  const emails = requireAuthenticatedSenders(input.emails, verification.domains);
+  const existing = await deps.repository.get(tenantId);
+  const now = timestamp(deps);
+  const record: IntegrationRecord = {
+    tenantId,
+    channel: 'email',
+    provider: verification.provider,
+    region: verification.region,
+    keyId: verification.keyId,
+    emails,
+    status: 'active',
+    keyVersion: (existing?.keyVersion ?? 0) + 1,
+    revision: (existing?.revision ?? 0) + 1,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    ...(existing ? { rotatedAt: now } : {}),
+    lastVerifiedAt: now,
+    secret: await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider)),
+  };
+  await deps.repository.put(tenantId, record, existing?.revision);
+  return { created: existing === undefined, card: toCard(record) };
+}
+
+/** The tenant's integration card. */
+export async function getIntegration(deps: StoreDeps, tenantId: string): Promise<IntegrationCard> {
+  return toCard(await requireIntegration(deps, tenantId));
+}
+
+/** Replaces the key, keeping the registered senders, which must still be authenticated under it. */
+export async function rotateKey(
+  deps: WriteDeps,
+  tenantId: string,
+  input: { apiKey: string },
+): Promise<IntegrationCard> {
+  const existing = await requireIntegration(deps, tenantId);
+  const verification = await deps.provider.verify({ apiKey: input.apiKey });
+  requireAuthenticatedSenders(existing.emails, verification.domains);
+  const now = timestamp(deps);
+  const record: IntegrationRecord = {
+    ...existing,
+    provider: verification.provider,
+    region: verification.region,
+    keyId: verification.keyId,
+    status: 'active',
+    keyVersion: existing.keyVersion + 1,
+    revision: existing.revision + 1,
+    updatedAt: now,
+    rotatedAt: now,
+    lastVerifiedAt: now,
+    secret: await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider)),
+  };
+  delete record.lastSendError;
+  await deps.repository.put(tenantId, record, existing.revision);
+  return toCard(record);
+}
+
+/** Replaces the sender list, checked against the domains the stored key can use now. */
+export async function updateSenders(
+  deps: WriteDeps,
+  tenantId: string,
+  input: { emails: string[] },
+): Promise<IntegrationCard> {
+  const existing = await requireIntegration(deps, tenantId);
+  const apiKey = await deps.cipher.decrypt(existing.secret, secretContext(tenantId, existing.provider));
+  const domains = await deps.provider.listSenderDomains({ apiKey, region: existing.region });
+  const emails = requireAuthenticatedSenders(input.emails, domains);
+  const now = timestamp(deps);
+  const record: IntegrationRecord = {
+    ...existing,
+    emails,
+    revision: existing.revision + 1,
+    updatedAt: now,
+    lastVerifiedAt: now,
+  };
+  await deps.repository.put(tenantId, record, existing.revision);
+  return toCard(record);
+}
+
+/** Deletes the integration and with it the only copy of the encrypted key. */
+export async function deleteIntegration(deps: StoreDeps, tenantId: string): Promise<void> {
+  const existing = await requireIntegration(deps, tenantId);
+  await deps.repository.delete(tenantId, existing.revision);
+}
+
+async function requireIntegration(deps: StoreDeps, tenantId: string): Promise<IntegrationRecord> {
+  const record = await deps.repository.get(tenantId);
+  if (!record) {
+    throw new IntegrationError(
+      'not_found',
+      'This tenant has no SendGrid integration. Verify a key (POST /integrations/sendgrid/verify) and save it (PUT /integrations/sendgrid).',
+    );
+  }
+  return record;
+}
+
+/**
+ * Lower-cases and de-duplicates the senders and checks that each is at a valid authenticated
+ * domain of the key (exact domain match, as SendGrid's domain authentication does).
+ */
+export function requireAuthenticatedSenders(
+  emails: readonly string[],
+  domains: ReadonlyArray<{ domain: string; valid: boolean }>,
+): string[] {
+  const valid = validDomainNames(domains);
+  const normalized = [...new Set(emails.map((email) => email.trim().toLowerCase()))];
+  const offenders = normalized.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1)));
+  if (offenders.length > 0) {
+    throw new IntegrationError(
+      'sender_not_authenticated',
+      `${offenders.join(', ')} ${offenders.length === 1 ? 'is' : 'are'} not at a verified authenticated domain of this SendGrid key (${[...valid].join(', ') || 'none'}). Pick addresses at those domains, or authenticate the domain in SendGrid (Settings → Sender Authentication) first.`,
+      { extensions: { emails: offenders, authenticatedDomains: [...valid] } },
+    );
+  }
+  return normalized;
+}
+
+function timestamp(deps: StoreDeps): string {
+  return (deps.now?.() ?? new Date()).toISOString();
+}

@@ -1,0 +1,61 @@
+/**
+ * Every problem code the API can answer with, its HTTP status and title: the single table
+ * the edge middleware maps domain errors through (and the OpenAPI document lists).
+ */
+export const PROBLEM_CATALOG = {
+  invalid_request: { status: 400, title: 'The request is not valid' },
+  unauthorized: { status: 401, title: 'No tenant in the caller’s token' },
+  not_found: { status: 404, title: 'No integration' },
+  route_not_found: { status: 404, title: 'No such route' },
+  conflict: { status: 409, title: 'The integration changed meanwhile' },
+  invalid_key_format: { status: 422, title: 'That is not a SendGrid API key' },
+  key_rejected: { status: 422, title: 'SendGrid rejected the key' },
+  billing_key: { status: 422, title: 'A billing key cannot send mail' },
+  missing_scopes: { status: 422, title: 'The key lacks permissions' },
+  excess_scopes: { status: 422, title: 'The key has more permissions than needed' },
+  no_authenticated_domain: { status: 422, title: 'No authenticated domain' },
+  sender_not_authenticated: { status: 422, title: 'Sender not at an authenticated domain' },
+  integration_unreadable: { status: 422, title: 'The stored key cannot be read' },
+  upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable' },
+  internal_error: { status: 500, title: 'Something went wrong on our side' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** A stable, documented problem code. */
+export type ProblemCode = keyof typeof PROBLEM_CATALOG;
+
+/** Extension members that ride along in a problem body (never secrets). */
+export type ProblemExtensions = Record<string, unknown>;
+
+/**
+ * Base of every domain error family: a stable `code`, a plain-English `detail` that says how
+ * to fix it, and structured extensions. Use cases throw these; only the HTTP edge turns them
+ * into responses. Each module subclasses it once.
+ */
+export abstract class DomainProblem extends Error {
+  readonly code: ProblemCode;
+  readonly detail: string;
+  readonly extensions: ProblemExtensions;
+
+  constructor(code: ProblemCode, detail: string, options: { extensions?: ProblemExtensions; cause?: unknown } = {}) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = detail;
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+/** Our dependencies (SendGrid, KMS, DynamoDB) failed or timed out: worth retrying. */
+export class UpstreamUnavailableError extends DomainProblem {
+  override readonly name = 'UpstreamUnavailableError';
+
+  constructor(service: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super('upstream_unavailable', `${service} did not answer in time or failed. Try again in a moment.`, {
+      cause: options.cause,
+      extensions: {
+        retryable: true,
+        service,
+        ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+      },
+    });
+  }
+}

@@ -1,0 +1,256 @@
+import { DomainProblem, UpstreamUnavailableError } from '../../problem-catalog.js';
+import {
+  type ApiKeyCredentials,
+  type EmailProvider,
+  type ProviderVerification,
+  type SenderDomain,
+  type SenderOption,
+  validDomainNames,
+} from '../email-provider.js';
+import { assessScopes, type ScopeAssessment, settingsToSwitchOff } from './scope-policy.js';
+import { SendGridApi, SendGridApiError } from './sendgrid-api.js';
+import {
+  SENDGRID_API_KEY_PATTERN,
+  SENDGRID_PAGINATION,
+  SENDGRID_PATHS,
+  SENDGRID_REGIONS,
+  type SendGridRegion,
+  SUGGESTED_SENDER_LOCAL_PARTS,
+} from './sendgrid-facts.js';
+
+/** SendGrid refused a key, or the key cannot do what the product needs. */
+export class KeyVerificationError extends DomainProblem {
+  override readonly name = 'KeyVerificationError';
+}
+
+/** A key in SendGrid's format, split into its public id and the whole (secret) key. */
+export interface ParsedApiKey {
+  apiKey: string;
+  keyId: string;
+}
+
+/** Checks the format of a pasted key (surrounding whitespace trimmed) without calling SendGrid. */
+export function parseSendGridApiKey(raw: string): ParsedApiKey {
+  const apiKey = raw.trim();
+  const match = SENDGRID_API_KEY_PATTERN.exec(apiKey);
+  if (!match?.[1]) {
+    throw new KeyVerificationError(
+      'invalid_key_format',
+      'A SendGrid API key is 69 characters: "SG.", a 22-character id, ".", and a 43-character secret. Copy the whole key from SendGrid (Settings → API Keys → Create API Key); it is shown only once.',
+      { extensions: { expectedLength: 69, receivedLength: apiKey.length } },
+    );
+  }
+  return { apiKey, keyId: match[1] };
+}
+
+/** Whether a string names a SendGrid region. */
+export function isSendGridRegion(value: string | undefined): value is SendGridRegion {
+  return value !== undefined && (SENDGRID_REGIONS as readonly string[]).includes(value);
+}
+
+interface DomainItem {
+  domain?: unknown;
+  valid?: unknown;
+}
+interface VerifiedSenderItem {
+  id?: unknown;
+  from_email?: unknown;
+  verified?: unknown;
+}
+
+/** The calls the provider makes; {@link SendGridApi} in production, a fake in unit tests. */
+export type SendGridTransport = Pick<SendGridApi, 'get' | 'post'>;
+
+/** Options for {@link SendGridProvider}. */
+export interface SendGridProviderOptions {
+  api?: SendGridTransport;
+}
+
+/** The SendGrid implementation of {@link EmailProvider}. */
+export class SendGridProvider implements EmailProvider {
+  readonly name = 'sendgrid' as const;
+  private readonly api: SendGridTransport;
+
+  constructor(options: SendGridProviderOptions = {}) {
+    this.api = options.api ?? new SendGridApi();
+  }
+
+  async verify(credentials: ApiKeyCredentials): Promise<ProviderVerification> {
+    const { apiKey, keyId } = parseSendGridApiKey(credentials.apiKey);
+    const candidates = credentials.region === undefined ? SENDGRID_REGIONS : [requireRegion(credentials.region)];
+    for (const region of candidates) {
+      // Scopes, domains and senders are asked for at once, so verifying costs about one round trip.
+      const scopes = this.api.get<{ scopes?: unknown }>(region, apiKey, SENDGRID_PATHS.scopes);
+      const domains = this.readDomains(region, apiKey);
+      const verifiedSenders = this.readVerifiedSenders(region, apiKey);
+      // Settle the side calls now so an early exit below leaves no rejection unobserved.
+      domains.catch(() => undefined);
+      verifiedSenders.catch(() => undefined);
+      let granted: string[];
+      try {
+        const response = await scopes;
+        granted = Array.isArray(response.body.scopes) ? response.body.scopes.map(String) : [];
+      } catch (error) {
+        if (isUnauthorized(error) && region !== candidates[candidates.length - 1]) continue;
+        throw translateFailure(error, credentials.region !== undefined);
+      }
+      const assessment = assessScopes(granted);
+      enforceScopePolicy(assessment);
+      const [domainList, senderEmails] = await Promise.all([
+        domains.catch((error: unknown) => {
+          throw translateFailure(error, true);
+        }),
+        verifiedSenders.catch((error: unknown) => {
+          throw translateFailure(error, true);
+        }),
+      ]);
+      return {
+        provider: this.name,
+        region,
+        keyId,
+        scopes: { granted: assessment.granted, required: assessment.required, ignored: assessment.ignored },
+        domains: domainList,
+        senders: senderOptions(domainList, senderEmails),
+      };
+    }
+    // Unreachable: the last candidate region either returns or throws.
+    throw new KeyVerificationError('key_rejected', keyRejectedDetail(false));
+  }
+
+  async listSenderDomains(credentials: Required<ApiKeyCredentials>): Promise<SenderDomain[]> {
+    const region = requireRegion(credentials.region);
+    try {
+      return await this.readDomains(region, credentials.apiKey);
+    } catch (error) {
+      throw translateFailure(error, true);
+    }
+  }
+
+  /** Every page of authenticated domains. */
+  private async readDomains(region: SendGridRegion, apiKey: string): Promise<SenderDomain[]> {
+    const limit = SENDGRID_PAGINATION.domainsPageSize;
+    const domains: SenderDomain[] = [];
+    for (let page = 0; page < SENDGRID_PAGINATION.maxPages; page++) {
+      const response = await this.api.get<unknown>(region, apiKey, SENDGRID_PATHS.authenticatedDomains, {
+        limit,
+        offset: page * limit,
+      });
+      const items = Array.isArray(response.body) ? (response.body as DomainItem[]) : [];
+      for (const item of items) {
+        if (typeof item.domain === 'string' && item.domain !== '') {
+          domains.push({ domain: item.domain.toLowerCase(), valid: item.valid === true });
+        }
+      }
+      if (items.length < limit) break;
+    }
+    return domains;
+  }
+
+  /**
+   * Verified single senders' addresses. A restricted key often gets 403 here (observed):
+   * that means "none available", not a failure.
+   */
+  private async readVerifiedSenders(region: SendGridRegion, apiKey: string): Promise<string[]> {
+    const limit = SENDGRID_PAGINATION.verifiedSendersPageSize;
+    const emails: string[] = [];
+    let lastSeenId: number | undefined;
+    for (let page = 0; page < SENDGRID_PAGINATION.maxPages; page++) {
+      let items: VerifiedSenderItem[];
+      try {
+        const response = await this.api.get<{ results?: unknown }>(region, apiKey, SENDGRID_PATHS.verifiedSenders, {
+          limit,
+          ...(lastSeenId === undefined ? {} : { lastSeenID: lastSeenId }),
+        });
+        items = Array.isArray(response.body.results) ? (response.body.results as VerifiedSenderItem[]) : [];
+      } catch (error) {
+        if (error instanceof SendGridApiError && error.kind === 'http' && error.status === 403) return emails;
+        throw error;
+      }
+      for (const item of items) {
+        if (item.verified === true && typeof item.from_email === 'string') emails.push(item.from_email.toLowerCase());
+      }
+      const last = items[items.length - 1];
+      if (items.length < limit || typeof last?.id !== 'number') break;
+      lastSeenId = last.id;
+    }
+    return emails;
+  }
+}
+
+function requireRegion(region: string): SendGridRegion {
+  if (!isSendGridRegion(region)) {
+    throw new KeyVerificationError('key_rejected', `Unknown region "${region}". Use "global" or "eu".`);
+  }
+  return region;
+}
+
+function enforceScopePolicy(assessment: ScopeAssessment): void {
+  if (assessment.isBillingKey) {
+    throw new KeyVerificationError(
+      'billing_key',
+      'This is a Billing Access key, which cannot send mail. In SendGrid, create a new key with Restricted Access: Mail Send → Full Access and Sender Authentication → Read Access, everything else No Access.',
+    );
+  }
+  const excessScopes = assessment.excess.map((entry) => entry.scope);
+  const settings = settingsToSwitchOff(assessment.excess);
+  if (assessment.missing.length > 0) {
+    const fixes = assessment.missing.map((entry) => entry.grantedBy).join(' and ');
+    throw new KeyVerificationError(
+      'missing_scopes',
+      `The key lacks ${assessment.missing.map((entry) => entry.scope).join(', ')}. In SendGrid (Settings → API Keys → Edit), set ${fixes}${settings.length > 0 ? `, and set ${settings.join(', ')} to No Access` : ''}, then verify again.`,
+      { extensions: { missingScopes: assessment.missing, excessScopes, settingsToSwitchOff: settings } },
+    );
+  }
+  if (assessment.excess.length > 0) {
+    const detail = assessment.isFullAccessKey
+      ? 'This is a Full Access key; it can do far more than send mail. In SendGrid, create a Restricted Access key with only Mail Send → Full Access and Sender Authentication → Read Access, and paste that one.'
+      : `The key has permissions the product does not need (${excessScopes.length} scopes). In SendGrid (Settings → API Keys → Edit), set ${settings.join(', ')} to No Access, keeping only Mail Send → Full Access and Sender Authentication → Read Access.`;
+    throw new KeyVerificationError('excess_scopes', detail, {
+      extensions: { excessScopes, settingsToSwitchOff: settings, fullAccess: assessment.isFullAccessKey },
+    });
+  }
+}
+
+function senderOptions(domains: readonly SenderDomain[], verifiedSenderEmails: readonly string[]): SenderOption[] {
+  const valid = validDomainNames(domains);
+  if (valid.size === 0) {
+    throw new KeyVerificationError(
+      'no_authenticated_domain',
+      'The SendGrid account has no authenticated domain that is verified, so it cannot send as your company. In SendGrid, open Settings → Sender Authentication → Authenticate Your Domain, add the DNS records it shows, click Verify, then verify the key here again.',
+      { extensions: { domains: domains.map((domain) => domain.domain) } },
+    );
+  }
+  const options = new Map<string, SenderOption>();
+  for (const email of verifiedSenderEmails) {
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if (valid.has(domain) && !options.has(email)) options.set(email, { email, domain, source: 'verified_sender' });
+  }
+  for (const domain of valid) {
+    for (const localPart of SUGGESTED_SENDER_LOCAL_PARTS) {
+      const email = `${localPart}@${domain}`;
+      if (!options.has(email)) options.set(email, { email, domain, source: 'suggested' });
+    }
+  }
+  return [...options.values()];
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof SendGridApiError && error.kind === 'http' && error.status === 401;
+}
+
+function keyRejectedDetail(regionGiven: boolean): string {
+  return `SendGrid does not accept this key: it may have been revoked or mistyped${regionGiven ? ', or it belongs to the other region (keys of EU regional subusers work only with region "eu"; leave region out to detect it)' : ''}. Check it under Settings → API Keys in SendGrid, or create a new one.`;
+}
+
+/** Turns a failed SendGrid call into the domain error the caller should see. */
+function translateFailure(error: unknown, regionGiven: boolean): Error {
+  if (!(error instanceof SendGridApiError)) return error instanceof Error ? error : new Error(String(error));
+  if (error.kind === 'http' && (error.status === 401 || error.status === 403)) {
+    return new KeyVerificationError('key_rejected', keyRejectedDetail(regionGiven), {
+      extensions: { sendgridStatus: error.status },
+    });
+  }
+  const retryAfterSeconds =
+    error.rateLimitReset === undefined ? undefined : Math.max(1, error.rateLimitReset - Math.floor(Date.now() / 1000));
+  return new UpstreamUnavailableError('SendGrid', { cause: error, retryAfterSeconds });
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
+import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
+import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
+import { IntegrationRepository } from '../../shared/integrations/integration-repository.js';
+import {
+  deleteIntegration,
+  getIntegration,
+  rotateKey,
+  saveIntegration,
+  updateSenders,
+} from '../../shared/integrations/integration-use-cases.js';
+import type { EmailProvider, ProviderVerification, SenderDomain } from '../../shared/providers/email-provider.js';
+
+const documentClient = mockClient(DynamoDBDocumentClient);
+const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
+const secondKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
+const acmeDomains: SenderDomain[] = [
+  { domain: 'acme.example', valid: true },
+  { domain: 'old.acme.example', valid: false },
+];
+
+/** A provider whose answers the test sets; remembers the credentials it was given. */
+class FakeProvider implements EmailProvider {
+  readonly name = 'sendgrid' as const;
+  domains = acmeDomains;
+  seen: Array<{ apiKey: string; region?: string }> = [];
+
+  async verify(credentials: { apiKey: string; region?: string }): Promise<ProviderVerification> {
+    this.seen.push(credentials);
+    return {
+      provider: 'sendgrid',
+      region: 'global',
+      keyId: credentials.apiKey.trim().slice(3, 25),
+      scopes: { granted: [], required: [], ignored: [] },
+      domains: this.domains,
+      senders: [],
+    };
+  }
+
+  async listSenderDomains(credentials: { apiKey: string; region: string }) {
+    this.seen.push(credentials);
+    return this.domains;
+  }
+}
+
+describe('integration use cases', () => {
+  let provider: FakeProvider;
+  let deps: Parameters<typeof saveIntegration>[0];
+  let stored: IntegrationRecord | undefined;
+
+  beforeEach(() => {
+    provider = new FakeProvider();
+    stored = undefined;
+    deps = {
+      provider,
+      repository: new IntegrationRepository({
+        tableName: 'integrations',
+        client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })),
+      }),
+      cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))),
+      now: () => new Date('2026-11-24T10:00:00.000Z'),
+    };
+    documentClient.on(GetCommand).callsFake(async () => ({ Item: stored }));
+    documentClient.on(PutCommand).callsFake(async (input: { Item: IntegrationRecord }) => {
+      stored = input.Item;
+      return {};
+    });
+    documentClient.on(DeleteCommand).callsFake(async () => {
+      stored = undefined;
+      return {};
+    });
+  });
+  afterEach(() => documentClient.reset());
+
+  it('saves a new integration encrypted, with lower-cased senders, and reports it as created', async () => {
+    const { created, card } = await saveIntegration(deps, 'tenant-a', {
+      apiKey: `  ${firstKey} `,
+      emails: ['Info@ACME.example', 'noreply@acme.example'],
+    });
+
+    expect(created).toBe(true);
+    expect(card).toMatchObject({
+      keyVersion: 1,
+      emails: ['info@acme.example', 'noreply@acme.example'],
+      rotatedAt: null,
+    });
+    expect(JSON.stringify(stored)).not.toContain(firstKey.slice(26));
+    expect(
+      await deps.cipher.decrypt(stored?.secret as IntegrationRecord['secret'], {
+        tenantId: 'tenant-a',
+        provider: 'sendgrid',
+      }),
+    ).toBe(firstKey);
+  });
+
+  it('refuses senders outside the key’s valid domains and writes nothing', async () => {
+    await expect(
+      saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example', 'x@old.acme.example'] }),
+    ).rejects.toMatchObject({ code: 'sender_not_authenticated', extensions: { emails: ['x@old.acme.example'] } });
+    expect(documentClient.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('replaces an existing integration, keeping createdAt and bumping the key version', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    deps.now = () => new Date('2026-11-25T10:00:00.000Z');
+
+    const { created, card } = await saveIntegration(deps, 'tenant-a', {
+      apiKey: secondKey,
+      emails: ['noreply@acme.example'],
+    });
+
+    expect(created).toBe(false);
+    expect(card).toMatchObject({
+      keyVersion: 2,
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-25T10:00:00.000Z',
+      emails: ['noreply@acme.example'],
+    });
+  });
+
+  it('rotates the key and carries the senders over', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+
+    const card = await rotateKey(deps, 'tenant-a', { apiKey: secondKey });
+
+    expect(card).toMatchObject({ keyVersion: 2, emails: ['info@acme.example'], keyId: 'b'.repeat(22) });
+    expect(card.rotatedAt).not.toBeNull();
+  });
+
+  it('refuses a rotation whose new key does not cover the senders, and changes nothing', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    const before = stored;
+    provider.domains = [{ domain: 'globex.example', valid: true }];
+
+    await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey })).rejects.toMatchObject({
+      code: 'sender_not_authenticated',
+    });
+    expect(stored).toBe(before);
+  });
+
+  it('checks edited senders with the stored, decrypted key in its region', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+
+    const card = await updateSenders(deps, 'tenant-a', { emails: ['billing@acme.example'] });
+
+    expect(card.emails).toEqual(['billing@acme.example']);
+    expect(provider.seen.at(-1)).toEqual({ apiKey: firstKey, region: 'global' });
+    expect(card.keyVersion).toBe(1);
+  });
+
+  it('answers not_found for every use case when there is no integration', async () => {
+    await expect(getIntegration(deps, 'tenant-a')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(updateSenders(deps, 'tenant-a', { emails: ['info@acme.example'] })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(deleteIntegration(deps, 'tenant-a')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('deletes the item at the revision it read', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+
+    await deleteIntegration(deps, 'tenant-a');
+
+    expect(stored).toBeUndefined();
+    expect(documentClient.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':expected': 1 },
+    });
+  });
+});
