@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     restoreMocks: true,
+    // The service logs JSON lines on purpose; show them only for a test that failed.
+    silent: 'passed-only',
   },
 });

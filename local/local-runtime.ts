@@ -30,6 +30,8 @@ export interface LocalRuntimeOptions {
   tenantClaim?: string;
   /** Handler timeout, as the Lambda function's. */
   functionTimeoutMs?: number;
+  /** Timeout of each call to SendGrid (default 5 s). */
+  sendGridTimeoutMs?: number;
 }
 
 /** The running local service. */
@@ -70,6 +72,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SENDGRID_API_BASE_URL: sendGrid.globalUrl,
     SENDGRID_EU_API_BASE_URL: sendGrid.euUrl,
     POWERTOOLS_SERVICE_NAME: 'email-integrations',
+    ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
   const routes = await Promise.all(
     API_ROUTES.map(async (route) => {

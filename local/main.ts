@@ -17,7 +17,8 @@ const runtime = await startLocalRuntime({
   port,
   tenantClaim: process.env.TENANT_CLAIM ?? 'tenant_id',
   ...(globalUrl ? { sendGrid: { globalUrl, euUrl: euUrl ?? 'https://api.eu.sendgrid.com' } } : {}),
-  sandboxPorts: { global: port + 1, eu: port + 2 },
+  // Predictable sandbox ports next to a fixed port; free ones when PORT=0 (tests).
+  sandboxPorts: port === 0 ? { global: 0, eu: 0 } : { global: port + 1, eu: port + 2 },
 });
 
 const lines = [

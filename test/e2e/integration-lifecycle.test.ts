@@ -1,0 +1,387 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalService, startLocalService } from './local-service.js';
+
+let service: LocalService;
+let tenantCounter = 0;
+/** A tenant id no other test uses, so tests do not depend on each other's data. */
+const freshTenant = () => `tenant-${process.pid}-${++tenantCounter}`;
+const key = (name: string) => service.sandbox.key(name).apiKey;
+
+beforeAll(async () => {
+  service = await startLocalService({ sendGridTimeoutMs: 1_000 });
+});
+afterAll(async () => {
+  await service?.close();
+});
+beforeEach(() => {
+  service.sandbox.clearFaults();
+});
+
+function expectProblem(
+  answer: { status: number; contentType: string | null; body: Record<string, unknown> },
+  status: number,
+  code: string,
+) {
+  expect(answer.contentType).toBe('application/problem+json');
+  expect(answer.body).toMatchObject({ status, code, type: `urn:email-integrations:problem:${code}` });
+  expect(String(answer.body.detail).length).toBeGreaterThan(20);
+}
+
+describe('POST /integrations/sendgrid/verify', () => {
+  it('verifies the good demo key and lists the senders it allows', async () => {
+    const answer = await service.as(freshTenant()).verify(key('good'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      provider: 'sendgrid',
+      region: 'global',
+      keyId: service.sandbox.key('good').keyId,
+      scopes: { required: ['mail.send', 'whitelabel.read'] },
+    });
+    expect(answer.body.domains).toEqual(
+      expect.arrayContaining([
+        { domain: 'acme.example', valid: true },
+        { domain: 'news.acme.example', valid: true },
+        { domain: 'old.acme.example', valid: false },
+      ]),
+    );
+    expect(answer.body.senders).toEqual([
+      { email: 'info@acme.example', domain: 'acme.example', source: 'suggested' },
+      { email: 'noreply@acme.example', domain: 'acme.example', source: 'suggested' },
+      { email: 'info@news.acme.example', domain: 'news.acme.example', source: 'suggested' },
+      { email: 'noreply@news.acme.example', domain: 'news.acme.example', source: 'suggested' },
+    ]);
+    expect(answer.text).not.toContain(key('good').slice(26));
+  });
+
+  it('trims whitespace around a pasted key', async () => {
+    const answer = await service.as(freshTenant()).verify(`\n  ${key('good')}  \t`);
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('offers verified single senders at authenticated domains when the key may read them', async () => {
+    const answer = await service.as(freshTenant()).verify(key('good-with-senders'));
+    const senders = answer.body.senders as Array<{ email: string; source: string }>;
+
+    expect(senders).toContainEqual({
+      email: 'billing@acme.example',
+      domain: 'acme.example',
+      source: 'verified_sender',
+    });
+    expect(senders.map((sender) => sender.email)).not.toContain('founder@gmail.example');
+    expect(senders.map((sender) => sender.email)).not.toContain('pending@acme.example');
+  });
+
+  it('detects an EU key and keeps the EU region', async () => {
+    const answer = await service.as(freshTenant()).verify(key('eu'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ region: 'eu' });
+    expect(answer.body.senders).toContainEqual({
+      email: 'info@euro.example',
+      domain: 'euro.example',
+      source: 'suggested',
+    });
+  });
+
+  it('rejects an EU key when the global region is forced, and says why', async () => {
+    const answer = await service.as(freshTenant()).verify(key('eu'), 'global');
+
+    expectProblem(answer, 422, 'key_rejected');
+    expect(answer.body.detail).toMatch(/region/);
+  });
+
+  it.each([
+    ['too short', 'SG.abc.def'],
+    ['not a SendGrid key', 'sk_live_0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop'],
+    ['one character off', () => `${key('good')}x`],
+  ])('refuses a key that is %s with invalid_key_format', async (_label, value) => {
+    const answer = await service.as(freshTenant()).verify(typeof value === 'function' ? value() : value);
+
+    expectProblem(answer, 422, 'invalid_key_format');
+  });
+
+  it('names the missing whitelabel.read scope and the setting that grants it', async () => {
+    const answer = await service.as(freshTenant()).verify(key('missing-whitelabel-read'));
+
+    expectProblem(answer, 422, 'missing_scopes');
+    expect(answer.body.missingScopes).toEqual([
+      { scope: 'whitelabel.read', grantedBy: 'Sender Authentication → Read Access' },
+    ]);
+  });
+
+  it('names the missing mail.send scope and the setting that grants it', async () => {
+    const answer = await service.as(freshTenant()).verify(key('missing-mail-send'));
+
+    expectProblem(answer, 422, 'missing_scopes');
+    expect(answer.body.missingScopes).toEqual([{ scope: 'mail.send', grantedBy: 'Mail Send → Full Access' }]);
+  });
+
+  it('refuses a full-access key as excess_scopes', async () => {
+    const answer = await service.as(freshTenant()).verify(key('full-access'));
+
+    expectProblem(answer, 422, 'excess_scopes');
+    expect(answer.body).toMatchObject({ fullAccess: true });
+    expect((answer.body.excessScopes as string[]).length).toBeGreaterThan(100);
+  });
+
+  it('refuses a billing key', async () => {
+    expectProblem(await service.as(freshTenant()).verify(key('billing')), 422, 'billing_key');
+  });
+
+  it('reports a revoked key as key_rejected', async () => {
+    expectProblem(await service.as(freshTenant()).verify(key('revoked')), 422, 'key_rejected');
+  });
+
+  it('refuses a key whose account has no authenticated domain', async () => {
+    expectProblem(await service.as(freshTenant()).verify(key('no-domain')), 422, 'no_authenticated_domain');
+  });
+
+  it('answers 503 upstream_unavailable, retryable, when SendGrid fails', async () => {
+    service.sandbox.injectFault({ path: '/v3/scopes', status: 500, times: 1 });
+
+    const answer = await service.as(freshTenant()).verify(key('good'));
+
+    expectProblem(answer, 503, 'upstream_unavailable');
+    expect(answer.body.retryable).toBe(true);
+  });
+
+  it('answers 503 when SendGrid is slower than the timeout', async () => {
+    service.sandbox.injectFault({ path: '/v3/scopes', delayMs: 2_500, times: 1 });
+
+    expectProblem(await service.as(freshTenant()).verify(key('good')), 503, 'upstream_unavailable');
+  });
+
+  it('answers 503 when SendGrid drops the connection', async () => {
+    service.sandbox.injectFault({ path: '/v3/scopes', kind: 'reset', times: 1 });
+
+    expectProblem(await service.as(freshTenant()).verify(key('good')), 503, 'upstream_unavailable');
+  });
+
+  it('answers 503 with Retry-After when SendGrid rate-limits', async () => {
+    service.sandbox.injectFault({ path: '/v3/scopes', status: 429, resetInSeconds: 20, times: 1 });
+
+    const answer = await service.as(freshTenant()).verify(key('good'));
+
+    expectProblem(answer, 503, 'upstream_unavailable');
+    expect(Number(answer.body.retryAfterSeconds)).toBeGreaterThan(0);
+  });
+});
+
+describe('the integration lifecycle', () => {
+  it('saves, reads, rotates, edits senders and deletes', async () => {
+    const client = service.as(freshTenant());
+
+    const saved = await client.save(key('good'), ['Info@acme.example', 'noreply@acme.example']);
+    expect(saved.status).toBe(201);
+    expect(saved.body).toMatchObject({
+      provider: 'sendgrid',
+      region: 'global',
+      keyId: service.sandbox.key('good').keyId,
+      emails: ['info@acme.example', 'noreply@acme.example'],
+      status: 'active',
+      keyVersion: 1,
+      rotatedAt: null,
+    });
+
+    const card = await client.card();
+    expect(card.status).toBe(200);
+    expect(card.body).toEqual(saved.body);
+    expect(Object.keys(card.body).sort()).toEqual(
+      [
+        'createdAt',
+        'emails',
+        'keyId',
+        'keyVersion',
+        'lastSendError',
+        'lastVerifiedAt',
+        'provider',
+        'region',
+        'rotatedAt',
+        'status',
+        'updatedAt',
+      ].sort(),
+    );
+
+    const rotated = await client.rotate(key('good-second'));
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({
+      keyVersion: 2,
+      keyId: service.sandbox.key('good-second').keyId,
+      emails: ['info@acme.example', 'noreply@acme.example'],
+      createdAt: saved.body.createdAt,
+    });
+    expect(rotated.body.rotatedAt).toEqual(expect.any(String));
+
+    const edited = await client.editEmails(['noreply@acme.example', 'info@news.acme.example']);
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ emails: ['noreply@acme.example', 'info@news.acme.example'], keyVersion: 2 });
+
+    const deleted = await client.remove();
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    expectProblem(await client.card(), 404, 'not_found');
+    expectProblem(await client.remove(), 404, 'not_found');
+  });
+
+  it('answers 200 when a save replaces an existing integration', async () => {
+    const client = service.as(freshTenant());
+    await client.save(key('good'), ['info@acme.example']);
+
+    const replaced = await client.save(key('eu'), ['noreply@euro.example']);
+
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ region: 'eu', emails: ['noreply@euro.example'], keyVersion: 2 });
+  });
+
+  it('saves an EU key with its region', async () => {
+    const client = service.as(freshTenant());
+
+    const saved = await client.save(key('eu'), ['info@euro.example'], 'eu');
+
+    expect(saved.status).toBe(201);
+    expect(saved.body).toMatchObject({ region: 'eu' });
+    expect((await client.editEmails(['noreply@euro.example'])).status).toBe(200);
+  });
+
+  it('verifies again on save and refuses a bad key without writing', async () => {
+    const client = service.as(freshTenant());
+
+    expectProblem(await client.save(key('missing-mail-send'), ['info@acme.example']), 422, 'missing_scopes');
+    expectProblem(await client.card(), 404, 'not_found');
+  });
+
+  it('refuses senders outside the key’s authenticated domains, naming them, without writing', async () => {
+    const client = service.as(freshTenant());
+
+    const answer = await client.save(key('good'), ['info@acme.example', 'x@old.acme.example', 'ceo@gmail.example']);
+
+    expectProblem(answer, 422, 'sender_not_authenticated');
+    expect(answer.body.emails).toEqual(['x@old.acme.example', 'ceo@gmail.example']);
+    expectProblem(await client.card(), 404, 'not_found');
+  });
+
+  it('refuses a rotation to a key whose account does not cover the senders, and keeps the old key', async () => {
+    const client = service.as(freshTenant());
+    const saved = await client.save(key('good'), ['info@acme.example']);
+
+    expectProblem(await client.rotate(key('other-account')), 422, 'sender_not_authenticated');
+    expect((await client.card()).body).toEqual(saved.body);
+  });
+
+  it('applies the scope checks to a rotated key', async () => {
+    const client = service.as(freshTenant());
+    await client.save(key('good'), ['info@acme.example']);
+
+    expectProblem(await client.rotate(key('full-access')), 422, 'excess_scopes');
+    expect((await client.card()).body).toMatchObject({ keyVersion: 1 });
+  });
+
+  it('answers 404 to rotate and edit when there is nothing to change', async () => {
+    const client = service.as(freshTenant());
+
+    expectProblem(await client.rotate(key('good')), 404, 'not_found');
+    expectProblem(await client.editEmails(['info@acme.example']), 404, 'not_found');
+  });
+
+  it('checks edited senders against the stored key’s domains', async () => {
+    const client = service.as(freshTenant());
+    await client.save(key('good'), ['info@acme.example']);
+
+    const answer = await client.editEmails(['info@acme.example', 'info@globex.example']);
+
+    expectProblem(answer, 422, 'sender_not_authenticated');
+    expect(answer.body.emails).toEqual(['info@globex.example']);
+    expect((await client.card()).body).toMatchObject({ emails: ['info@acme.example'] });
+  });
+
+  it('tells the customer to rotate when the stored key was revoked in SendGrid', async () => {
+    const client = service.as(freshTenant());
+    const extra = service.sandbox.addKey({
+      name: `revocable-${freshTenant()}`,
+      accountId: 'acme',
+      scopes: service.sandbox.key('good').scopes,
+      revoked: false,
+      canReadVerifiedSenders: false,
+      description: 'a key this test revokes',
+    });
+    await client.save(extra.apiKey, ['info@acme.example']);
+    service.sandbox.revokeKey(extra.keyId);
+
+    expectProblem(await client.editEmails(['noreply@acme.example']), 422, 'key_rejected');
+  });
+});
+
+describe('tenants and requests', () => {
+  it('answers 401 without a tenant', async () => {
+    expectProblem(await service.as(undefined).card(), 401, 'unauthorized');
+    expectProblem(await service.as(undefined).verify(key('good')), 401, 'unauthorized');
+  });
+
+  it('keeps each tenant’s integration to itself', async () => {
+    const tenantA = service.as(freshTenant());
+    const tenantB = service.as(freshTenant());
+    await tenantA.save(key('good'), ['info@acme.example']);
+
+    expectProblem(await tenantB.card(), 404, 'not_found');
+    expectProblem(await tenantB.rotate(key('good-second')), 404, 'not_found');
+    expectProblem(await tenantB.editEmails(['noreply@acme.example']), 404, 'not_found');
+    expectProblem(await tenantB.remove(), 404, 'not_found');
+    expect((await tenantA.card()).body).toMatchObject({ emails: ['info@acme.example'], keyVersion: 1 });
+  });
+
+  it('ignores a tenant id smuggled into the body', async () => {
+    const client = service.as(freshTenant());
+
+    const answer = await client.call('PUT', '/integrations/sendgrid', {
+      apiKey: key('good'),
+      emails: ['info@acme.example'],
+      tenantId: 'someone-else',
+    });
+
+    expectProblem(answer, 400, 'invalid_request');
+    expect(answer.body.field).toBe('tenantId');
+  });
+
+  it.each([
+    ['invalid JSON', '{"apiKey": "SG.', 'body'],
+    ['a wrong type', { apiKey: 12, emails: ['info@acme.example'] }, 'apiKey'],
+    ['a missing field', { apiKey: 'x' }, 'emails'],
+    ['a duplicate sender', { apiKey: 'x', emails: ['a@acme.example', 'A@ACME.example'] }, 'emails'],
+    ['51 senders', { apiKey: 'x', emails: Array.from({ length: 51 }, (_, i) => `s${i}@acme.example`) }, 'emails'],
+    ['a header-injection address', { apiKey: 'x', emails: ['info@acme.example\r\nBcc: all@x.example'] }, 'emails.0'],
+  ])('answers 400 invalid_request for %s, naming the field', async (_label, body, field) => {
+    const client = service.as(freshTenant());
+
+    const answer = await client.call('PUT', '/integrations/sendgrid', body);
+
+    expectProblem(answer, 400, 'invalid_request');
+    expect(answer.body.field).toBe(field);
+    expectProblem(await client.card(), 404, 'not_found');
+  });
+
+  it('answers route_not_found for an unknown path', async () => {
+    expectProblem(await service.as(freshTenant()).call('GET', '/integrations/mailgun'), 404, 'route_not_found');
+  });
+
+  it('lets exactly one of several simultaneous saves per revision win; the rest get 409', async () => {
+    const client = service.as(freshTenant());
+    await client.save(key('good'), ['info@acme.example']);
+
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        client.editEmails(index % 2 === 0 ? ['info@acme.example'] : ['noreply@acme.example']),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+
+    expect(statuses.every((status) => status === 200 || status === 409)).toBe(true);
+    expect(statuses).toContain(200);
+    for (const answer of answers.filter((candidate) => candidate.status === 409))
+      expectProblem(answer, 409, 'conflict');
+    const card = await client.card();
+    expect(card.status).toBe(200);
+    expect((await client.editEmails(['info@acme.example'])).status).toBe(200);
+  });
+});

@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiClient } from './local-service.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** Runs the `npm start` entry point (PORT=0) and waits for the line that names its URL. */
+async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+      const match = /running at (http:\/\/\S+)/.exec(output);
+      if (match?.[1] && output.includes('Demo keys')) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`local runtime exited with ${code}: ${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('npm start (local/main.ts)', () => {
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(children.map(stop));
+  });
+
+  it('prints the demo keys and keeps saved integrations across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-start-'));
+    const first = await start(dataDir);
+    children.push(first.child);
+    const goodKey = /^\s*good\s+(SG\.\S+)/m.exec(first.output())?.[1];
+    expect(first.output()).toMatch(/missing-whitelabel-read/);
+    expect(goodKey).toMatch(/^SG\.[\w-]{22}\.[\w-]{43}$/);
+
+    const saved = await apiClient(first.url, 'restart-tenant').save(goodKey as string, ['info@acme.example']);
+    expect(saved.status).toBe(201);
+    await stop(first.child);
+
+    const second = await start(dataDir);
+    children.push(second.child);
+    const card = await apiClient(second.url, 'restart-tenant').card();
+
+    expect(card.status).toBe(200);
+    expect(card.body).toMatchObject({ emails: ['info@acme.example'], keyVersion: 1 });
+    expect((await apiClient(second.url, 'restart-tenant').editEmails(['noreply@acme.example'])).status).toBe(200);
+  });
+});
