@@ -3,17 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
 
-/** A running dynalite server with the integration table in it. */
+/** A running dynalite server with the service's tables in it. */
 export interface LocalDynamoDb {
   endpoint: string;
-  tableName: string;
+  /** Table names, by the role the caller gave them. */
+  tables: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -26,9 +27,12 @@ export const LOCAL_AWS_ENVIRONMENT = {
 
 /**
  * Starts dynalite persisted under `dataDir` (LevelDB, so a restart keeps the data) and
- * creates the integration table from the stack's own key definition when it is missing.
+ * creates each table (from the same key definitions the stack uses) when it is missing.
  */
-export async function startLocalDynamoDb(options: { dataDir: string; tableName: string }): Promise<LocalDynamoDb> {
+export async function startLocalDynamoDb(options: {
+  dataDir: string;
+  tables: Record<string, CreateTableCommandInput>;
+}): Promise<LocalDynamoDb> {
   const path = join(options.dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -43,20 +47,26 @@ export async function startLocalDynamoDb(options: { dataDir: string; tableName: 
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await client.send(new DescribeTableCommand({ TableName: options.tableName }));
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await client.send(new CreateTableCommand(integrationTableCreateInput(options.tableName)));
+    for (const input of Object.values(options.tables)) await ensureTable(client, input);
   } finally {
     client.destroy();
   }
   return {
     endpoint,
-    tableName: options.tableName,
+    tables: Object.fromEntries(Object.entries(options.tables).map(([role, input]) => [role, input.TableName ?? role])),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();
       }),
   };
+}
+
+async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(new CreateTableCommand(input));
+  }
 }

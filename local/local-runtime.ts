@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { problemResponse } from '../shared/http/problem-response.js';
+import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
+import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 import {
   apiGatewayEvent,
   type HttpLambdaHandler,
@@ -11,6 +13,7 @@ import {
   writeResult,
 } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb-local.js';
+import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
 
 /** Options for {@link startLocalRuntime}. */
@@ -32,6 +35,8 @@ export interface LocalRuntimeOptions {
   functionTimeoutMs?: number;
   /** Timeout of each call to SendGrid (default 5 s). */
   sendGridTimeoutMs?: number;
+  /** The EventBridge source the send rule matches (as the stack's `eventSource` context). */
+  eventSource?: string;
 }
 
 /** The running local service. */
@@ -61,17 +66,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         euPort: options.sandboxPorts?.eu ?? 0,
       });
   const sendGrid = options.sendGrid ?? { globalUrl: sandbox?.globalUrl ?? '', euUrl: sandbox?.euUrl ?? '' };
-  const dynamoDb = await startLocalDynamoDb({ dataDir: options.dataDir, tableName: 'email-integrations-local' });
+  const dynamoDb = await startLocalDynamoDb({
+    dataDir: options.dataDir,
+    tables: {
+      integrations: integrationTableCreateInput('email-integrations-local'),
+      sendLedger: sendLedgerTableCreateInput('email-integrations-send-ledger-local'),
+    },
+  });
 
   Object.assign(process.env, {
     ...LOCAL_AWS_ENVIRONMENT,
-    TABLE_NAME: dynamoDb.tableName,
+    TABLE_NAME: dynamoDb.tables.integrations,
+    SEND_LEDGER_TABLE_NAME: dynamoDb.tables.sendLedger,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,
     SENDGRID_API_BASE_URL: sendGrid.globalUrl,
     SENDGRID_EU_API_BASE_URL: sendGrid.euUrl,
     POWERTOOLS_SERVICE_NAME: 'email-integrations',
+    EVENT_SOURCE: options.eventSource ?? 'app.automations',
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
   const routes = await Promise.all(
@@ -81,9 +94,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }),
   );
   const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;
+  const endpointContext: LocalEndpointContext = { sandbox, functionTimeoutMs, tenantClaim };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const local = LOCAL_ENDPOINTS.find(
+      (endpoint) => endpoint.path === url.pathname && endpoint.method === request.method,
+    );
+    if (local) {
+      const body = await readBody(request, MAX_BODY_BYTES);
+      if (body === 'too_large') {
+        writeResult(response, problemResponse('invalid_request', 'The body is far too large.', { field: 'body' }));
+        return;
+      }
+      writeResult(response, await local.handle({ request, url, body }, endpointContext));
+      return;
+    }
     const candidates = routes.filter((route) => route.path === url.pathname);
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) {

@@ -16,6 +16,9 @@ export const PROBLEM_CATALOG = {
   no_authenticated_domain: { status: 422, title: 'No authenticated domain' },
   sender_not_authenticated: { status: 422, title: 'Sender not at an authenticated domain' },
   integration_unreadable: { status: 422, title: 'The stored key cannot be read' },
+  sender_not_registered: { status: 422, title: 'Not a registered sender' },
+  sender_rejected: { status: 422, title: 'SendGrid refused the sender' },
+  message_rejected: { status: 422, title: 'The message cannot be sent' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;

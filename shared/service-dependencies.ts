@@ -5,7 +5,11 @@ import type { RouteEnvironment } from './http/api-route.js';
 import { IntegrationRepository } from './integrations/integration-repository.js';
 import { createLogger } from './observability/logger.js';
 import { SendGridApi } from './providers/sendgrid/sendgrid-api.js';
+import { SendGridMailTransport } from './providers/sendgrid/sendgrid-mail.js';
 import { SendGridProvider } from './providers/sendgrid/sendgrid-provider.js';
+import { EmailDispatcher } from './sending/email-dispatcher.js';
+import { SendLedger } from './sending/send-ledger.js';
+import { SendingCredentials } from './sending/sending-credentials.js';
 
 /**
  * The composition root: builds each dependency from the environment once, at cold start, and
@@ -62,4 +66,39 @@ export function envelopeCipher(env: Environment = process.env): EnvelopeCipher {
   const keyringFile = env.LOCAL_KEYRING_FILE;
   if (keyringFile) return new EnvelopeCipher(LocalKeyring.fromFile(keyringFile));
   throw new Error('Set KMS_KEY_ID (in AWS) or LOCAL_KEYRING_FILE (local runtime) so keys can be encrypted.');
+}
+
+/** The send ledger (`SEND_LEDGER_TABLE_NAME`): idempotency of the send path. */
+export function sendLedger(env: Environment = process.env): SendLedger {
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  return new SendLedger({
+    tableName: requireEnv('SEND_LEDGER_TABLE_NAME', env),
+    clientConfig: {
+      ...(endpoint ? { endpoint } : {}),
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    },
+  });
+}
+
+/**
+ * The send path for SendGrid: cached credentials over the table and the cipher, the mail
+ * transport, the ledger. `SEND_LEASE_MS` must exceed the send function's timeout.
+ */
+export function emailDispatcher(env: Environment = process.env): EmailDispatcher {
+  const repository = integrationRepository(env);
+  const timeoutMs = Number(env.SENDGRID_TIMEOUT_MS ?? 5_000);
+  const api = new SendGridApi({
+    baseUrls: { global: env.SENDGRID_API_BASE_URL, eu: env.SENDGRID_EU_API_BASE_URL },
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 5_000,
+  });
+  const leaseMs = Number(env.SEND_LEASE_MS ?? 120_000);
+  return new EmailDispatcher({
+    credentials: new SendingCredentials({ repository, cipher: envelopeCipher(env) }),
+    repository,
+    transport: new SendGridMailTransport(api),
+    ledger: sendLedger(env),
+    logger: createLogger(),
+    leaseMs: Number.isFinite(leaseMs) && leaseMs > 0 ? leaseMs : 120_000,
+  });
 }

@@ -9,6 +9,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/integrations/sendgrid/rotate', handler: 'rotate-sendgrid-key' },
   { method: 'PUT', path: '/integrations/sendgrid/emails', handler: 'update-sendgrid-senders' },
   { method: 'DELETE', path: '/integrations/sendgrid', handler: 'delete-sendgrid-integration' },
+  { method: 'POST', path: '/integrations/sendgrid/test', handler: 'send-test-email' },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */

@@ -35,3 +35,10 @@ export const rotateKeyBody = z.strictObject({ apiKey });
 
 /** `PUT /integrations/sendgrid/emails` */
 export const updateSendersBody = z.strictObject({ emails: senderEmails });
+
+/** `POST /integrations/sendgrid/test`: one short message to `to`, from a registered sender. */
+export const testSendBody = z.strictObject({
+  to: z.email({ message: 'must be a plain email address like you@example.com' }).max(254),
+  from: senderEmail.optional().describe('A registered sender; default info@ (else the first non-noreply sender).'),
+  sandbox: z.boolean().optional().describe("Use SendGrid's sandbox mode: the message is validated but not delivered."),
+});

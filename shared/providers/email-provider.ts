@@ -1,3 +1,5 @@
+import type { OutboundEmail } from '../sending/outbound-email.js';
+
 /**
  * The provider-neutral seam: what the integration use cases need from an email provider.
  * SendGrid implements it today (`./sendgrid/`); Amazon SES can implement it later.
@@ -49,4 +51,54 @@ export interface EmailProvider {
 /** The domains among `domains` that may send, lower-cased. */
 export function validDomainNames(domains: readonly SenderDomain[]): Set<string> {
   return new Set(domains.filter((domain) => domain.valid).map((domain) => domain.domain.toLowerCase()));
+}
+
+/** What a provider said about a message it accepted. */
+export interface SendReceipt {
+  /** The provider's id for the message (SendGrid `X-Message-Id`), when it gives one. */
+  providerMessageId: string | null;
+}
+
+/**
+ * Why a send failed, in provider-neutral classes the send path acts on:
+ * - `message_rejected`: the message itself is invalid (400, 413): permanent;
+ * - `key_rejected`: the credentials no longer work (401, most 403s): permanent, marks the card;
+ * - `sender_rejected`: the provider refuses this `from` (403 on `from`): permanent, marks the card;
+ * - `throttled`: rate-limited; retry no sooner than `retryAfterSeconds`;
+ * - `transient`: 5xx or a connection never made: safe to retry;
+ * - `outcome_unknown`: timed out or cut off after the request left: it may have been delivered.
+ */
+export type SendFailureClass =
+  | 'message_rejected'
+  | 'key_rejected'
+  | 'sender_rejected'
+  | 'throttled'
+  | 'transient'
+  | 'outcome_unknown';
+
+/** A provider refused or could not take a message. Carries no credentials and no message body. */
+export class SendFailure extends Error {
+  override readonly name = 'SendFailure';
+
+  constructor(
+    readonly failureClass: SendFailureClass,
+    /** The provider's own words (e.g. SendGrid's error message), safe to show an operator. */
+    readonly reason: string,
+    readonly options: { status?: number; field?: string | null; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(`${failureClass}: ${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** Where and how to send for one tenant: provider-specific, opaque to the send path. */
+export interface SendingAccount {
+  region: string;
+  /** The decrypted API key (SendGrid); absent for providers that need none (SES). */
+  apiKey?: string;
+}
+
+/** What the send path needs from a provider. */
+export interface MailTransport {
+  /** Sends one message; resolves with a receipt or rejects with a {@link SendFailure}. */
+  send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt>;
 }

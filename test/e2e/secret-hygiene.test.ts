@@ -73,7 +73,9 @@ describe('secret hygiene over the whole flow', () => {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
     );
-    const { Items } = await documents.send(new ScanCommand({ TableName: service.runtime.dynamoDb.tableName }));
+    const { Items } = await documents.send(
+      new ScanCommand({ TableName: service.runtime.dynamoDb.tables.integrations }),
+    );
     const stored = JSON.stringify(Items);
     expect(Items).toHaveLength(1);
     await record(client.remove());

@@ -35,6 +35,8 @@ export class SendGridApiError extends Error {
     readonly errors: SendGridErrorItem[],
     /** Epoch seconds from `X-RateLimit-Reset`, on 429. */
     readonly rateLimitReset: number | undefined,
+    /** The socket error code of a network failure (`ECONNREFUSED` …): never request data. */
+    readonly networkCode?: string,
   ) {
     super(
       kind === 'http'
@@ -47,7 +49,18 @@ export class SendGridApiError extends Error {
   get retryable(): boolean {
     return this.kind !== 'http' || this.status === 429 || (this.status ?? 0) >= 500;
   }
+
+  /**
+   * Whether the request certainly never reached SendGrid: the connection was never made.
+   * A timeout or a reset after connecting leaves the outcome unknown (see the send ledger).
+   */
+  get certainlyNotReceived(): boolean {
+    return this.kind === 'network' && NOT_CONNECTED_CODES.has(this.networkCode ?? '');
+  }
 }
+
+/** Socket errors raised before a connection exists, so no request byte was sent. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Options for {@link SendGridApi}. */
 export interface SendGridApiOptions {
@@ -134,7 +147,8 @@ function toSendGridApiError(error: unknown, region: SendGridRegion, path: string
     );
   }
   const timedOut = failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT';
-  return new SendGridApiError(timedOut ? 'timeout' : 'network', region, path, undefined, [], undefined);
+  const networkCode = typeof failure.code === 'string' ? failure.code : undefined;
+  return new SendGridApiError(timedOut ? 'timeout' : 'network', region, path, undefined, [], undefined, networkCode);
 }
 
 function errorItems(body: unknown): SendGridErrorItem[] {

@@ -1,0 +1,11 @@
+import { apiRoute } from '../shared/http/api-route.js';
+import { testSendBody } from '../shared/http/api-schemas.js';
+import { emailDispatcher, routeEnvironment } from '../shared/service-dependencies.js';
+
+const dispatcher = emailDispatcher();
+
+/** POST /integrations/sendgrid/test — sends one short message now through the tenant's SendGrid. */
+export const handler = apiRoute(routeEnvironment(), { body: testSendBody }, async ({ tenantId, body }) => ({
+  status: 200,
+  body: await dispatcher.sendTest(tenantId, body),
+}));

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import { type RecordOutcome, SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
+import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
+import { emailDispatcher } from '../../shared/service-dependencies.js';
+import type { LocalEndpoint } from '../local-endpoints.js';
+
+/** As the stack's queue: deliveries before a message goes to the dead-letter queue. */
+export const LOCAL_MAX_RECEIVE_COUNT = 5;
+/** As the stack's event source mapping. */
+const BATCH_SIZE = 10;
+
+/** The body of EventBridge `PutEvents`, as far as the local bus reads it. */
+const putEventsBody = z.object({
+  Entries: z
+    .array(
+      z.object({
+        Source: z.string().min(1),
+        DetailType: z.string().min(1),
+        Detail: z.string(),
+        EventBusName: z.string().optional(),
+        Resources: z.array(z.string()).optional(),
+        Time: z.unknown().optional(),
+      }),
+    )
+    .min(1)
+    .max(10, { message: 'PutEvents takes at most 10 entries' }),
+});
+
+/** What happened to one entry, answered to the caller. */
+interface EntryResult {
+  EventId?: string;
+  /** PutEvents' own refusal of a malformed entry. */
+  ErrorCode?: string;
+  ErrorMessage?: string;
+  outcome?: 'sent' | 'duplicate' | 'failed' | 'dead_lettered' | 'not_matched';
+  code?: string;
+  detail?: string;
+  providerMessageId?: string | null;
+  deliveries?: number;
+  /** The delays the consumer asked for before each redelivery (seconds; SendGrid's reset on 429). */
+  redeliveryDelaysSeconds?: number[];
+}
+
+interface QueuedMessage {
+  record: SQSRecord;
+  result: EntryResult;
+  delaySeconds: number | undefined;
+}
+
+let consumer: SendQueueConsumer | undefined;
+const deadLetters: Array<{ eventId: string; body: string; lastOutcome: DispatchOutcome }> = [];
+
+/**
+ * Plays EventBridge (the rule on source + detail-type) and SQS (batches, redelivery after the
+ * delay the consumer asks for, a dead-letter queue after {@link LOCAL_MAX_RECEIVE_COUNT}
+ * deliveries) around the real consumer. Waits are capped by `LOCAL_QUEUE_MAX_DELAY_MS`
+ * (default 2 s) so a local run does not sit out a 15-minute backoff; the answer shows the
+ * delays that were asked for.
+ */
+export const eventBridgeEventsEndpoint: LocalEndpoint = {
+  method: 'POST',
+  path: '/local/events',
+  description: 'EventBridge PutEvents → rule → SQS → send function (answers each entry’s outcome)',
+  async handle({ body }) {
+    let input: z.infer<typeof putEventsBody>;
+    try {
+      input = putEventsBody.parse(JSON.parse(body));
+    } catch {
+      return problemResponse(
+        'invalid_request',
+        'Send a PutEvents body: {"Entries": [{"Source": "app.automations", "DetailType": "Email Send Requested", "Detail": "{…}"}]} with Detail a JSON string.',
+        { field: 'Entries' },
+      );
+    }
+    const eventSource = process.env.EVENT_SOURCE ?? 'app.automations';
+    const queued: QueuedMessage[] = [];
+    const results = input.Entries.map((entry): EntryResult => {
+      let detail: unknown;
+      try {
+        detail = JSON.parse(entry.Detail);
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+      }
+      const eventId = randomUUID();
+      if (entry.Source !== eventSource || entry.DetailType !== EMAIL_SEND_REQUESTED) {
+        return { EventId: eventId, outcome: 'not_matched' };
+      }
+      const result: EntryResult = { EventId: eventId, deliveries: 0, redeliveryDelaysSeconds: [] };
+      queued.push({
+        record: sqsRecord(eventId, entry.Source, entry.DetailType, detail),
+        result,
+        delaySeconds: undefined,
+      });
+      return result;
+    });
+    await deliver(queued);
+    return jsonResponse(200, {
+      FailedEntryCount: results.filter((result) => result.ErrorCode).length,
+      Entries: results,
+    });
+  },
+};
+
+/** `GET /local/dead-letters`: what the local dead-letter queue holds. */
+export const deadLettersEndpoint: LocalEndpoint = {
+  method: 'GET',
+  path: '/local/dead-letters',
+  description: 'messages the local send queue gave up on',
+  async handle() {
+    return jsonResponse(200, { messages: deadLetters });
+  },
+};
+
+async function deliver(queue: QueuedMessage[]): Promise<void> {
+  const maxDelayMs = Number(process.env.LOCAL_QUEUE_MAX_DELAY_MS ?? 2_000);
+  let pending = queue;
+  while (pending.length > 0) {
+    const again: QueuedMessage[] = [];
+    for (let start = 0; start < pending.length; start += BATCH_SIZE) {
+      const batch = pending.slice(start, start + BATCH_SIZE);
+      for (const message of batch) {
+        message.record.attributes.ApproximateReceiveCount = String((message.result.deliveries ?? 0) + 1);
+        message.result.deliveries = (message.result.deliveries ?? 0) + 1;
+      }
+      for (const message of batch) onQueue.set(message.record.messageId, message);
+      const { outcomes } = await sendConsumer()
+        .consume(batch.map((message) => message.record))
+        .finally(() => {
+          for (const message of batch) onQueue.delete(message.record.messageId);
+        });
+      outcomes.forEach((outcome, index) => {
+        const message = batch[index] as QueuedMessage;
+        if (settle(message, outcome)) again.push(message);
+      });
+    }
+    if (again.length === 0) return;
+    const waitSeconds = Math.max(...again.map((message) => message.delaySeconds ?? 0));
+    await sleep(Math.min(waitSeconds * 1000, maxDelayMs));
+    pending = again;
+  }
+}
+
+/** Records an outcome on its entry; true when the message goes back on the queue. */
+function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
+  const { result } = message;
+  if (outcome.kind === 'retry') {
+    if ((result.deliveries ?? 0) >= LOCAL_MAX_RECEIVE_COUNT) {
+      Object.assign(result, { outcome: 'dead_lettered', code: outcome.code, detail: outcome.detail });
+      deadLetters.push({ eventId: result.EventId ?? '', body: message.record.body, lastOutcome: outcome });
+      return false;
+    }
+    return true;
+  }
+  if (outcome.kind === 'sent') Object.assign(result, { outcome: 'sent', providerMessageId: outcome.providerMessageId });
+  else if (outcome.kind === 'duplicate') Object.assign(result, { outcome: 'duplicate' });
+  else Object.assign(result, { outcome: 'failed', code: outcome.code, detail: outcome.detail });
+  return false;
+}
+
+/** Messages on the local queue, by SQS message id, so the scheduler can note delays on them. */
+const onQueue = new Map<string, QueuedMessage>();
+
+/** The consumer, with a redelivery scheduler that notes the delay asked for on the entry. */
+function sendConsumer(): SendQueueConsumer {
+  consumer ??= new SendQueueConsumer({
+    dispatcher: emailDispatcher(),
+    logger: createLogger(),
+    redelivery: {
+      async delay(record, seconds) {
+        const message = onQueue.get(record.messageId);
+        if (!message) return;
+        message.delaySeconds = seconds;
+        message.result.redeliveryDelaysSeconds?.push(seconds);
+      },
+    },
+  });
+  return consumer;
+}
+
+/** The SQS record an EventBridge → SQS target would deliver: the whole event as the body. */
+function sqsRecord(eventId: string, source: string, detailType: string, detail: unknown): SQSRecord {
+  const now = Date.now();
+  const event = {
+    version: '0',
+    id: eventId,
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: new Date(now).toISOString(),
+    region: process.env.AWS_REGION ?? 'eu-central-1',
+    resources: [],
+    detail,
+  };
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body: JSON.stringify(event),
+    attributes: {
+      ApproximateReceiveCount: '0',
+      SentTimestamp: String(now),
+      SenderId: 'events.amazonaws.com',
+      ApproximateFirstReceiveTimestamp: String(now),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:email-send-requests',
+    awsRegion: process.env.AWS_REGION ?? 'eu-central-1',
+  };
+}

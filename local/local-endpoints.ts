@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
+import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
+
+/** What a local-only endpoint may use from the running runtime. */
+export interface LocalEndpointContext {
+  /** The embedded SendGrid sandbox, unless the runtime talks to another SendGrid. */
+  sandbox: SendGridSandbox | undefined;
+  functionTimeoutMs: number;
+  tenantClaim: string;
+}
+
+/** A request as a local endpoint receives it (body already read and size-checked). */
+export interface LocalEndpointRequest {
+  request: IncomingMessage;
+  url: URL;
+  body: string;
+}
+
+/**
+ * An endpoint that exists only in the local runtime: it plays a part AWS plays in production
+ * (EventBridge delivering events, the scheduler running the health check) or serves
+ * developer tools (the console page, the OpenAPI document). Modules that handle them import
+ * the functions lazily, after the runtime has set the environment.
+ */
+export interface LocalEndpoint {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** One line for the start-up banner and the README. */
+  description: string;
+  handle(input: LocalEndpointRequest, context: LocalEndpointContext): Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+/** Every local-only endpoint; each lives in its own module under local/endpoints/. */
+export const LOCAL_ENDPOINTS: LocalEndpoint[] = [eventBridgeEventsEndpoint, deadLettersEndpoint];

@@ -1,0 +1,259 @@
+import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpstreamUnavailableError } from '../problem-catalog.js';
+import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
+
+/**
+ * Where a send stands:
+ * - `in_flight`: an attempt holds the claim and may be talking to the provider right now;
+ * - `retryable`: the last attempt got a definite "not accepted" (5xx, 429, no connection);
+ * - `sent`: the provider accepted it; `failed`: given up for good, with the reason.
+ */
+export type SendState = 'in_flight' | 'retryable' | 'sent' | 'failed';
+
+/** One ledger item: one (tenant, messageId). Holds no message content and no key. */
+export interface SendLedgerEntry {
+  sendKey: string;
+  tenantId: string;
+  messageId: string;
+  state: SendState;
+  attemptId: string;
+  attempts: number;
+  /** Epoch ms until which an `in_flight` claim is presumed alive. */
+  leaseUntil: number;
+  updatedAt: string;
+  providerMessageId?: string | null;
+  failureCode?: string;
+  failureDetail?: string;
+  expiresAt: number;
+}
+
+/** What claiming a send found. */
+export type ClaimResult =
+  | { kind: 'claimed'; attempts: number }
+  /** Already sent or failed: this delivery is a duplicate. */
+  | { kind: 'settled'; entry: SendLedgerEntry }
+  /** Another attempt holds a live claim: try again after its lease. */
+  | { kind: 'busy'; entry: SendLedgerEntry }
+  /**
+   * An earlier attempt claimed it and vanished (function timeout, crash) without saying how
+   * its call ended: the mail may have gone out. We never resend then (see README: at most once).
+   */
+  | { kind: 'abandoned'; entry: SendLedgerEntry };
+
+export interface SendLedgerOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  clientConfig?: DynamoDBClientConfig;
+  now?: () => number;
+}
+
+/**
+ * The idempotency record of the send path, one conditional single-item write per step (no
+ * transactions, so dynalite runs it too). The claim is written right before the provider
+ * call, after everything that can fail slowly (reads, decryption) is done, so an abandoned
+ * claim almost always means the call itself was cut off.
+ */
+export class SendLedger {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+
+  constructor(options: SendLedgerOptions) {
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+    this.client =
+      options.client ??
+      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+  }
+
+  /** The entry for a send, read strongly consistent. */
+  async get(tenantId: string, messageId: string): Promise<SendLedgerEntry | undefined> {
+    const result = await this.call(() =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { sendKey: sendKey(tenantId, messageId) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item as SendLedgerEntry | undefined;
+  }
+
+  /** Takes the claim for one attempt, unless the send is settled or another attempt holds it. */
+  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
+    const previous = await this.get(tenantId, messageId);
+    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
+    if (previous?.state === 'in_flight') {
+      return previous.leaseUntil > this.now()
+        ? { kind: 'busy', entry: previous }
+        : { kind: 'abandoned', entry: previous };
+    }
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const now = this.now();
+    const entry: SendLedgerEntry = {
+      sendKey: sendKey(tenantId, messageId),
+      tenantId,
+      messageId,
+      state: 'in_flight',
+      attemptId,
+      attempts,
+      leaseUntil: now + leaseMs,
+      updatedAt: new Date(now).toISOString(),
+      expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
+    };
+    // Only over nothing, or over the very retryable entry read above: a racing attempt loses here.
+    const written = await this.conditionalPut(
+      entry,
+      previous
+        ? {
+            expression: '#attemptId = :previous AND #state = :retryable',
+            values: { ':previous': previous.attemptId, ':retryable': 'retryable' },
+          }
+        : { expression: 'attribute_not_exists(sendKey)', values: {} },
+    );
+    if (written) return { kind: 'claimed', attempts };
+    const winner = await this.get(tenantId, messageId);
+    if (!winner) return this.claim(tenantId, messageId, attemptId, leaseMs);
+    return winner.state === 'sent' || winner.state === 'failed'
+      ? { kind: 'settled', entry: winner }
+      : { kind: 'busy', entry: winner };
+  }
+
+  /** The provider accepted the message. */
+  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null): Promise<boolean> {
+    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
+  }
+
+  /** The send failed for good. */
+  markFailed(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
+  }
+
+  /** The provider certainly did not take it: a later attempt may claim it again. */
+  release(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'retryable', failureCode, failureDetail });
+  }
+
+  /**
+   * Records a send that failed before any claim (invalid event, a broken sender rule), unless
+   * it was already sent or failed: the first word stands.
+   */
+  async recordRejected(
+    tenantId: string,
+    messageId: string,
+    failureCode: string,
+    failureDetail: string,
+  ): Promise<boolean> {
+    const now = this.now();
+    return this.conditionalPut(
+      {
+        sendKey: sendKey(tenantId, messageId),
+        tenantId,
+        messageId,
+        state: 'failed',
+        attemptId: 'rejected-before-send',
+        attempts: 0,
+        leaseUntil: 0,
+        updatedAt: new Date(now).toISOString(),
+        failureCode,
+        failureDetail,
+        expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
+      },
+      { expression: 'attribute_not_exists(sendKey) OR #state = :retryable', values: { ':retryable': 'retryable' } },
+    );
+  }
+
+  /** Settles an abandoned claim as failed with an unknown outcome, if nobody did meanwhile. */
+  settleAbandoned(entry: SendLedgerEntry, failureDetail: string): Promise<boolean> {
+    return this.settle(entry.tenantId, entry.messageId, entry.attemptId, {
+      state: 'failed',
+      failureCode: 'delivery_unknown',
+      failureDetail,
+    });
+  }
+
+  private async settle(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    change: Partial<SendLedgerEntry> & { state: SendState },
+  ): Promise<boolean> {
+    const fields = { ...change, updatedAt: new Date(this.now()).toISOString() };
+    const names: Record<string, string> = { '#state': 'state', '#attemptId': 'attemptId' };
+    const values: Record<string, unknown> = { ':attemptId': attemptId, ':inFlight': 'in_flight' };
+    const assignments = Object.entries(fields).map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#${field} = :${field}`;
+    });
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { sendKey: sendKey(tenantId, messageId) },
+            // Only the attempt that holds the claim settles it.
+            ConditionExpression: '#attemptId = :attemptId AND #state = :inFlight',
+            UpdateExpression: `SET ${assignments.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async conditionalPut(
+    entry: SendLedgerEntry,
+    condition: { expression: string; values: Record<string, unknown> },
+  ): Promise<boolean> {
+    const names: Record<string, string> = {};
+    if (condition.expression.includes('#state')) names['#state'] = 'state';
+    if (condition.expression.includes('#attemptId')) names['#attemptId'] = 'attemptId';
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: entry,
+            ConditionExpression: condition.expression,
+            ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+            ...(Object.keys(condition.values).length > 0 ? { ExpressionAttributeValues: condition.values } : {}),
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw new UpstreamUnavailableError('DynamoDB', { cause: error });
+    }
+  }
+}
+
+/** What the send path uses of the ledger (a fake in unit tests). */
+export type SendLedgerPort = Pick<
+  SendLedger,
+  'get' | 'claim' | 'markSent' | 'markFailed' | 'release' | 'recordRejected' | 'settleAbandoned'
+>;
+
+/** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */
+export function sendKey(tenantId: string, messageId: string): string {
+  return `${encodeURIComponent(tenantId)}#${messageId}`;
+}

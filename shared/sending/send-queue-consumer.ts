@@ -1,0 +1,114 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
+import { describeError } from '../observability/logger.js';
+import type { DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
+import { EMAIL_SEND_REQUESTED, eventBridgeEnvelope } from './send-request.js';
+
+/** Asks the queue to hold a message back before its next delivery (SQS ChangeMessageVisibility). */
+export interface RedeliveryScheduler {
+  delay(record: SQSRecord, seconds: number): Promise<void>;
+}
+
+/** One record's outcome, with the ids an operator searches by. */
+export interface RecordOutcome {
+  sqsMessageId: string;
+  eventId: string | null;
+  outcome: DispatchOutcome;
+}
+
+/** Records processed at once per batch: bounded, so one batch cannot flood SendGrid or KMS. */
+export const BATCH_CONCURRENCY = 5;
+/** Backoff for transient failures: 10 s, 20 s, 40 s … capped at 15 minutes. */
+const BASE_BACKOFF_SECONDS = 10;
+const MAX_BACKOFF_SECONDS = 900;
+
+/**
+ * Consumes a batch of SQS records carrying EventBridge "Email Send Requested" events: each is
+ * dispatched (concurrently, with a bound), and those to be retried are reported as batch item
+ * failures after asking the queue to hold them back (429: until SendGrid's reset; else backoff).
+ */
+export class SendQueueConsumer {
+  constructor(
+    private readonly deps: {
+      dispatcher: Pick<EmailDispatcher, 'dispatch'>;
+      redelivery: RedeliveryScheduler;
+      logger: Logger;
+      concurrency?: number;
+    },
+  ) {}
+
+  async consume(
+    records: SQSRecord[],
+  ): Promise<{ outcomes: RecordOutcome[]; batchItemFailures: SQSBatchItemFailure[] }> {
+    const outcomes = await mapBounded(records, this.deps.concurrency ?? BATCH_CONCURRENCY, (record) =>
+      this.consumeOne(record),
+    );
+    const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry');
+    return { outcomes, batchItemFailures: retries.map((entry) => ({ itemIdentifier: entry.sqsMessageId })) };
+  }
+
+  private async consumeOne(record: SQSRecord): Promise<RecordOutcome> {
+    const envelope = eventBridgeEnvelope.safeParse(safeJson(record.body));
+    const eventId = envelope.success ? envelope.data.id : null;
+    let outcome: DispatchOutcome;
+    if (!envelope.success || envelope.data['detail-type'] !== EMAIL_SEND_REQUESTED) {
+      // Not an event this queue is for: nothing to record it under; log it and drop it.
+      outcome = {
+        kind: 'failed',
+        code: 'invalid_event',
+        detail: 'The message is not an "Email Send Requested" event.',
+      };
+      this.deps.logger.error('dropped a message that is not a send request', { sqsMessageId: record.messageId });
+    } else {
+      try {
+        outcome = await this.deps.dispatcher.dispatch(envelope.data.detail, envelope.data.id);
+      } catch (error) {
+        // Unclassified (DynamoDB down mid-settle …): let the queue deliver it again.
+        this.deps.logger.error('send attempt failed; will retry', { eventId, error: describeError(error) });
+        outcome = { kind: 'retry', code: 'internal_error', detail: 'The send attempt failed unexpectedly.' };
+      }
+    }
+    if (outcome.kind === 'retry') await this.scheduleRetry(record, outcome.afterSeconds);
+    this.deps.logger.info('send request handled', {
+      eventId,
+      outcome: outcome.kind,
+      ...(outcome.kind === 'failed' || outcome.kind === 'retry' ? { code: outcome.code } : {}),
+    });
+    return { sqsMessageId: record.messageId, eventId, outcome };
+  }
+
+  private async scheduleRetry(record: SQSRecord, afterSeconds: number | undefined): Promise<void> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    const backoff = Math.min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** Math.max(0, receiveCount - 1));
+    // SendGrid's reset time when it gave one (429), else exponential backoff by delivery count.
+    const seconds = Math.min(MAX_BACKOFF_SECONDS, afterSeconds ?? backoff);
+    try {
+      await this.deps.redelivery.delay(record, seconds);
+    } catch (error) {
+      // The queue's own visibility timeout still brings it back; only the timing is lost.
+      this.deps.logger.warn('could not delay redelivery', { error: describeError(error) });
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+export async function mapBounded<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,58 @@
+import { DomainProblem } from '../problem-catalog.js';
+
+/** A send broke a rule before any provider was called: permanent, with a reason to show. */
+export class SendRuleError extends DomainProblem {
+  override readonly name = 'SendRuleError';
+}
+
+/** Who a message is for: customers of the tenant, or the tenant's own staff. */
+export type Audience = 'customer' | 'internal';
+
+const localPart = (email: string) => email.slice(0, email.lastIndexOf('@')).toLowerCase();
+
+/**
+ * Picks the `from` address for a message, from the tenant's registered senders only:
+ * - an explicit `from` must be registered (compared case-insensitively);
+ * - internal mail goes only from a registered noreply@ address;
+ * - without `from`, customer mail uses info@ when registered, else the first sender that is
+ *   not noreply@; internal mail uses noreply@.
+ * Returns the registered spelling (lower case, as stored).
+ */
+export function chooseSender(registered: readonly string[], audience: Audience, requested?: string): string {
+  const senders = registered.map((email) => email.toLowerCase());
+  const list = senders.join(', ');
+  if (requested !== undefined) {
+    const wanted = requested.trim().toLowerCase();
+    if (!senders.includes(wanted)) {
+      throw new SendRuleError(
+        'sender_not_registered',
+        `${wanted} is not a registered sender of this tenant (registered: ${list}). Use one of those, or add it under Settings → Integrations → SendGrid.`,
+      );
+    }
+    if (audience === 'internal' && localPart(wanted) !== 'noreply') {
+      throw new SendRuleError(
+        'sender_not_registered',
+        `Internal mail goes only from a noreply@ address, not from ${wanted}. Leave "from" out or use the registered noreply@ address.`,
+      );
+    }
+    return wanted;
+  }
+  const noreply = senders.find((email) => localPart(email) === 'noreply');
+  if (audience === 'internal') {
+    if (!noreply) {
+      throw new SendRuleError(
+        'sender_not_registered',
+        `Internal mail needs a registered noreply@ sender; this tenant has ${list}. Add noreply@ at an authenticated domain.`,
+      );
+    }
+    return noreply;
+  }
+  const chosen = senders.find((email) => localPart(email) === 'info') ?? senders.find((email) => email !== noreply);
+  if (!chosen) {
+    throw new SendRuleError(
+      'sender_not_registered',
+      `Customer mail needs a registered sender other than noreply@ (registered: ${list}). Add info@ at an authenticated domain.`,
+    );
+  }
+  return chosen;
+}

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
+import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
+import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
+import { IntegrationStoreError } from '../../shared/integrations/integration-repository.js';
+import {
+  type MailTransport,
+  SendFailure,
+  type SendingAccount,
+  type SendReceipt,
+} from '../../shared/providers/email-provider.js';
+import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
+import type { ClaimResult, SendLedgerEntry, SendLedgerPort } from '../../shared/sending/send-ledger.js';
+import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+
+const oldKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
+const newKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
+const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
+
+/** The ledger's rules, in memory. */
+class MemoryLedger implements SendLedgerPort {
+  entries = new Map<string, SendLedgerEntry>();
+  now = 1_000_000;
+
+  async get(tenantId: string, messageId: string) {
+    return this.entries.get(`${tenantId}#${messageId}`);
+  }
+  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
+    const previous = await this.get(tenantId, messageId);
+    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
+    if (previous?.state === 'in_flight') {
+      return previous.leaseUntil > this.now
+        ? { kind: 'busy', entry: previous }
+        : { kind: 'abandoned', entry: previous };
+    }
+    const attempts = (previous?.attempts ?? 0) + 1;
+    this.entries.set(`${tenantId}#${messageId}`, {
+      sendKey: `${tenantId}#${messageId}`,
+      tenantId,
+      messageId,
+      state: 'in_flight',
+      attemptId,
+      attempts,
+      leaseUntil: this.now + leaseMs,
+      updatedAt: '',
+      expiresAt: 0,
+    });
+    return { kind: 'claimed', attempts };
+  }
+  private async settle(tenantId: string, messageId: string, attemptId: string, change: Partial<SendLedgerEntry>) {
+    const entry = await this.get(tenantId, messageId);
+    if (!entry || entry.attemptId !== attemptId || entry.state !== 'in_flight') return false;
+    Object.assign(entry, change);
+    return true;
+  }
+  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
+  }
+  markFailed(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
+  }
+  release(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'retryable', failureCode, failureDetail });
+  }
+  async recordRejected(tenantId: string, messageId: string, failureCode: string, failureDetail: string) {
+    const entry = await this.get(tenantId, messageId);
+    if (entry && entry.state !== 'retryable') return false;
+    this.entries.set(`${tenantId}#${messageId}`, {
+      sendKey: '',
+      tenantId,
+      messageId,
+      state: 'failed',
+      attemptId: 'rejected-before-send',
+      attempts: 0,
+      leaseUntil: 0,
+      updatedAt: '',
+      failureCode,
+      failureDetail,
+      expiresAt: 0,
+    });
+    return true;
+  }
+  settleAbandoned(entry: SendLedgerEntry, failureDetail: string) {
+    return this.settle(entry.tenantId, entry.messageId, entry.attemptId, {
+      state: 'failed',
+      failureCode: 'delivery_unknown',
+      failureDetail,
+    });
+  }
+}
+
+/** One tenant's item, with revision checks like the real repository. */
+class MemoryRepository {
+  record: IntegrationRecord | undefined;
+  reads = 0;
+  async get(_tenantId: string) {
+    this.reads += 1;
+    return this.record ? structuredClone(this.record) : undefined;
+  }
+  async put(_tenantId: string, record: IntegrationRecord, expectedRevision: number | undefined) {
+    if (this.record?.revision !== expectedRevision) throw new IntegrationStoreError('conflict', 'changed meanwhile');
+    this.record = structuredClone(record);
+  }
+}
+
+/** Answers each send from a script: a receipt, or a failure to throw. */
+class ScriptedTransport implements MailTransport {
+  script: Array<SendReceipt | SendFailure> = [];
+  calls: Array<{ account: SendingAccount; message: OutboundEmail }> = [];
+  async send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt> {
+    this.calls.push({ account, message });
+    const next = this.script.shift() ?? { providerMessageId: `sg-${this.calls.length}` };
+    if (next instanceof SendFailure) throw next;
+    return next;
+  }
+}
+
+async function recordWith(apiKey: string, keyVersion: number, revision = keyVersion): Promise<IntegrationRecord> {
+  return {
+    tenantId: 'tenant-a',
+    channel: 'email',
+    provider: 'sendgrid',
+    region: 'global',
+    keyId: apiKey.slice(3, 25),
+    emails: ['info@acme.example', 'noreply@acme.example'],
+    status: 'active',
+    keyVersion,
+    revision,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+    secret: await cipher.encrypt(apiKey, secretContext('tenant-a', 'sendgrid')),
+  };
+}
+
+const unauthorized = () =>
+  new SendFailure('key_rejected', 'The provided authorization grant is invalid, expired, or revoked', { status: 401 });
+
+let counter = 0;
+const event = (extra: Record<string, unknown> = {}) => ({
+  tenantId: 'tenant-a',
+  messageId: `m-${++counter}`,
+  audience: 'customer',
+  to: [{ email: 'jane@customer.example' }],
+  subject: 'Hello',
+  text: 'Hi',
+  ...extra,
+});
+
+describe('EmailDispatcher', () => {
+  let ledger: MemoryLedger;
+  let repository: MemoryRepository;
+  let transport: ScriptedTransport;
+  let credentials: SendingCredentials;
+  let dispatcher: EmailDispatcher;
+  let decrypts: number;
+
+  beforeEach(async () => {
+    ledger = new MemoryLedger();
+    repository = new MemoryRepository();
+    repository.record = await recordWith(oldKey, 1);
+    transport = new ScriptedTransport();
+    decrypts = 0;
+    const countingCipher = {
+      decrypt: (...args: Parameters<EnvelopeCipher['decrypt']>) => {
+        decrypts += 1;
+        return cipher.decrypt(...args);
+      },
+    };
+    credentials = new SendingCredentials({ repository, cipher: countingCipher });
+    dispatcher = new EmailDispatcher({
+      credentials,
+      repository,
+      transport,
+      ledger,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      leaseMs: 60_000,
+      now: () => new Date(ledger.now),
+    });
+  });
+
+  it('retries once with the re-read key after a 401 when the key was just rotated', async () => {
+    await dispatcher.dispatch(event(), 'e-0'); // warms the cache with the old key
+    repository.record = await recordWith(newKey, 2);
+    transport.script = [unauthorized()];
+    const outcome = await dispatcher.dispatch(event(), 'e-1');
+    expect(outcome).toMatchObject({ kind: 'sent' });
+    expect(transport.calls.slice(1).map((call) => call.account.apiKey)).toEqual([oldKey, newKey]);
+    expect(repository.record?.status).toBe('active');
+  });
+
+  it('marks the card key_rejected when the re-read key is refused too, and sends nothing more', async () => {
+    transport.script = [unauthorized(), unauthorized()];
+    const outcome = await dispatcher.dispatch(event(), 'e-1');
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'key_rejected' });
+    expect(transport.calls).toHaveLength(2);
+    expect(repository.record).toMatchObject({ status: 'key_rejected', revision: 2 });
+    expect(repository.record?.lastSendError).toContain('revoked');
+    expect(await dispatcher.dispatch(event(), 'e-2')).toMatchObject({ kind: 'failed', code: 'key_rejected' });
+    expect(transport.calls).toHaveLength(2);
+  });
+
+  it('marks the card sender_rejected when SendGrid refuses the from address', async () => {
+    transport.script = [
+      new SendFailure('sender_rejected', 'The from address does not match a verified Sender Identity', {
+        status: 403,
+        field: 'from',
+      }),
+    ];
+    const outcome = await dispatcher.dispatch(event(), 'e-1');
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'sender_rejected' });
+    expect(repository.record?.status).toBe('sender_rejected');
+  });
+
+  it('leaves a rotated integration alone when an old key’s failure arrives late', async () => {
+    await dispatcher.dispatch(event(), 'e-0');
+    transport.script = [new SendFailure('sender_rejected', 'nope', { status: 403, field: 'from' })];
+    const original = repository.record;
+    // The tenant rotates while the send is in flight: the transport's failure refers to key version 1.
+    const rotated = { ...(await recordWith(newKey, 2)) };
+    const pending = dispatcher.dispatch(event(), 'e-1');
+    repository.record = rotated;
+    await pending;
+    expect(original?.keyVersion).toBe(1);
+    expect(repository.record?.status).toBe('active');
+  });
+
+  it('decrypts once and reads the record once for a burst of mail to one tenant', async () => {
+    for (let index = 0; index < 50; index += 1) await dispatcher.dispatch(event(), `e-${index}`);
+    expect(transport.calls).toHaveLength(50);
+    expect(decrypts).toBe(1);
+    expect(repository.reads).toBe(1);
+  });
+
+  it('reads and decrypts again once the cache windows have passed', async () => {
+    const clock = { now: 0 };
+    credentials = new SendingCredentials({ repository, cipher }, { recordMs: 60_000, keyMs: 300_000 }, () => clock.now);
+    await credentials.apiKey((await credentials.record('tenant-a')) as IntegrationRecord);
+    clock.now = 61_000;
+    await credentials.record('tenant-a');
+    expect(credentials.stats).toEqual({ recordReads: 2, keyDecrypts: 1 });
+    clock.now = 301_000;
+    await credentials.apiKey((await credentials.record('tenant-a')) as IntegrationRecord);
+    expect(credentials.stats).toEqual({ recordReads: 3, keyDecrypts: 2 });
+  });
+
+  it('never resends a message whose earlier attempt was cut off mid-send', async () => {
+    const request = event();
+    await ledger.claim('tenant-a', String(request.messageId), 'crashed-attempt', 60_000);
+    expect(await dispatcher.dispatch(request, 'e-1')).toMatchObject({ kind: 'retry', code: 'in_flight' });
+    ledger.now += 61_000;
+    expect(await dispatcher.dispatch(request, 'e-1')).toMatchObject({ kind: 'failed', code: 'delivery_unknown' });
+    expect(transport.calls).toHaveLength(0);
+    expect(await dispatcher.dispatch(request, 'e-1')).toEqual({ kind: 'duplicate', state: 'failed' });
+  });
+
+  it('releases the claim on throttling so a later delivery sends it, once', async () => {
+    const request = event();
+    transport.script = [new SendFailure('throttled', 'too many requests', { status: 429, retryAfterSeconds: 17 })];
+    expect(await dispatcher.dispatch(request, 'e-1')).toMatchObject({ kind: 'retry', afterSeconds: 17 });
+    expect(await dispatcher.dispatch(request, 'e-1')).toMatchObject({ kind: 'sent' });
+    expect(await dispatcher.dispatch(request, 'e-1')).toEqual({ kind: 'duplicate', state: 'sent' });
+    expect(transport.calls).toHaveLength(2);
+  });
+
+  it('files an invalid event under its own ids with the reason', async () => {
+    const outcome = await dispatcher.dispatch(
+      { tenantId: 'tenant-a', messageId: 'bad-1', audience: 'everyone' },
+      'e-9',
+    );
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'invalid_event' });
+    expect(ledger.entries.get('tenant-a#bad-1')).toMatchObject({ state: 'failed', failureCode: 'invalid_event' });
+    expect(transport.calls).toHaveLength(0);
+  });
+});
