@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { LOCAL_ENDPOINTS } from './local-endpoints.js';
 import { startLocalRuntime } from './local-runtime.js';
 import { demoKeyTable } from './sendgrid-sandbox/index.js';
 
@@ -28,6 +29,8 @@ const lines = [
     ? `  SendGrid: sandbox at ${runtime.sandbox.globalUrl} (global) and ${runtime.sandbox.euUrl} (EU); accepted mail at ${runtime.sandbox.globalUrl}/__sandbox/messages`
     : `  SendGrid: ${globalUrl} (global), ${euUrl ?? 'https://api.eu.sendgrid.com'} (EU)`,
   '  tenant:   send an "x-tenant-id" header (stands in for the JWT claim locally)',
+  '  local-only endpoints:',
+  ...LOCAL_ENDPOINTS.map((endpoint) => `    ${endpoint.method.padEnd(4)} ${endpoint.path}  ${endpoint.description}`),
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
