@@ -1,11 +1,14 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../shared/observability/logger.js';
+import { countOutcomes } from '../shared/sending/send-metrics.js';
 import { type RedeliveryScheduler, SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
 import { emailDispatcher, requireEnv } from '../shared/service-dependencies.js';
 
 const sqs = new SQSClient({});
 const queueUrl = requireEnv('SEND_QUEUE_URL');
+const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });
 
 /** Holds a message back by changing its visibility timeout (SQS caps it at 12 hours). */
 const redelivery: RedeliveryScheduler = {
@@ -20,10 +23,12 @@ const redelivery: RedeliveryScheduler = {
   },
 };
 
-export const consumer = new SendQueueConsumer({ dispatcher: emailDispatcher(), redelivery, logger: createLogger() });
+const consumer = new SendQueueConsumer({ dispatcher: emailDispatcher(), redelivery, logger: createLogger() });
 
-/** SQS → send: reports only the records to retry (partial batch response). */
+/** SQS → send: reports only the records to retry (partial batch response) and counts every outcome. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await consumer.consume(event.Records);
+  const { outcomes, batchItemFailures } = await consumer.consume(event.Records);
+  countOutcomes(metrics, outcomes);
+  metrics.publishStoredMetrics();
   return { batchItemFailures };
 }
