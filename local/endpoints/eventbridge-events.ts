@@ -5,13 +5,15 @@ import { z } from 'zod';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
-import { type RecordOutcome, SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
+import {
+  type RecordOutcome,
+  SEND_QUEUE_MAX_RECEIVE_COUNT,
+  SendQueueConsumer,
+} from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import { emailDispatcher } from '../../shared/service-dependencies.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 
-/** As the stack's queue: deliveries before a message goes to the dead-letter queue. */
-export const LOCAL_MAX_RECEIVE_COUNT = 5;
 /** As the stack's event source mapping. */
 const BATCH_SIZE = 10;
 
@@ -58,7 +60,7 @@ const deadLetters: Array<{ eventId: string; body: string; lastOutcome: DispatchO
 
 /**
  * Plays EventBridge (the rule on source + detail-type) and SQS (batches, redelivery after the
- * delay the consumer asks for, a dead-letter queue after {@link LOCAL_MAX_RECEIVE_COUNT}
+ * delay the consumer asks for, a dead-letter queue after {@link SEND_QUEUE_MAX_RECEIVE_COUNT}
  * deliveries) around the real consumer. Waits are capped by `LOCAL_QUEUE_MAX_DELAY_MS`
  * (default 2 s) so a local run does not sit out a 15-minute backoff; the answer shows the
  * delays that were asked for.
@@ -150,7 +152,7 @@ async function deliver(queue: QueuedMessage[]): Promise<void> {
 function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
   const { result } = message;
   if (outcome.kind === 'retry') {
-    if ((result.deliveries ?? 0) >= LOCAL_MAX_RECEIVE_COUNT) {
+    if ((result.deliveries ?? 0) >= SEND_QUEUE_MAX_RECEIVE_COUNT) {
       Object.assign(result, { outcome: 'dead_lettered', code: outcome.code, detail: outcome.detail });
       deadLetters.push({ eventId: result.EventId ?? '', body: message.record.body, lastOutcome: outcome });
       return false;

@@ -16,6 +16,9 @@ export interface RecordOutcome {
   outcome: DispatchOutcome;
 }
 
+/** Deliveries before a send request goes to the dead-letter queue (the stack's queue and the local one). */
+export const SEND_QUEUE_MAX_RECEIVE_COUNT = 5;
+
 /** Records processed at once per batch: bounded, so one batch cannot flood SendGrid or KMS. */
 export const BATCH_CONCURRENCY = 5;
 /** Backoff for transient failures: 10 s, 20 s, 40 s … capped at 15 minutes. */

@@ -1,0 +1,89 @@
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnStage,
+  CorsHttpMethod,
+  HttpApi,
+  type HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface ServiceHttpApiProps {
+  jwtIssuer: string;
+  jwtAudience: string[];
+  corsOrigins: string[];
+  /** Route key ("POST /integrations/sendgrid/verify") → the function serving it. */
+  routes: Array<{ method: string; path: string; function: IFunction }>;
+  /** Route keys with a tighter throttle than the stage's default. */
+  tightRoutes: string[];
+}
+
+/** Steady rate and burst for the whole stage; verify gets far less (it calls SendGrid with the pasted key). */
+const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 };
+const TIGHT_THROTTLE = { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 };
+
+/**
+ * The console's HTTP API: every route behind the JWT authorizer (the tenant comes only from the
+ * token's claims), CORS for the configured origins only, stage throttling — tight on verify, so
+ * the service is no oracle for testing stolen keys — and JSON access logs without headers or bodies.
+ */
+export class ServiceHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
+    super(scope, id);
+    const authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: props.jwtAudience });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'email-integrations: connect and use a tenant’s own SendGrid account',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+      corsPreflight: {
+        allowOrigins: props.corsOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    for (const route of props.routes) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [route.method as HttpMethod],
+        integration: new HttpLambdaIntegration(`${route.method}${route.path}`, route.function),
+      });
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: STAGE_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.addPropertyOverride(
+      'RouteSettings',
+      Object.fromEntries(props.tightRoutes.map((routeKey) => [routeKey, TIGHT_THROTTLE])),
+    );
+  }
+}

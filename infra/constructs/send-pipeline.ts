@@ -1,0 +1,113 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
+import { SEND_QUEUE_MAX_RECEIVE_COUNT } from '../../shared/sending/send-queue-consumer.js';
+import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
+
+/** Send functions at once: with batches of 10 and 5 in flight each, ≤ 250 calls in flight to SendGrid. */
+export const SEND_MAX_CONCURRENCY = 5;
+
+export interface SendPipelineProps {
+  eventSource: string;
+  /** The send function's timeout: the queue's visibility timeout is six times it, as AWS advises. */
+  sendFunctionTimeout: Duration;
+}
+
+/**
+ * EventBridge rule → SQS queue (dead-letter queue after {@link SEND_QUEUE_MAX_RECEIVE_COUNT} deliveries, and
+ * one for events the rule cannot deliver) → the send function, plus the alarms an operator needs:
+ * anything in a dead-letter queue, sends failing, sends with an unknown outcome.
+ */
+export class SendPipeline extends Construct {
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SendPipelineProps) {
+    super(scope, id);
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'SendRequests', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(props.sendFunctionTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: SEND_QUEUE_MAX_RECEIVE_COUNT },
+    });
+    new Rule(this, 'SendRequested', {
+      description: 'Automations asking for an email to be sent on a tenant’s behalf',
+      eventPattern: { source: [props.eventSource], detailType: [EMAIL_SEND_REQUESTED] },
+      targets: [
+        new SqsQueue(this.queue, {
+          deadLetterQueue: this.deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    this.alarms.push(
+      new Alarm(this, 'DeadLettersNotEmpty', {
+        alarmDescription:
+          'Send requests are in the dead-letter queue: SendGrid kept failing or events could not be delivered.',
+        metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      sendMetricAlarm(
+        this,
+        'SendFailures',
+        SEND_METRICS.failed,
+        10,
+        'Many sends failed permanently; see the send ledger and the logs.',
+      ),
+      sendMetricAlarm(
+        this,
+        'SendOutcomeUnknown',
+        SEND_METRICS.deliveryUnknown,
+        1,
+        'A send timed out or was cut off: it may or may not have gone out. Check SendGrid activity by custom arg messageId.',
+      ),
+    );
+  }
+
+  /** Connects the send function: batches of 10, partial batch failures, capped concurrency. */
+  connect(sendFunction: IFunction): void {
+    sendFunction.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        maxConcurrency: SEND_MAX_CONCURRENCY,
+      }),
+    );
+  }
+}
+
+function sendMetricAlarm(scope: Construct, id: string, metricName: string, threshold: number, description: string) {
+  return new Alarm(scope, id, {
+    alarmDescription: description,
+    metric: new Metric({
+      namespace: 'EmailIntegrations',
+      metricName,
+      dimensionsMap: { service: 'email-integrations' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }),
+    threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+}

@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root, where `functions/` and the lock file are. */
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServiceFunctionProps {
+  /** The file in `functions/` (without `.ts`). */
+  handler: string;
+  description: string;
+  environment: Record<string, string>;
+  /** Everything the function may do besides writing its own logs. */
+  statements: PolicyStatement[];
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+/**
+ * One Lambda function of the service: Node.js 24 on arm64, bundled by esbuild (minified ESM,
+ * source maps, the AWS SDK bundled in so its version is the one tested), its own log group
+ * with retention, and its own role holding only the statements given — no managed policies.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `email-integrations ${props.handler}: least privilege`,
+    });
+    logGroup.grantWrite(this.role);
+    for (const statement of props.statements) this.role.addToPolicy(statement);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${projectRoot}functions/${props.handler}.ts`,
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'email-integrations',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Some dependencies still call require(); give ESM bundles one.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        externalModules: [],
+      },
+    });
+  }
+}

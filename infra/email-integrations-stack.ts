@@ -1,0 +1,141 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
+import { keyAccess, tableAccess } from './constructs/access.js';
+import { ServiceHttpApi } from './constructs/http-api.js';
+import { IntegrationStore } from './constructs/integration-store.js';
+import { SendPipeline } from './constructs/send-pipeline.js';
+import { ServiceFunction } from './constructs/service-function.js';
+
+export interface EmailIntegrationsStackProps extends StackProps {
+  stage: string;
+  jwtIssuer: string;
+  jwtAudience: string[];
+  /** The JWT claim holding the tenant id. */
+  tenantClaim: string;
+  corsOrigins: string[];
+  /** The EventBridge `source` of the automations' send requests. */
+  eventSource: string;
+}
+
+/** API functions answer within API Gateway's 30 s; each SendGrid call times out well before. */
+const API_TIMEOUT = Duration.seconds(15);
+const SEND_TIMEOUT = Duration.seconds(30);
+const SENDGRID_TIMEOUT_MS = '5000';
+
+/**
+ * email-integrations: the integration store (KMS key, integration table, send ledger), the
+ * console's HTTP API with one least-privilege function per route, and the send pipeline
+ * (EventBridge → SQS → send function) with its alarms.
+ */
+export class EmailIntegrationsStack extends Stack {
+  constructor(scope: Construct, id: string, props: EmailIntegrationsStackProps) {
+    super(scope, id, props);
+    const store = new IntegrationStore(this, 'Store', { stage: props.stage });
+    const { integrations, sendLedger, secretsKey } = store;
+
+    /** What each route's function may do, beyond its logs: the whole of its role. */
+    const routeAccess: Record<HandlerName, { statements: PolicyStatement[]; env: Record<string, string> }> = {
+      'verify-sendgrid-key': { statements: [], env: {} },
+      'save-sendgrid-integration': {
+        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['GenerateDataKey'])],
+        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
+      },
+      'get-sendgrid-integration': {
+        statements: [tableAccess(integrations, ['GetItem'])],
+        env: { TABLE_NAME: integrations.tableName },
+      },
+      'rotate-sendgrid-key': {
+        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['GenerateDataKey'])],
+        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
+      },
+      'update-sendgrid-senders': {
+        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
+        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
+      },
+      'delete-sendgrid-integration': {
+        statements: [tableAccess(integrations, ['GetItem', 'DeleteItem'])],
+        env: { TABLE_NAME: integrations.tableName },
+      },
+      'send-test-email': {
+        // PutItem: a refused key or sender is written onto the card.
+        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
+        env: {
+          TABLE_NAME: integrations.tableName,
+          KMS_KEY_ID: secretsKey.keyArn,
+          SEND_LEDGER_TABLE_NAME: sendLedger.tableName,
+        },
+      },
+    };
+
+    const routes = API_ROUTES.map((route) => {
+      const access = routeAccess[route.handler];
+      const fn = new ServiceFunction(this, pascalCase(route.handler), {
+        handler: route.handler,
+        description: `${route.method} ${route.path}`,
+        timeout: API_TIMEOUT,
+        statements: access.statements,
+        environment: { TENANT_CLAIM: props.tenantClaim, SENDGRID_TIMEOUT_MS, ...access.env },
+      });
+      return { method: route.method, path: route.path, function: fn.function };
+    });
+    const http = new ServiceHttpApi(this, 'Http', {
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      corsOrigins: props.corsOrigins,
+      routes,
+      tightRoutes: ['POST /integrations/sendgrid/verify', 'POST /integrations/sendgrid/test'],
+    });
+    new Alarm(this, 'Api5xx', {
+      alarmDescription: 'The HTTP API answered 5xx: a function failed or timed out.',
+      metric: http.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    const pipeline = new SendPipeline(this, 'SendPipeline', {
+      eventSource: props.eventSource,
+      sendFunctionTimeout: SEND_TIMEOUT,
+    });
+    const send = new ServiceFunction(this, 'SendEmail', {
+      handler: 'send-email',
+      description: 'Sends the automations’ emails through each tenant’s SendGrid account',
+      timeout: SEND_TIMEOUT,
+      statements: [
+        tableAccess(integrations, ['GetItem', 'PutItem']),
+        tableAccess(sendLedger, ['GetItem', 'PutItem', 'UpdateItem']),
+        keyAccess(secretsKey, ['Decrypt']),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sqs:ChangeMessageVisibility'],
+          resources: [pipeline.queue.queueArn],
+        }),
+      ],
+      environment: {
+        TABLE_NAME: integrations.tableName,
+        SEND_LEDGER_TABLE_NAME: sendLedger.tableName,
+        KMS_KEY_ID: secretsKey.keyArn,
+        SEND_QUEUE_URL: pipeline.queue.queueUrl,
+        SENDGRID_TIMEOUT_MS: '10000',
+        // A claim outlives the function that took it, so a live attempt is never taken for dead.
+        SEND_LEASE_MS: String((SEND_TIMEOUT.toSeconds() + 60) * 1000),
+      },
+    });
+    pipeline.connect(send.function);
+
+    new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'TableName', { value: integrations.tableName, description: 'Integration table' });
+    new CfnOutput(this, 'SendLedgerTableName', { value: sendLedger.tableName, description: 'Send ledger table' });
+    new CfnOutput(this, 'KeyArn', { value: secretsKey.keyArn, description: 'KMS key wrapping stored SendGrid keys' });
+    new CfnOutput(this, 'SendQueueUrl', { value: pipeline.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: pipeline.deadLetters.queueUrl });
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)(\w)/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}
