@@ -32,6 +32,7 @@ export async function startSendGridSandbox(options: SendGridSandboxOptions = {})
     addAccount: (account) => state.addAccount(account),
     addKey: (key) => state.addKey(key),
     revokeKey: (keyId) => state.revokeKey(keyId),
+    setDomainValid: (accountId, domain, valid) => state.setDomainValid(accountId, domain, valid),
     messages: () => state.messages(),
     injectFault: (fault) => state.faults.add(fault),
     clearFaults: () => state.faults.clear(),

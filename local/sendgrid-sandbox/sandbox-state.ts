@@ -60,6 +60,14 @@ export class SandboxState {
     this.accounts.set(account.id, { ...structuredClone(account), userId: this.nextUserId++ });
   }
 
+  /** Marks an authenticated domain valid or not, as when its DNS records break or are fixed. */
+  setDomainValid(accountId: string, domainName: string, valid: boolean): void {
+    const domain = this.accounts.get(accountId)?.domains.find((entry) => entry.domain === domainName);
+    if (!domain)
+      throw new SandboxStateError('not_found', `Account "${accountId}" has no domain "${domainName}".`, 'domain');
+    domain.valid = valid;
+  }
+
   /** The stored account (not a copy): callers only read it. */
   account(id: string): StoredAccount | undefined {
     return this.accounts.get(id);

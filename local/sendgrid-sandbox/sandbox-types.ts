@@ -87,6 +87,8 @@ export interface SendGridSandbox {
   /** Generates a valid 69-character key if none is given. */
   addKey(key: NewSandboxKey): SandboxKey;
   revokeKey(keyId: string): void;
+  /** Marks an account's authenticated domain valid or not (its DNS broke or was fixed). */
+  setDomainValid(accountId: string, domain: string, valid: boolean): void;
   messages(): AcceptedMessage[];
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;

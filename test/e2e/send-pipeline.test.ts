@@ -284,6 +284,21 @@ describe('send pipeline: what SendGrid’s refusals do', () => {
     }
   });
 
+  it('turns the card to sender_rejected when SendGrid refuses the from address (403 on from)', async () => {
+    const tenantId = await connectedTenant();
+    service.sandbox.setDomainValid('acme', 'news.acme.example', false);
+    try {
+      const request = sendRequest(tenantId, { from: 'sales@news.acme.example' });
+      const [result] = await publish(request);
+      expect(result).toMatchObject({ outcome: 'failed', code: 'sender_rejected', deliveries: 1 });
+      expect(result?.detail).toContain('verified Sender Identity');
+      expect(accepted(request.messageId)).toHaveLength(0);
+      expect((await service.as(tenantId).card()).body).toMatchObject({ status: 'sender_rejected' });
+    } finally {
+      service.sandbox.setDomainValid('acme', 'news.acme.example', true);
+    }
+  });
+
   it('treats a 403 that is not about the sender as a rejected key', async () => {
     const tenantId = await connectedTenant();
     service.sandbox.injectFault({ path: '/v3/mail/send', status: 403, times: 1 });
