@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
+import { openApiEndpoint } from './endpoints/openapi.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 
 /** What a local-only endpoint may use from the running runtime. */
@@ -33,4 +34,4 @@ export interface LocalEndpoint {
 }
 
 /** Every local-only endpoint; each lives in its own module under local/endpoints/. */
-export const LOCAL_ENDPOINTS: LocalEndpoint[] = [eventBridgeEventsEndpoint, deadLettersEndpoint];
+export const LOCAL_ENDPOINTS: LocalEndpoint[] = [eventBridgeEventsEndpoint, deadLettersEndpoint, openApiEndpoint];

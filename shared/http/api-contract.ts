@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { IntegrationCard } from '../integrations/integration-record.js';
+import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
+import type { ProviderVerification } from '../providers/email-provider.js';
+import type { TestSendResult } from '../sending/email-dispatcher.js';
+import type { HandlerName } from './api-routes.js';
+import { rotateKeyBody, saveIntegrationBody, testSendBody, updateSendersBody, verifyKeyBody } from './api-schemas.js';
+
+/**
+ * The response side of the API contract, next to the request schemas the handlers validate
+ * with (api-schemas.ts). The OpenAPI document is generated from both; the type assertions below
+ * fail compilation if a handler's result type and its schema drift apart.
+ */
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const integrationCardSchema = z.strictObject({
+  provider: z.enum(['sendgrid']),
+  region: z.string().describe('"global" or "eu" for SendGrid'),
+  keyId: z.string().describe('SendGrid’s public id of the key (not secret), to find it under Settings → API Keys'),
+  emails: z.array(z.string()).describe('Registered senders ("Konfigurierte E-Mail-Adressen"), lower case'),
+  status: z.enum(['active', 'key_rejected', 'sender_rejected', 'scopes_changed', 'sender_unauthenticated']),
+  keyVersion: z.number().int().min(1),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  rotatedAt: isoDateTime.nullable(),
+  lastVerifiedAt: isoDateTime,
+  lastSendError: z.string().nullable().describe('What SendGrid said when it last refused a send'),
+});
+
+export const verificationSchema = z.strictObject({
+  provider: z.enum(['sendgrid']),
+  region: z.string(),
+  keyId: z.string(),
+  scopes: z.strictObject({ granted: z.array(z.string()), required: z.array(z.string()), ignored: z.array(z.string()) }),
+  domains: z.array(z.strictObject({ domain: z.string(), valid: z.boolean() })),
+  senders: z.array(
+    z.strictObject({ email: z.string(), domain: z.string(), source: z.enum(['verified_sender', 'suggested']) }),
+  ),
+});
+
+export const testSendResultSchema = z.strictObject({
+  outcome: z.literal('accepted'),
+  from: z.string(),
+  to: z.string(),
+  sandbox: z.boolean(),
+  providerMessageId: z.string().nullable(),
+});
+
+const problemCodes = Object.keys(PROBLEM_CATALOG) as [ProblemCode, ...ProblemCode[]];
+
+/** RFC 9457 problem details; extension members (e.g. `field`, `missingScopes`) ride along. */
+export const problemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().min(1),
+  code: z.enum(problemCodes),
+});
+
+/** What one route promises. */
+export interface RouteContract {
+  summary: string;
+  request?: z.ZodType;
+  success: { status: number; description: string; schema?: z.ZodType }[];
+  problems: ProblemCode[];
+}
+
+/** Problems any authenticated route can answer. */
+const COMMON: ProblemCode[] = ['unauthorized', 'internal_error'];
+const KEY_PROBLEMS: ProblemCode[] = [
+  'invalid_key_format',
+  'key_rejected',
+  'billing_key',
+  'missing_scopes',
+  'excess_scopes',
+  'no_authenticated_domain',
+  'upstream_unavailable',
+];
+
+/** Every route's contract, by handler: a route without one fails the contract test. */
+export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
+  'verify-sendgrid-key': {
+    summary: 'Verify a SendGrid API key and list the senders it may use (stores nothing)',
+    request: verifyKeyBody,
+    success: [{ status: 200, description: 'The key is usable', schema: verificationSchema }],
+    problems: [...COMMON, 'invalid_request', ...KEY_PROBLEMS],
+  },
+  'save-sendgrid-integration': {
+    summary: 'Verify the key again and save it with the chosen senders',
+    request: saveIntegrationBody,
+    success: [
+      { status: 201, description: 'Created', schema: integrationCardSchema },
+      { status: 200, description: 'Replaced the existing integration', schema: integrationCardSchema },
+    ],
+    problems: [...COMMON, 'invalid_request', ...KEY_PROBLEMS, 'sender_not_authenticated', 'conflict'],
+  },
+  'get-sendgrid-integration': {
+    summary: 'The integration card',
+    success: [{ status: 200, description: 'The card (never the key)', schema: integrationCardSchema }],
+    problems: [...COMMON, 'not_found'],
+  },
+  'rotate-sendgrid-key': {
+    summary: 'Replace the key; the registered senders carry over',
+    request: rotateKeyBody,
+    success: [{ status: 200, description: 'Rotated', schema: integrationCardSchema }],
+    problems: [...COMMON, 'invalid_request', 'not_found', ...KEY_PROBLEMS, 'sender_not_authenticated', 'conflict'],
+  },
+  'update-sendgrid-senders': {
+    summary: 'Replace the registered senders (checked with the stored key)',
+    request: updateSendersBody,
+    success: [{ status: 200, description: 'Updated', schema: integrationCardSchema }],
+    problems: [
+      ...COMMON,
+      'invalid_request',
+      'not_found',
+      'sender_not_authenticated',
+      'key_rejected',
+      'integration_unreadable',
+      'conflict',
+      'upstream_unavailable',
+    ],
+  },
+  'delete-sendgrid-integration': {
+    summary: 'Delete the integration and the only copy of the encrypted key',
+    success: [{ status: 204, description: 'Deleted' }],
+    problems: [...COMMON, 'not_found', 'conflict'],
+  },
+  'send-test-email': {
+    summary: 'Send a short test email now through the tenant’s SendGrid account',
+    request: testSendBody,
+    success: [{ status: 200, description: 'SendGrid accepted it', schema: testSendResultSchema }],
+    problems: [
+      ...COMMON,
+      'invalid_request',
+      'not_found',
+      'sender_not_registered',
+      'key_rejected',
+      'sender_rejected',
+      'message_rejected',
+      'integration_unreadable',
+      'upstream_unavailable',
+    ],
+  },
+};
+
+/** Compile-time checks: a schema and the type the handler returns must be the same shape. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type ContractChecks = [
+  Assert<Equal<z.infer<typeof integrationCardSchema>, IntegrationCard>>,
+  Assert<Equal<z.infer<typeof verificationSchema>, ProviderVerification>>,
+  Assert<Equal<z.infer<typeof testSendResultSchema>, TestSendResult>>,
+];

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_CONTRACTS } from '../../shared/http/api-contract.js';
+import { API_ROUTES } from '../../shared/http/api-routes.js';
+import { buildOpenApiDocument } from '../../shared/http/openapi-document.js';
+import { type ApiAnswer, type LocalService, startLocalService } from './local-service.js';
+
+type JsonObject = Record<string, unknown>;
+
+let service: LocalService;
+let document: JsonObject;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+const checked: string[] = [];
+
+beforeAll(async () => {
+  service = await startLocalService();
+  const served = await service.as(undefined).call('GET', '/openapi.json');
+  expect(served.status).toBe(200);
+  document = served.body as JsonObject;
+  // Register the components so `$ref: #/components/schemas/X` resolves.
+  ajv.addSchema({ $id: 'openapi', components: (document as { components: JsonObject }).components }, 'openapi');
+});
+afterAll(() => service?.close());
+
+const key = (name: string) => service.sandbox.key(name).apiKey;
+
+/** Validates a real answer against what the document says that route answers with that status. */
+function expectDocumented(method: string, path: string, answer: ApiAnswer): void {
+  const operation = ((document.paths as JsonObject)[path] as JsonObject | undefined)?.[method.toLowerCase()] as
+    | { responses: Record<string, { content?: Record<string, { schema: JsonObject }> }> }
+    | undefined;
+  expect(operation, `${method} ${path} is documented`).toBeDefined();
+  const response = operation?.responses[String(answer.status)];
+  expect(response, `${method} ${path} documents status ${answer.status} (${answer.text.slice(0, 200)})`).toBeDefined();
+  const mediaType = answer.contentType?.split(';')[0] ?? '';
+  if (answer.status === 204) {
+    expect(response?.content).toBeUndefined();
+    expect(answer.text).toBe('');
+  } else {
+    const schema = response?.content?.[mediaType]?.schema;
+    expect(schema, `${method} ${path} ${answer.status} documents ${mediaType}`).toBeDefined();
+    const validate = ajv.compile(rewriteRefs(schema as JsonObject));
+    const valid = validate(answer.body);
+    expect(valid, `${method} ${path} ${answer.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+  checked.push(`${method} ${path} ${answer.status}`);
+}
+
+/** Points `#/components/…` at the registered document. */
+function rewriteRefs(schema: JsonObject): JsonObject {
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as JsonObject;
+}
+
+/** Calls a route and checks the answer against the document. */
+async function replay(tenant: string | undefined, method: string, path: string, body?: unknown) {
+  const answer = await service.as(tenant).call(method, path, body);
+  expectDocumented(method, path, answer);
+  return answer;
+}
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every route with its contract', () => {
+    expect(document.openapi).toBe('3.1.0');
+    for (const route of API_ROUTES) {
+      expect(ROUTE_CONTRACTS[route.handler], route.handler).toBeDefined();
+      expect((document.paths as JsonObject)[route.path], route.path).toHaveProperty(route.method.toLowerCase());
+    }
+  });
+
+  it('is the file in docs/ (run `npm run openapi` after changing a schema)', () => {
+    const written = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+    expect(written).toEqual(buildOpenApiDocument());
+  });
+
+  it('describes every real answer of every route, successes and problems', async () => {
+    const tenant = 'contract-tenant';
+    const emails = ['info@acme.example', 'noreply@acme.example'];
+    await replay(tenant, 'GET', '/integrations/sendgrid');
+    await replay(undefined, 'GET', '/integrations/sendgrid');
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('good') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('good-with-senders') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: 'nope' });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('missing-mail-send') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('full-access') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('billing') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('revoked') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('no-domain') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: 42 });
+    service.sandbox.injectFault({ path: '/v3/scopes', status: 503 });
+    await replay(tenant, 'POST', '/integrations/sendgrid/verify', { apiKey: key('good') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/rotate', { apiKey: key('good') });
+    await replay(tenant, 'PUT', '/integrations/sendgrid/emails', { emails });
+    await replay(tenant, 'DELETE', '/integrations/sendgrid');
+    await replay(tenant, 'POST', '/integrations/sendgrid/test', { to: 'me@customer.example' });
+    await replay(tenant, 'PUT', '/integrations/sendgrid', { apiKey: key('good'), emails: ['x@old.acme.example'] });
+    await replay(tenant, 'PUT', '/integrations/sendgrid', { apiKey: key('good'), emails });
+    await replay(tenant, 'PUT', '/integrations/sendgrid', { apiKey: key('good'), emails });
+    await replay(tenant, 'GET', '/integrations/sendgrid');
+    await replay(tenant, 'PUT', '/integrations/sendgrid/emails', { emails: ['sales@news.acme.example'] });
+    await replay(tenant, 'PUT', '/integrations/sendgrid/emails', { emails: ['a@b'] });
+    await replay(tenant, 'POST', '/integrations/sendgrid/rotate', { apiKey: key('good-second') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/rotate', { apiKey: key('other-account') });
+    await replay(tenant, 'POST', '/integrations/sendgrid/test', { to: 'me@customer.example', sandbox: true });
+    await replay(tenant, 'POST', '/integrations/sendgrid/test', { to: 'me@customer.example', from: 'x@acme.example' });
+    await replay(tenant, 'DELETE', '/integrations/sendgrid');
+    await replay(tenant, 'DELETE', '/integrations/sendgrid');
+
+    // Every route was exercised, with at least one success and one problem.
+    for (const route of API_ROUTES) {
+      const statuses = checked.filter((entry) => entry.startsWith(`${route.method} ${route.path} `));
+      expect(
+        statuses.some((entry) => /\s2\d\d$/.test(entry)),
+        `${route.method} ${route.path} success`,
+      ).toBe(true);
+      expect(
+        statuses.some((entry) => /\s[45]\d\d$/.test(entry)),
+        `${route.method} ${route.path} problem`,
+      ).toBe(true);
+    }
+  });
+});
