@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  consolePageEndpoint,
+  consoleScriptEndpoint,
+  consoleStylesEndpoint,
+  sandboxMessagesEndpoint,
+} from './endpoints/console-page.js';
 import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
@@ -34,4 +40,12 @@ export interface LocalEndpoint {
 }
 
 /** Every local-only endpoint; each lives in its own module under local/endpoints/. */
-export const LOCAL_ENDPOINTS: LocalEndpoint[] = [eventBridgeEventsEndpoint, deadLettersEndpoint, openApiEndpoint];
+export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
+  consolePageEndpoint,
+  consoleScriptEndpoint,
+  consoleStylesEndpoint,
+  sandboxMessagesEndpoint,
+  eventBridgeEventsEndpoint,
+  deadLettersEndpoint,
+  openApiEndpoint,
+];
