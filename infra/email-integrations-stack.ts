@@ -1,6 +1,9 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
@@ -126,6 +129,48 @@ export class EmailIntegrationsStack extends Stack {
       },
     });
     pipeline.connect(send.function);
+
+    // The daily health check: re-verifies every stored key and writes the result onto the cards.
+    const healthCheck = new ServiceFunction(this, 'RunHealthCheck', {
+      handler: 'run-health-check',
+      description: 'Daily: re-verifies every tenant’s SendGrid key, scopes and senders',
+      timeout: Duration.minutes(10),
+      statements: [tableAccess(integrations, ['Scan', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
+      environment: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn, SENDGRID_TIMEOUT_MS },
+    });
+    // The scheduler's invoke grant covers the function's versions (`arn:*`), which cdk-nag flags.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(healthCheck.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason: 'EventBridge Scheduler may invoke only the health check function (and its versions), nothing else.',
+    });
+    new Schedule(this, 'DailyHealthCheck', {
+      description: 'Runs the integration health check once a day',
+      schedule: ScheduleExpression.expression('cron(15 3 * * ? *)'),
+      target: new LambdaInvoke(healthCheck.function, { retryAttempts: 2 }),
+    });
+    new Alarm(this, 'HealthCheckFailures', {
+      alarmDescription:
+        'The health check could not verify some integrations (SendGrid unreachable or a key unreadable).',
+      metric: new Metric({
+        namespace: 'EmailIntegrations',
+        metricName: 'HealthCheckFailures',
+        dimensionsMap: { service: 'email-integrations' },
+        statistic: 'Sum',
+        period: Duration.days(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'HealthCheckErrors', {
+      alarmDescription: 'The health check function failed.',
+      metric: healthCheck.function.metricErrors({ period: Duration.days(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: integrations.tableName, description: 'Integration table' });

@@ -7,6 +7,7 @@ import {
   sandboxMessagesEndpoint,
 } from './endpoints/console-page.js';
 import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
+import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 
@@ -47,5 +48,6 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   sandboxMessagesEndpoint,
   eventBridgeEventsEndpoint,
   deadLettersEndpoint,
+  healthCheckEndpoint,
   openApiEndpoint,
 ];

@@ -16,7 +16,10 @@ export class KmsDataKeys implements DataKeySource {
     private readonly keyId: string,
     options: { client?: KMSClient } = {},
   ) {
-    this.client = options.client ?? new KMSClient({});
+    // Short timeouts and few attempts: every caller's own deadline (API 15 s, send 30 s) stays ahead.
+    this.client =
+      options.client ??
+      new KMSClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
   }
 
   async generateDataKey(context: EncryptionContext): Promise<DataKey> {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import type { IntegrationRecord } from './integration-record.js';
 import { EMAIL_CHANNEL } from './integration-table.js';
@@ -67,6 +67,33 @@ export class IntegrationRepository {
         new DeleteCommand({ TableName: this.tableName, Key: key(tenantId), ...revisionCondition(expectedRevision) }),
       ),
     );
+  }
+
+  /**
+   * One page of every tenant's integration, for operators and the daily health check only
+   * (never reachable from a tenant's request). Pass the returned token to read the next page.
+   */
+  async list(
+    options: { limit?: number; pageToken?: string } = {},
+  ): Promise<{ records: IntegrationRecord[]; nextPageToken?: string }> {
+    const result = await this.call(() =>
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: options.limit ?? 100,
+          ...(options.pageToken
+            ? { ExclusiveStartKey: JSON.parse(Buffer.from(options.pageToken, 'base64url').toString('utf8')) }
+            : {}),
+        }),
+      ),
+    );
+    const records = (result.Items ?? []) as IntegrationRecord[];
+    return {
+      records,
+      ...(result.LastEvaluatedKey
+        ? { nextPageToken: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url') }
+        : {}),
+    };
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,0 +1,32 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ScheduledEvent } from 'aws-lambda';
+import { type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
+import { createLogger } from '../shared/observability/logger.js';
+import { envelopeCipher, integrationRepository, sendGridProvider } from '../shared/service-dependencies.js';
+
+const deps = { repository: integrationRepository(), cipher: envelopeCipher(), provider: sendGridProvider() };
+const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });
+const logger = createLogger();
+
+/** Outcomes that mean the check itself could not tell: the stack alarms on them. */
+const FAILURES = new Set(['unreachable', 'unreadable']);
+
+/** Daily (EventBridge Scheduler): re-verifies every integration; one metric per outcome. */
+export async function handler(_event?: Partial<ScheduledEvent>): Promise<HealthCheckSummary> {
+  const summary = await runHealthCheck({
+    ...deps,
+    onOutcome: (outcome, tenantId) => {
+      if (outcome !== 'active') logger.warn('integration health', { tenantId, outcome });
+    },
+  });
+  for (const [outcome, count] of Object.entries(summary.outcomes)) {
+    metrics.addMetric(`HealthCheck_${outcome}`, MetricUnit.Count, count);
+  }
+  const failures = Object.entries(summary.outcomes)
+    .filter(([outcome]) => FAILURES.has(outcome))
+    .reduce((sum, [, count]) => sum + count, 0);
+  metrics.addMetric('HealthCheckFailures', MetricUnit.Count, failures);
+  metrics.publishStoredMetrics();
+  logger.info('health check done', { ...summary });
+  return summary;
+}
