@@ -63,7 +63,34 @@ describe('secret hygiene over the whole flow', () => {
     service.sandbox.injectFault({ path: '/v3/scopes', delayMs: 1_500, times: 1 });
     await record(client.rotate(second));
     await record(client.rotate(second));
-    await record(client.editEmails(['noreply@acme.example']));
+    await record(client.editEmails(['noreply@acme.example', 'info@acme.example']));
+    await record(client.card());
+
+    // The send path: a test send, events that are sent, refused, retried and cut off.
+    await record(client.call('POST', '/integrations/sendgrid/test', { to: 'me@customer.example', sandbox: true }));
+    const event = (messageId: string, extra: Record<string, unknown> = {}) => ({
+      Source: 'app.automations',
+      DetailType: 'Email Send Requested',
+      Detail: JSON.stringify({
+        tenantId: 'hygiene-tenant',
+        messageId,
+        audience: 'customer',
+        to: [{ email: 'jane@customer.example' }],
+        subject: 'Hello',
+        text: 'Hi',
+        ...extra,
+      }),
+    });
+    process.env.LOCAL_QUEUE_MAX_DELAY_MS = '10';
+    service.sandbox.injectFault({ path: '/v3/mail/send', status: 500, times: 1 });
+    await record(
+      client.call('POST', '/local/events', { Entries: [event('h-1'), event('h-2', { from: 'nobody@acme.example' })] }),
+    );
+    service.sandbox.injectFault({ path: '/v3/mail/send', kind: 'reset', times: 1 });
+    await record(client.call('POST', '/local/events', { Entries: [event('h-3')] }));
+    service.sandbox.revokeKey(service.sandbox.key('good-second').keyId);
+    await record(client.call('POST', '/local/events', { Entries: [event('h-4')] }));
+    await record(client.call('POST', '/integrations/sendgrid/test', { to: 'me@customer.example' }));
     await record(client.card());
 
     const documents = DynamoDBDocumentClient.from(
@@ -76,12 +103,15 @@ describe('secret hygiene over the whole flow', () => {
     const { Items } = await documents.send(
       new ScanCommand({ TableName: service.runtime.dynamoDb.tables.integrations }),
     );
-    const stored = JSON.stringify(Items);
+    const ledger = await documents.send(new ScanCommand({ TableName: service.runtime.dynamoDb.tables.sendLedger }));
+    const stored = JSON.stringify([Items, ledger.Items]);
     expect(Items).toHaveLength(1);
+    expect(ledger.Items?.length).toBeGreaterThanOrEqual(4);
     await record(client.remove());
 
     const logs = captured.join('');
     expect(logs).toContain('request refused');
+    expect(logs).toContain('send failed permanently');
     for (const apiKey of keys) {
       for (const fragment of secretFragments(apiKey)) {
         expect(logs).not.toContain(fragment);
