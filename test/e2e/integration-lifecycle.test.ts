@@ -384,4 +384,25 @@ describe('tenants and requests', () => {
     expect(card.status).toBe(200);
     expect((await client.editEmails(['info@acme.example'])).status).toBe(200);
   });
+  it('gives each version of a contended integration exactly one winner across save, rotate and edit', async () => {
+    const client = service.as(freshTenant());
+    await client.save(key('good'), ['info@acme.example']);
+    const operations = Array.from({ length: 12 }, (_, index) => {
+      if (index % 3 === 0)
+        return { changesKey: true, run: () => client.rotate(key(index % 2 ? 'good' : 'good-second')) };
+      if (index % 3 === 1) return { changesKey: true, run: () => client.save(key('good'), ['noreply@acme.example']) };
+      return { changesKey: false, run: () => client.editEmails(['info@acme.example', 'noreply@acme.example']) };
+    });
+    const answers = await Promise.all(operations.map((operation) => operation.run()));
+    expect(answers.every((answer) => answer.status === 200 || answer.status === 409)).toBe(true);
+    for (const answer of answers.filter((candidate) => candidate.status === 409))
+      expectProblem(answer, 409, 'conflict');
+    const keyWins = answers.filter((answer, index) => answer.status === 200 && operations[index]?.changesKey).length;
+    const card = await client.card();
+    // Every successful key change made exactly one new key version: no lost or doubled update.
+    expect(card.body.keyVersion).toBe(1 + keyWins);
+    expect([key('good'), key('good-second')].map((apiKey) => apiKey.slice(3, 25))).toContain(card.body.keyId);
+    // The final item is whole: its key decrypts (editing senders re-checks domains with it).
+    expect((await client.editEmails(['info@acme.example'])).status).toBe(200);
+  });
 });
