@@ -1,12 +1,9 @@
 import { apiRoute } from '../shared/http/api-route.js';
 import { rotateKeyBody } from '../shared/http/api-schemas.js';
 import { rotateKey } from '../shared/integrations/integration-use-cases.js';
-import {
-  envelopeCipher,
-  integrationRepository,
-  routeEnvironment,
-  sendGridProvider,
-} from '../shared/service-dependencies.js';
+import { envelopeCipher } from '../shared/key-dependencies.js';
+import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
+import { integrationRepository, routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
 

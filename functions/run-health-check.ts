@@ -1,8 +1,10 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
+import { envelopeCipher } from '../shared/key-dependencies.js';
 import { createLogger } from '../shared/observability/logger.js';
-import { envelopeCipher, integrationRepository, sendGridProvider } from '../shared/service-dependencies.js';
+import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
+import { integrationRepository } from '../shared/service-dependencies.js';
 
 const deps = { repository: integrationRepository(), cipher: envelopeCipher(), provider: sendGridProvider() };
 const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });

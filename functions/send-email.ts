@@ -2,9 +2,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../shared/observability/logger.js';
+import { emailDispatcher } from '../shared/sendgrid-dependencies.js';
 import { countOutcomes } from '../shared/sending/send-metrics.js';
 import { type RedeliveryScheduler, SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
-import { emailDispatcher, requireEnv } from '../shared/service-dependencies.js';
+import { requireEnv } from '../shared/service-dependencies.js';
 
 const sqs = new SQSClient({});
 const queueUrl = requireEnv('SEND_QUEUE_URL');

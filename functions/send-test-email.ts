@@ -1,6 +1,7 @@
 import { apiRoute } from '../shared/http/api-route.js';
 import { testSendBody } from '../shared/http/api-schemas.js';
-import { emailDispatcher, routeEnvironment } from '../shared/service-dependencies.js';
+import { emailDispatcher } from '../shared/sendgrid-dependencies.js';
+import { routeEnvironment } from '../shared/service-dependencies.js';
 
 const dispatcher = emailDispatcher();
 

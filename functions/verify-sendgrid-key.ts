@@ -1,7 +1,8 @@
 import { apiRoute } from '../shared/http/api-route.js';
 import { verifyKeyBody } from '../shared/http/api-schemas.js';
 import { verifyKey } from '../shared/integrations/integration-use-cases.js';
-import { routeEnvironment, sendGridProvider } from '../shared/service-dependencies.js';
+import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
+import { routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = { provider: sendGridProvider() };
 

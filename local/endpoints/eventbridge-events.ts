@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { emailDispatcher } from '../../shared/sendgrid-dependencies.js';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import {
   type RecordOutcome,
@@ -11,7 +12,6 @@ import {
   SendQueueConsumer,
 } from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
-import { emailDispatcher } from '../../shared/service-dependencies.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 
 /** As the stack's event source mapping. */

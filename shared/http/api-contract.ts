@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IntegrationCard } from '../integrations/integration-record.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import {
   integrationCardSchema,

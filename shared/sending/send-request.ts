@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MESSAGE_LIMITS } from './outbound-email.js';
 
 /** The EventBridge `detail-type` of a send request (the rule's `source` comes from CDK context). */

@@ -1,0 +1,55 @@
+import { envelopeCipher } from './key-dependencies.js';
+import { createLogger } from './observability/logger.js';
+import { SendGridApi } from './providers/sendgrid/sendgrid-api.js';
+import { SendGridMailTransport } from './providers/sendgrid/sendgrid-mail.js';
+import { SendGridProvider } from './providers/sendgrid/sendgrid-provider.js';
+import { EmailDispatcher } from './sending/email-dispatcher.js';
+import { SendLedger } from './sending/send-ledger.js';
+import { SendingCredentials } from './sending/sending-credentials.js';
+import { type Environment, integrationRepository, requireEnv } from './service-dependencies.js';
+
+/** SendGrid, at its public hosts unless `SENDGRID_API_BASE_URL` / `SENDGRID_EU_API_BASE_URL` say otherwise. */
+export function sendGridProvider(env: Environment = process.env): SendGridProvider {
+  const timeoutMs = Number(env.SENDGRID_TIMEOUT_MS ?? 5_000);
+  return new SendGridProvider({
+    api: new SendGridApi({
+      baseUrls: { global: env.SENDGRID_API_BASE_URL, eu: env.SENDGRID_EU_API_BASE_URL },
+      timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 5_000,
+    }),
+  });
+}
+
+/** The send ledger (`SEND_LEDGER_TABLE_NAME`): idempotency of the send path. */
+export function sendLedger(env: Environment = process.env): SendLedger {
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  return new SendLedger({
+    tableName: requireEnv('SEND_LEDGER_TABLE_NAME', env),
+    clientConfig: {
+      ...(endpoint ? { endpoint } : {}),
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    },
+  });
+}
+
+/**
+ * The send path for SendGrid: cached credentials over the table and the cipher, the mail
+ * transport, the ledger. `SEND_LEASE_MS` must exceed the send function's timeout.
+ */
+export function emailDispatcher(env: Environment = process.env): EmailDispatcher {
+  const repository = integrationRepository(env);
+  const timeoutMs = Number(env.SENDGRID_TIMEOUT_MS ?? 5_000);
+  const api = new SendGridApi({
+    baseUrls: { global: env.SENDGRID_API_BASE_URL, eu: env.SENDGRID_EU_API_BASE_URL },
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 5_000,
+  });
+  const leaseMs = Number(env.SEND_LEASE_MS ?? 120_000);
+  return new EmailDispatcher({
+    credentials: new SendingCredentials({ repository, cipher: envelopeCipher(env) }),
+    repository,
+    transport: new SendGridMailTransport(api),
+    ledger: sendLedger(env),
+    logger: createLogger(),
+    leaseMs: Number.isFinite(leaseMs) && leaseMs > 0 ? leaseMs : 120_000,
+  });
+}
