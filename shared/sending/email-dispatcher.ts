@@ -69,9 +69,7 @@ export class EmailDispatcher {
     }
     const request = parsed.data;
     const { tenantId, messageId } = request;
-    const previous = await this.deps.ledger.get(tenantId, messageId);
-    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'duplicate', state: previous.state };
-
+    // Duplicates are caught by the claim (or by recordRejected); preparing first is cheap (cached).
     const prepared = await this.prepare(request);
     if ('kind' in prepared) return prepared;
     const { record, apiKey, message } = prepared;

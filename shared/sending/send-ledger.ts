@@ -83,44 +83,59 @@ export class SendLedger {
     return result.Item as SendLedgerEntry | undefined;
   }
 
-  /** Takes the claim for one attempt, unless the send is settled or another attempt holds it. */
+  /**
+   * Takes the claim for one attempt, unless the send is settled or another attempt holds it.
+   * One conditional write in the common case (nothing there yet, or a retryable entry); the
+   * entry is read only when that write is refused, to say why.
+   */
   async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
-    const previous = await this.get(tenantId, messageId);
-    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
-    if (previous?.state === 'in_flight') {
-      return previous.leaseUntil > this.now()
-        ? { kind: 'busy', entry: previous }
-        : { kind: 'abandoned', entry: previous };
-    }
-    const attempts = (previous?.attempts ?? 0) + 1;
     const now = this.now();
-    const entry: SendLedgerEntry = {
-      sendKey: sendKey(tenantId, messageId),
-      tenantId,
-      messageId,
-      state: 'in_flight',
-      attemptId,
-      attempts,
-      leaseUntil: now + leaseMs,
-      updatedAt: new Date(now).toISOString(),
-      expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
-    };
-    // Only over nothing, or over the very retryable entry read above: a racing attempt loses here.
-    const written = await this.conditionalPut(
-      entry,
-      previous
-        ? {
-            expression: '#attemptId = :previous AND #state = :retryable',
-            values: { ':previous': previous.attemptId, ':retryable': 'retryable' },
-          }
-        : { expression: 'attribute_not_exists(sendKey)', values: {} },
-    );
-    if (written) return { kind: 'claimed', attempts };
-    const winner = await this.get(tenantId, messageId);
-    if (!winner) return this.claim(tenantId, messageId, attemptId, leaseMs);
-    return winner.state === 'sent' || winner.state === 'failed'
-      ? { kind: 'settled', entry: winner }
-      : { kind: 'busy', entry: winner };
+    try {
+      const result = await this.call(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { sendKey: sendKey(tenantId, messageId) },
+            // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
+            ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
+            UpdateExpression:
+              'SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt ADD #attempts :one',
+            ExpressionAttributeNames: {
+              '#tenantId': 'tenantId',
+              '#messageId': 'messageId',
+              '#state': 'state',
+              '#attemptId': 'attemptId',
+              '#leaseUntil': 'leaseUntil',
+              '#updatedAt': 'updatedAt',
+              '#expiresAt': 'expiresAt',
+              '#attempts': 'attempts',
+            },
+            ExpressionAttributeValues: {
+              ':tenantId': tenantId,
+              ':messageId': messageId,
+              ':retryable': 'retryable',
+              ':inFlight': 'in_flight',
+              ':attemptId': attemptId,
+              ':leaseUntil': now + leaseMs,
+              ':updatedAt': new Date(now).toISOString(),
+              ':expiresAt': Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return { kind: 'claimed', attempts: Number(result.Attributes?.attempts ?? 1) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const existing = await this.get(tenantId, messageId);
+    // Gone meanwhile (its TTL ran out): claim afresh.
+    if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs);
+    if (existing.state === 'sent' || existing.state === 'failed') return { kind: 'settled', entry: existing };
+    return existing.state === 'in_flight' && existing.leaseUntil <= this.now()
+      ? { kind: 'abandoned', entry: existing }
+      : { kind: 'busy', entry: existing };
   }
 
   /** The provider accepted the message. */

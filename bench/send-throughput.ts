@@ -1,0 +1,228 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Client } from '@sendgrid/client';
+import type { SQSRecord } from 'aws-lambda';
+import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
+import type { IntegrationRecord } from '../shared/integrations/integration-record.js';
+import { secretContext } from '../shared/integrations/integration-record.js';
+import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
+import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
+import { SendGridMailTransport } from '../shared/providers/sendgrid/sendgrid-mail.js';
+import { EmailDispatcher } from '../shared/sending/email-dispatcher.js';
+import type { SendLedger } from '../shared/sending/send-ledger.js';
+import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
+import { CACHE_WINDOWS, SendingCredentials } from '../shared/sending/sending-credentials.js';
+
+export const TENANTS = 50;
+export const MESSAGES = 2_000;
+/** Batches in flight at once, as send functions running concurrently (the stack's cap is 5). */
+export const BATCH_WORKERS = 5;
+const BATCH_SIZE = 10;
+
+export interface RunResult {
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  latencyMs: { p50: number; p99: number };
+  keyDecrypts: number;
+  recordReads: number;
+}
+
+export interface PipelineWorld {
+  repository: IntegrationRepository;
+  cipher: EnvelopeCipher;
+  ledger: SendLedger;
+  sinkUrl: string;
+}
+
+/** Saves one integration per tenant, with a real encrypted key, as the API would. */
+export async function seedTenants(world: Pick<PipelineWorld, 'repository' | 'cipher'>): Promise<string[]> {
+  const tenants = Array.from({ length: TENANTS }, (_, index) => `bench-tenant-${index}`);
+  const now = new Date().toISOString();
+  for (const tenantId of tenants) {
+    const apiKey = `SG.${randomBytes(16).toString('base64url').slice(0, 22)}.${randomBytes(32).toString('base64url').slice(0, 43)}`;
+    const record: IntegrationRecord = {
+      tenantId,
+      channel: 'email',
+      provider: 'sendgrid',
+      region: 'global',
+      keyId: apiKey.slice(3, 25),
+      emails: ['info@bench.example', 'noreply@bench.example'],
+      status: 'active',
+      keyVersion: 1,
+      revision: 1,
+      createdAt: now,
+      updatedAt: now,
+      lastVerifiedAt: now,
+      secret: await world.cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid')),
+    };
+    await world.repository.put(tenantId, record, undefined);
+  }
+  return tenants;
+}
+
+function detail(tenantId: string, messageId: string) {
+  return {
+    tenantId,
+    messageId,
+    audience: 'customer',
+    to: [{ email: 'someone@customer.example' }],
+    subject: 'Benchmark',
+    text: 'Hello from the benchmark.',
+  };
+}
+
+function sqsRecord(body: unknown): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: 'bench',
+    body: JSON.stringify({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Email Send Requested',
+      source: 'bench',
+      detail: body,
+    }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'bench',
+    awsRegion: 'eu-central-1',
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `work` over batches with {@link BATCH_WORKERS} batches in flight. */
+async function overBatches<T>(items: T[], work: (batch: T[]) => Promise<void>): Promise<void> {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length; start += BATCH_SIZE) batches.push(items.slice(start, start + BATCH_SIZE));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: BATCH_WORKERS }, async () => {
+      while (next < batches.length) await work(batches[next++] as T[]);
+    }),
+  );
+}
+
+/**
+ * The real send consumer (dispatcher, ledger on dynalite, local keyring, SendGrid transport) over
+ * SQS-shaped batches. `naive` turns the caches off: every message reads the record and decrypts.
+ */
+export async function runPipeline(world: PipelineWorld, tenants: string[], naive: boolean): Promise<RunResult> {
+  let keyDecrypts = 0;
+  let recordReads = 0;
+  const countingCipher = {
+    decrypt: (...args: Parameters<EnvelopeCipher['decrypt']>) => {
+      keyDecrypts += 1;
+      return world.cipher.decrypt(...args);
+    },
+  };
+  const countingRepository = {
+    get: (tenantId: string) => {
+      recordReads += 1;
+      return world.repository.get(tenantId);
+    },
+  };
+  const credentials = new SendingCredentials(
+    { repository: countingRepository, cipher: countingCipher },
+    naive ? { recordMs: 0, keyMs: 0 } : CACHE_WINDOWS,
+  );
+  const api = new SendGridApi({ baseUrls: { global: world.sinkUrl, eu: world.sinkUrl }, timeoutMs: 10_000 });
+  const dispatcher = new EmailDispatcher({
+    credentials,
+    repository: world.repository,
+    transport: new SendGridMailTransport(api),
+    ledger: world.ledger,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    leaseMs: 60_000,
+  });
+  const latencies: number[] = [];
+  const timed = {
+    dispatch: async (body: unknown, eventId: string) => {
+      const started = performance.now();
+      const outcome = await dispatcher.dispatch(body, eventId);
+      latencies.push(performance.now() - started);
+      if (outcome.kind !== 'sent') throw new Error(`benchmark send not sent: ${JSON.stringify(outcome)}`);
+      return outcome;
+    },
+  };
+  const consumer = new SendQueueConsumer({
+    dispatcher: timed,
+    redelivery: { delay: async () => undefined },
+    logger: new Logger({ logLevel: 'SILENT' }),
+  });
+  const run = randomUUID().slice(0, 8);
+  const records = Array.from({ length: MESSAGES }, (_, index) =>
+    sqsRecord(detail(tenants[index % tenants.length] as string, `${run}-${index}`)),
+  );
+  const started = performance.now();
+  await overBatches(records, async (batch) => {
+    const { batchItemFailures } = await consumer.consume(batch);
+    if (batchItemFailures.length > 0) throw new Error('benchmark batch had failures');
+  });
+  return summarize(latencies, performance.now() - started, keyDecrypts, recordReads);
+}
+
+/**
+ * The floor: the same messages posted with `@sendgrid/client` straight to the sink, at the same
+ * concurrency (batch workers × the consumer's per-batch bound), with the same keep-alive agents.
+ */
+export async function runFloor(sinkUrl: string, tenants: string[], concurrency: number): Promise<RunResult> {
+  const client = new Client();
+  client.setDefaultRequest({
+    url: '',
+    baseUrl: sinkUrl,
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
+  } as never);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < MESSAGES) {
+        const index = next++;
+        const tenantId = tenants[index % tenants.length] as string;
+        const begin = performance.now();
+        await client.request({
+          method: 'POST',
+          url: '/v3/mail/send',
+          headers: { Authorization: `Bearer SG.floor-${tenantId}` },
+          body: {
+            personalizations: [{ to: [{ email: 'someone@customer.example' }] }],
+            from: { email: 'info@bench.example' },
+            subject: 'Benchmark',
+            content: [{ type: 'text/plain', value: 'Hello from the benchmark.' }],
+            custom_args: { messageId: `floor-${index}` },
+          },
+        });
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  return summarize(latencies, performance.now() - started, 0, 0);
+}
+
+function summarize(latencies: number[], elapsedMs: number, keyDecrypts: number, recordReads: number): RunResult {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    messages: latencies.length,
+    seconds: elapsedMs / 1000,
+    perSecond: latencies.length / (elapsedMs / 1000),
+    latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
+    keyDecrypts,
+    recordReads,
+  };
+}

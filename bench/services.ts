@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalDynamoDb } from '../local/dynamodb-local.js';
+import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
+import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
+import { startSink } from './sink.js';
+
+/**
+ * The benchmark's dependencies — dynalite (DynamoDB) and the SendGrid sink — in a process of
+ * their own, so their CPU is not charged to the pipeline or the floor being measured (in AWS
+ * they are other machines). Prints one JSON line with their addresses; stops when stdin closes.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-'));
+const dynamo = await startLocalDynamoDb({
+  dataDir,
+  tables: {
+    integrations: integrationTableCreateInput('bench-integrations'),
+    sendLedger: sendLedgerTableCreateInput('bench-send-ledger'),
+  },
+});
+const sink = await startSink();
+process.stdout.write(`${JSON.stringify({ dynamoEndpoint: dynamo.endpoint, sinkUrl: sink.url })}\n`);
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await sink.close();
+  await dynamo.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+});
