@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SendLedger, sendKey } from '../../shared/sending/send-ledger.js';
@@ -20,28 +20,31 @@ describe('SendLedger', () => {
     });
   });
 
-  it('claims a new send only where no entry exists, with a lease and a TTL', async () => {
-    documents.on(GetCommand).resolves({});
-    documents.on(PutCommand).resolves({});
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 1 });
-    const put = documents.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(put?.ConditionExpression).toBe('attribute_not_exists(sendKey)');
-    expect(put?.Item).toMatchObject({
-      sendKey: 'tenant-a#m-1',
-      state: 'in_flight',
-      attemptId: 'attempt-1',
-      leaseUntil: now + 60_000,
+  it('claims a send with one conditional write: only where nothing or a retryable entry is', async () => {
+    documents.on(UpdateCommand).resolves({ Attributes: { attempts: 2 } });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 2 });
+    const update = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ConditionExpression).toBe('attribute_not_exists(sendKey) OR #state = :retryable');
+    expect(update?.Key).toEqual({ sendKey: 'tenant-a#m-1' });
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':inFlight': 'in_flight',
+      ':attemptId': 'attempt-1',
+      ':leaseUntil': now + 60_000,
     });
-    expect(put?.Item?.expiresAt).toBeGreaterThan(now / 1000 + 14 * 24 * 3600);
+    expect(Number(update?.ExpressionAttributeValues?.[':expiresAt'])).toBeGreaterThan(now / 1000 + 14 * 24 * 3600);
+    expect(documents.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it('loses a race cleanly: the winner’s entry decides', async () => {
+  it('loses a race cleanly: the entry that won decides', async () => {
+    documents.on(UpdateCommand).rejects(conditionFailed());
     documents
       .on(GetCommand)
-      .resolvesOnce({})
       .resolves({ Item: { state: 'sent', attemptId: 'other', tenantId: 'tenant-a', messageId: 'm-1' } });
-    documents.on(PutCommand).rejects(conditionFailed());
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'settled' });
+    documents.on(GetCommand).resolves({ Item: { state: 'in_flight', leaseUntil: now + 1, attemptId: 'other' } });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'busy' });
+    documents.on(GetCommand).resolves({ Item: { state: 'in_flight', leaseUntil: now - 1, attemptId: 'other' } });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'abandoned' });
   });
 
   it('settles only the claim it holds', async () => {
