@@ -143,7 +143,7 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   const dispatcher = new EmailDispatcher({
     credentials,
     repository: world.repository,
-    transport: new SendGridMailTransport(api),
+    transports: { sendgrid: new SendGridMailTransport(api) },
     ledger: world.ledger,
     logger: new Logger({ logLevel: 'SILENT' }),
     leaseMs: 60_000,

@@ -8,6 +8,7 @@ export const PROBLEM_CATALOG = {
   not_found: { status: 404, title: 'No integration' },
   route_not_found: { status: 404, title: 'No such route' },
   conflict: { status: 409, title: 'The integration changed meanwhile' },
+  wrong_provider: { status: 409, title: 'The tenant sends through another provider' },
   invalid_key_format: { status: 422, title: 'That is not a SendGrid API key' },
   key_rejected: { status: 422, title: 'SendGrid rejected the key' },
   billing_key: { status: 422, title: 'A billing key cannot send mail' },

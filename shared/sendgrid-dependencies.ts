@@ -1,5 +1,6 @@
 import { envelopeCipher } from './key-dependencies.js';
 import { createLogger } from './observability/logger.js';
+import type { MailTransport } from './providers/email-provider.js';
 import { SendGridApi } from './providers/sendgrid/sendgrid-api.js';
 import { SendGridMailTransport } from './providers/sendgrid/sendgrid-mail.js';
 import { SendGridProvider } from './providers/sendgrid/sendgrid-provider.js';
@@ -33,8 +34,25 @@ export function sendLedger(env: Environment = process.env): SendLedger {
 }
 
 /**
- * The send path for SendGrid: cached credentials over the table and the cipher, the mail
- * transport, the ledger. `SEND_LEASE_MS` must exceed the send function's timeout.
+ * Amazon SES for tenants moved there, loaded on first use: most cold starts never need it.
+ * `SES_ACCOUNT_ID` names the identities' account (for SES tenants).
+ */
+export function lazySesTransport(env: Environment = process.env): MailTransport {
+  let provider: Promise<MailTransport> | undefined;
+  return {
+    async send(account, message) {
+      provider ??= import('./providers/ses/ses-provider.js').then(
+        ({ SesProvider }) => new SesProvider({ ...(env.SES_ACCOUNT_ID ? { accountId: env.SES_ACCOUNT_ID } : {}) }),
+      );
+      return (await provider).send(account, message);
+    },
+  };
+}
+
+/**
+ * The send path: cached credentials over the table and the cipher, one transport per provider
+ * (SendGrid; SES for tenants moved there), the ledger. `SEND_LEASE_MS` must exceed the send
+ * function's timeout.
  */
 export function emailDispatcher(env: Environment = process.env): EmailDispatcher {
   const repository = integrationRepository(env);
@@ -47,7 +65,7 @@ export function emailDispatcher(env: Environment = process.env): EmailDispatcher
   return new EmailDispatcher({
     credentials: new SendingCredentials({ repository, cipher: envelopeCipher(env) }),
     repository,
-    transport: new SendGridMailTransport(api),
+    transports: { sendgrid: new SendGridMailTransport(api), ses: lazySesTransport(env) },
     ledger: sendLedger(env),
     logger: createLogger(),
     leaseMs: Number.isFinite(leaseMs) && leaseMs > 0 ? leaseMs : 120_000,

@@ -15,7 +15,7 @@ import { rotateKeyBody, saveIntegrationBody, testSendBody, updateSendersBody, ve
 const isoDateTime = z.iso.datetime({ offset: true });
 
 export const integrationCardSchema = z.strictObject({
-  provider: z.enum(['sendgrid']),
+  provider: z.enum(['sendgrid', 'ses']),
   region: z.string().describe('"global" or "eu" for SendGrid'),
   keyId: z.string().describe('SendGrid’s public id of the key (not secret), to find it under Settings → API Keys'),
   emails: z.array(z.string()).describe('Registered senders ("Konfigurierte E-Mail-Adressen"), lower case'),
@@ -29,7 +29,7 @@ export const integrationCardSchema = z.strictObject({
 });
 
 export const verificationSchema = z.strictObject({
-  provider: z.enum(['sendgrid']),
+  provider: z.enum(['sendgrid', 'ses']),
   region: z.string(),
   keyId: z.string(),
   scopes: z.strictObject({ granted: z.array(z.string()), required: z.array(z.string()), ignored: z.array(z.string()) }),

@@ -14,6 +14,11 @@ import { type IntegrationRepository, IntegrationStoreError } from './integration
  */
 export type HealthOutcome = IntegrationStatus | 'unreachable' | 'unreadable' | 'changed_meanwhile';
 
+/** Reads a provider's sending domains for integrations that hold no key (SES). */
+export interface KeylessDomains {
+  listSenderDomains(region: string): Promise<Array<{ domain: string; valid: boolean }>>;
+}
+
 export interface HealthCheckSummary {
   checked: number;
   outcomes: Partial<Record<HealthOutcome, number>>;
@@ -23,6 +28,8 @@ export interface HealthCheckDeps {
   repository: Pick<IntegrationRepository, 'list' | 'put'>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
   provider: Pick<EmailProvider, 'verify'>;
+  /** Amazon SES, for tenants moved there: their senders are checked against SES's verified domains. */
+  ses?: KeylessDomains;
   /** Integrations checked at once: bounds SendGrid and KMS load. */
   concurrency?: number;
   pageSize?: number;
@@ -68,9 +75,15 @@ export async function runHealthCheck(deps: HealthCheckDeps): Promise<HealthCheck
 export async function checkIntegration(deps: HealthCheckDeps, record: IntegrationRecord): Promise<HealthOutcome> {
   let status: IntegrationStatus;
   try {
-    const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
-    const verification = await deps.provider.verify({ apiKey, region: record.region });
-    const valid = validDomainNames(verification.domains);
+    let domains: Array<{ domain: string; valid: boolean }>;
+    if (record.provider === 'ses' || !record.secret) {
+      if (!deps.ses) return 'unreachable';
+      domains = await deps.ses.listSenderDomains(record.region);
+    } else {
+      const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
+      domains = (await deps.provider.verify({ apiKey, region: record.region })).domains;
+    }
+    const valid = validDomainNames(domains);
     const stranded = record.emails.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1)));
     status = stranded.length > 0 ? 'sender_unauthenticated' : 'active';
   } catch (error) {

@@ -32,7 +32,13 @@ export interface IntegrationRecord {
   rotatedAt?: string;
   lastVerifiedAt: string;
   lastSendError?: string;
-  secret: EncryptedSecret;
+  /** The envelope-encrypted API key (SendGrid). Providers that need no key (SES) have none. */
+  secret?: EncryptedSecret;
+  /**
+   * The SendGrid key kept while the tenant sends through SES, so an operator can move it back
+   * without asking the customer for a new key.
+   */
+  parkedSendGrid?: { region: string; keyId: string; keyVersion: number; secret: EncryptedSecret };
 }
 
 /** The integration card: what the console shows. Never the key or any part of its secret. */

@@ -1,4 +1,4 @@
-import type { EnvelopeCipher } from '../crypto/envelope.js';
+import type { EncryptedSecret, EnvelopeCipher } from '../crypto/envelope.js';
 import { DomainProblem } from '../problem-catalog.js';
 import {
   type ApiKeyCredentials,
@@ -44,6 +44,7 @@ export async function saveIntegration(
   const verification = await deps.provider.verify(input);
   const emails = requireAuthenticatedSenders(input.emails, verification.domains);
   const existing = await deps.repository.get(tenantId);
+  if (existing) requireSendGrid(existing);
   const now = timestamp(deps);
   const record: IntegrationRecord = {
     tenantId,
@@ -76,7 +77,7 @@ export async function rotateKey(
   tenantId: string,
   input: { apiKey: string },
 ): Promise<IntegrationCard> {
-  const existing = await requireIntegration(deps, tenantId);
+  const existing = requireSendGrid(await requireIntegration(deps, tenantId));
   const verification = await deps.provider.verify({ apiKey: input.apiKey });
   requireAuthenticatedSenders(existing.emails, verification.domains);
   const now = timestamp(deps);
@@ -104,7 +105,7 @@ export async function updateSenders(
   tenantId: string,
   input: { emails: string[] },
 ): Promise<IntegrationCard> {
-  const existing = await requireIntegration(deps, tenantId);
+  const existing = requireSendGrid(await requireIntegration(deps, tenantId));
   const apiKey = await deps.cipher.decrypt(existing.secret, secretContext(tenantId, existing.provider));
   const domains = await deps.provider.listSenderDomains({ apiKey, region: existing.region });
   const emails = requireAuthenticatedSenders(input.emails, domains);
@@ -124,6 +125,21 @@ export async function updateSenders(
 export async function deleteIntegration(deps: StoreDeps, tenantId: string): Promise<void> {
   const existing = await requireIntegration(deps, tenantId);
   await deps.repository.delete(tenantId, existing.revision);
+}
+
+/**
+ * The SendGrid routes change SendGrid keys and senders; a tenant an operator moved to another
+ * provider (SES) is managed with `npm run ops` until it is moved back.
+ */
+export function requireSendGrid(record: IntegrationRecord): IntegrationRecord & { secret: EncryptedSecret } {
+  if (record.provider !== 'sendgrid' || !record.secret) {
+    throw new IntegrationError(
+      'wrong_provider',
+      'This tenant sends through Amazon SES now, so its SendGrid key and senders cannot be changed here. An operator can move it back to SendGrid (npm run ops -- migrate <tenant> --to sendgrid).',
+      { extensions: { provider: record.provider } },
+    );
+  }
+  return record as IntegrationRecord & { secret: EncryptedSecret };
 }
 
 async function requireIntegration(deps: StoreDeps, tenantId: string): Promise<IntegrationRecord> {

@@ -6,7 +6,7 @@ import type { OutboundEmail } from '../sending/outbound-email.js';
  */
 
 /** Providers this service can integrate. */
-export type ProviderName = 'sendgrid';
+export type ProviderName = 'sendgrid' | 'ses';
 
 /** A sending domain as the provider reports it. Only `valid` domains may send. */
 export interface SenderDomain {
@@ -95,6 +95,10 @@ export interface SendingAccount {
   region: string;
   /** The decrypted API key (SendGrid); absent for providers that need none (SES). */
   apiKey?: string;
+  /** Our tenant, for providers that keep tenants apart themselves (SES tenants). */
+  tenantId?: string;
+  /** An SES configuration set to send under, when one is configured. */
+  configurationSet?: string;
 }
 
 /** What the send path needs from a provider. */

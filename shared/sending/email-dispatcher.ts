@@ -4,7 +4,12 @@ import { EnvelopeError } from '../crypto/envelope.js';
 import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
 import { type IntegrationRepository, IntegrationStoreError } from '../integrations/integration-repository.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
-import { type MailTransport, SendFailure } from '../providers/email-provider.js';
+import {
+  type MailTransport,
+  type ProviderName,
+  SendFailure,
+  type SendingAccount,
+} from '../providers/email-provider.js';
 import type { OutboundEmail } from './outbound-email.js';
 import type { SendLedgerPort } from './send-ledger.js';
 import { describeIssues, type EmailSendRequestedDetail, emailSendRequestedDetail } from './send-request.js';
@@ -34,7 +39,8 @@ export interface DispatcherDeps {
   credentials: SendingCredentials;
   /** For marking the card when the provider rejects the key or the sender. */
   repository: Pick<IntegrationRepository, 'get' | 'put'>;
-  transport: MailTransport;
+  /** One transport per provider; a tenant's record says which one sends its mail. */
+  transports: Partial<Record<ProviderName, MailTransport>> & { sendgrid: MailTransport };
   ledger: SendLedgerPort;
   logger: Logger;
   /** How long a claim is presumed alive: longer than the function's own timeout. */
@@ -72,7 +78,7 @@ export class EmailDispatcher {
     // Duplicates are caught by the claim (or by recordRejected); preparing first is cheap (cached).
     const prepared = await this.prepare(request);
     if ('kind' in prepared) return prepared;
-    const { record, apiKey, message } = prepared;
+    const { record, account, message } = prepared;
 
     const attemptId = this.deps.newAttemptId?.() ?? randomUUID();
     const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs);
@@ -93,7 +99,7 @@ export class EmailDispatcher {
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
     }
-    return this.sendClaimed(record, apiKey, message, messageId, attemptId);
+    return this.sendClaimed(record, account, message, messageId, attemptId);
   }
 
   /** Sends one short message now, through the same rules and provider, without the queue. */
@@ -107,7 +113,7 @@ export class EmailDispatcher {
     }
     this.requireSendable(record);
     const from = chooseSender(record.emails, 'customer', input.from);
-    const apiKey = await this.deps.credentials.apiKey(record);
+    const account = await this.accountOf(record);
     const message: OutboundEmail = {
       from: { email: from },
       to: [{ email: input.to }],
@@ -117,7 +123,7 @@ export class EmailDispatcher {
       ...(input.sandbox ? { sandbox: true } : {}),
     };
     try {
-      const receipt = await this.deps.transport.send({ region: record.region, apiKey }, message);
+      const receipt = await this.transportOf(record).send(account, message);
       return {
         outcome: 'accepted',
         from,
@@ -134,7 +140,7 @@ export class EmailDispatcher {
   /** Reads the integration, applies the sender rules and decrypts the key: all before any claim. */
   private async prepare(
     request: EmailSendRequestedDetail,
-  ): Promise<DispatchOutcome | { record: IntegrationRecord; apiKey: string; message: OutboundEmail }> {
+  ): Promise<DispatchOutcome | { record: IntegrationRecord; account: SendingAccount; message: OutboundEmail }> {
     const { tenantId, messageId } = request;
     try {
       let record = await this.deps.credentials.record(tenantId);
@@ -153,8 +159,8 @@ export class EmailDispatcher {
       }
       this.requireSendable(record);
       const from = chooseSender(record.emails, request.audience, request.from);
-      const apiKey = await this.deps.credentials.apiKey(record);
-      return { record, apiKey, message: toOutboundEmail(request, from) };
+      const account = await this.accountOf(record);
+      return { record, account, message: toOutboundEmail(request, from) };
     } catch (error) {
       if (error instanceof SendRuleError) return this.reject(tenantId, messageId, error.code, error.detail);
       if (error instanceof EnvelopeError) return this.reject(tenantId, messageId, error.code, error.detail);
@@ -167,19 +173,16 @@ export class EmailDispatcher {
 
   private async sendClaimed(
     record: IntegrationRecord,
-    apiKey: string,
+    account: SendingAccount,
     message: OutboundEmail,
     messageId: string,
     attemptId: string,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
-    let current = { record, apiKey };
+    let current = { record, account };
     for (let reread = false; ; reread = true) {
       try {
-        const receipt = await this.deps.transport.send(
-          { region: current.record.region, apiKey: current.apiKey },
-          message,
-        );
+        const receipt = await this.transportOf(current.record).send(current.account, message);
         await this.deps.ledger.markSent(tenantId, messageId, attemptId, receipt.providerMessageId);
         return { kind: 'sent', providerMessageId: receipt.providerMessageId };
       } catch (error) {
@@ -289,10 +292,24 @@ export class EmailDispatcher {
     }
   }
 
-  private async reread(tenantId: string): Promise<{ record: IntegrationRecord; apiKey: string } | undefined> {
+  /** Where to send for a record: its region, and its decrypted key where the provider needs one. */
+  private async accountOf(record: IntegrationRecord): Promise<SendingAccount> {
+    if (record.provider === 'sendgrid') {
+      return { region: record.region, apiKey: await this.deps.credentials.apiKey(record), tenantId: record.tenantId };
+    }
+    return { region: record.region, tenantId: record.tenantId };
+  }
+
+  private transportOf(record: IntegrationRecord): MailTransport {
+    const transport = this.deps.transports[record.provider];
+    if (!transport) throw new Error(`No transport configured for provider ${record.provider}.`);
+    return transport;
+  }
+
+  private async reread(tenantId: string): Promise<{ record: IntegrationRecord; account: SendingAccount } | undefined> {
     this.deps.credentials.forget(tenantId);
     const record = await this.deps.credentials.record(tenantId);
-    return record ? { record, apiKey: await this.deps.credentials.apiKey(record) } : undefined;
+    return record ? { record, account: await this.accountOf(record) } : undefined;
   }
 
   private requireSendable(record: IntegrationRecord): void {

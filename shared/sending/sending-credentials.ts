@@ -46,6 +46,7 @@ export class SendingCredentials {
     const id = `${record.tenantId}\u0000${record.keyVersion}`;
     const cached = this.fresh(this.keys, id);
     if (cached) return cached.value;
+    if (!record.secret) throw new Error(`The ${record.provider} integration of this tenant holds no key.`);
     this.stats.keyDecrypts += 1;
     const apiKey = await this.deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
     this.remember(this.keys, id, apiKey, this.windows.keyMs);

@@ -174,7 +174,7 @@ describe('EmailDispatcher', () => {
     dispatcher = new EmailDispatcher({
       credentials,
       repository,
-      transport,
+      transports: { sendgrid: transport },
       ledger,
       logger: new Logger({ logLevel: 'SILENT' }),
       leaseMs: 60_000,

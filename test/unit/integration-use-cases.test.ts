@@ -91,7 +91,7 @@ describe('integration use cases', () => {
     });
     expect(JSON.stringify(stored)).not.toContain(firstKey.slice(26));
     expect(
-      await deps.cipher.decrypt(stored?.secret as IntegrationRecord['secret'], {
+      await deps.cipher.decrypt(stored?.secret as NonNullable<IntegrationRecord['secret']>, {
         tenantId: 'tenant-a',
         provider: 'sendgrid',
       }),

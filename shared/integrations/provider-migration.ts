@@ -1,0 +1,116 @@
+import type { EnvelopeCipher } from '../crypto/envelope.js';
+import type { EmailProvider, SenderDomain } from '../providers/email-provider.js';
+import { validDomainNames } from '../providers/email-provider.js';
+import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
+import type { IntegrationRepository } from './integration-repository.js';
+import { IntegrationError } from './integration-use-cases.js';
+
+/** What moving a tenant between providers needs. */
+export interface MigrationDeps {
+  repository: Pick<IntegrationRepository, 'get' | 'put'>;
+  ses: {
+    listSenderDomains(region: string): Promise<SenderDomain[]>;
+    prepareTenant(region: string, tenantId: string, domains: string[]): Promise<string>;
+  };
+  sendGrid: Pick<EmailProvider, 'listSenderDomains'>;
+  cipher: Pick<EnvelopeCipher, 'decrypt'>;
+  now?: () => Date;
+}
+
+/**
+ * Moves a tenant from SendGrid to Amazon SES, keeping its senders — only if every one of them
+ * is at a domain verified (with DKIM) in SES in that region; otherwise it refuses and names them.
+ * The switch is one conditional write of the tenant's item: an event handled before it goes
+ * through SendGrid, one after through SES, and the send ledger (keyed by tenant and messageId,
+ * not by provider) keeps any event from going out twice across the switch. The SendGrid key
+ * stays encrypted in the item (`parkedSendGrid`) for the way back.
+ */
+export async function moveToSes(
+  deps: MigrationDeps,
+  tenantId: string,
+  options: { region: string },
+): Promise<IntegrationCard> {
+  const record = await requireRecord(deps, tenantId);
+  if (record.provider !== 'sendgrid' || !record.secret) {
+    throw new IntegrationError('conflict', `Tenant ${tenantId} already sends through ${record.provider}.`);
+  }
+  const domains = await deps.ses.listSenderDomains(options.region);
+  requireSendersAt(record.emails, domains, `Amazon SES (${options.region})`);
+  const senderDomains = record.emails.map((email) => email.slice(email.lastIndexOf('@') + 1));
+  const sesTenant = await deps.ses.prepareTenant(options.region, tenantId, senderDomains);
+  const now = timestamp(deps);
+  const moved: IntegrationRecord = {
+    ...record,
+    provider: 'ses',
+    region: options.region,
+    keyId: sesTenant,
+    status: 'active',
+    revision: record.revision + 1,
+    updatedAt: now,
+    lastVerifiedAt: now,
+    parkedSendGrid: {
+      region: record.region,
+      keyId: record.keyId,
+      keyVersion: record.keyVersion,
+      secret: record.secret,
+    },
+  };
+  delete moved.secret;
+  delete moved.lastSendError;
+  await deps.repository.put(tenantId, moved, record.revision);
+  return toCard(moved);
+}
+
+/** Moves a tenant back to SendGrid with its parked key, if that key still covers its senders. */
+export async function moveToSendGrid(deps: MigrationDeps, tenantId: string): Promise<IntegrationCard> {
+  const record = await requireRecord(deps, tenantId);
+  const parked = record.parkedSendGrid;
+  if (record.provider !== 'ses' || !parked) {
+    throw new IntegrationError(
+      'conflict',
+      `Tenant ${tenantId} is not on SES with a kept SendGrid key; have the customer connect SendGrid again instead.`,
+    );
+  }
+  const apiKey = await deps.cipher.decrypt(parked.secret, secretContext(tenantId, 'sendgrid'));
+  const domains = await deps.sendGrid.listSenderDomains({ apiKey, region: parked.region });
+  requireSendersAt(record.emails, domains, 'the kept SendGrid key');
+  const now = timestamp(deps);
+  const back: IntegrationRecord = {
+    ...record,
+    provider: 'sendgrid',
+    region: parked.region,
+    keyId: parked.keyId,
+    keyVersion: parked.keyVersion,
+    secret: parked.secret,
+    status: 'active',
+    revision: record.revision + 1,
+    updatedAt: now,
+    lastVerifiedAt: now,
+  };
+  delete back.parkedSendGrid;
+  delete back.lastSendError;
+  await deps.repository.put(tenantId, back, record.revision);
+  return toCard(back);
+}
+
+function requireSendersAt(emails: string[], domains: SenderDomain[], where: string): void {
+  const valid = validDomainNames(domains);
+  const stranded = emails.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1).toLowerCase()));
+  if (stranded.length > 0) {
+    throw new IntegrationError(
+      'sender_not_authenticated',
+      `Not moved: ${stranded.join(', ')} ${stranded.length === 1 ? 'is' : 'are'} not at a domain verified for sending in ${where} (verified: ${[...valid].join(', ') || 'none'}). Verify the domain there first, or change the senders.`,
+      { extensions: { emails: stranded } },
+    );
+  }
+}
+
+async function requireRecord(deps: MigrationDeps, tenantId: string): Promise<IntegrationRecord> {
+  const record = await deps.repository.get(tenantId);
+  if (!record) throw new IntegrationError('not_found', `Tenant ${tenantId} has no email integration.`);
+  return record;
+}
+
+function timestamp(deps: { now?: () => Date }): string {
+  return (deps.now?.() ?? new Date()).toISOString();
+}

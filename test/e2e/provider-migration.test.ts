@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  GetEmailIdentityCommand,
+  ListEmailIdentitiesCommand,
+  SESv2Client,
+  SendEmailCommand,
+} from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
+import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
+import { IntegrationRepository } from '../../shared/integrations/integration-repository.js';
+import { moveToSendGrid, moveToSes } from '../../shared/integrations/provider-migration.js';
+import { SendGridApi } from '../../shared/providers/sendgrid/sendgrid-api.js';
+import { SendGridMailTransport } from '../../shared/providers/sendgrid/sendgrid-mail.js';
+import { SendGridProvider } from '../../shared/providers/sendgrid/sendgrid-provider.js';
+import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
+import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import { SendLedger } from '../../shared/sending/send-ledger.js';
+import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import { type LocalService, startLocalService } from './local-service.js';
+
+const ses = mockClient(SESv2Client);
+let service: LocalService;
+let migration: Parameters<typeof moveToSes>[0];
+let repository: IntegrationRepository;
+let ledger: SendLedger;
+let cipher: EnvelopeCipher;
+
+beforeAll(async () => {
+  service = await startLocalService();
+  const clientConfig = { endpoint: service.runtime.dynamoDb.endpoint, region: 'eu-central-1' };
+  repository = new IntegrationRepository({
+    tableName: service.runtime.dynamoDb.tables.integrations as string,
+    clientConfig,
+  });
+  ledger = new SendLedger({ tableName: service.runtime.dynamoDb.tables.sendLedger as string, clientConfig });
+  cipher = new EnvelopeCipher(LocalKeyring.fromFile(join(service.dataDir, 'keyring.json')));
+  migration = {
+    repository,
+    cipher,
+    ses: new SesProvider({ accountId: '123456789012' }),
+    sendGrid: new SendGridProvider({
+      api: new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
+    }),
+  };
+});
+afterAll(() => service?.close());
+beforeEach(() => {
+  ses.reset();
+  ses
+    .on(ListEmailIdentitiesCommand)
+    .resolves({ EmailIdentities: [{ IdentityType: 'DOMAIN', IdentityName: 'acme.example' }] });
+  ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
+  ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message' });
+});
+
+/** A send consumer as a freshly started send function builds it (no warm caches). */
+function freshDispatcher(): EmailDispatcher {
+  return new EmailDispatcher({
+    credentials: new SendingCredentials({ repository, cipher }),
+    repository,
+    transports: {
+      sendgrid: new SendGridMailTransport(
+        new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
+      ),
+      ses: new SesProvider(),
+    },
+    ledger,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    leaseMs: 60_000,
+  });
+}
+
+const event = (tenantId: string, messageId: string) => ({
+  tenantId,
+  messageId,
+  audience: 'customer',
+  to: [{ email: 'jane@customer.example' }],
+  subject: 'Hello',
+  text: 'Hi',
+});
+
+describe('moving a tenant between SendGrid and Amazon SES', () => {
+  it('sends through SES after the move, keeps the senders, sends nothing twice, and moves back', async () => {
+    const tenant = 'moving-tenant';
+    expect(
+      (await service.as(tenant).save(service.sandbox.key('good').apiKey, ['info@acme.example', 'noreply@acme.example']))
+        .status,
+    ).toBe(201);
+    expect(await freshDispatcher().dispatch(event(tenant, 'before-1'), 'e1')).toMatchObject({ kind: 'sent' });
+
+    const onSes = await moveToSes(migration, tenant, { region: 'eu-west-1' });
+    expect(onSes).toMatchObject({
+      provider: 'ses',
+      region: 'eu-west-1',
+      emails: ['info@acme.example', 'noreply@acme.example'],
+    });
+    expect((await service.as(tenant).card()).body).toMatchObject({ provider: 'ses', keyId: 'ei-moving-tenant' });
+
+    const sandboxBefore = service.sandbox.messages().length;
+    // The event delivered again after the switch is not sent again through the other provider.
+    expect(await freshDispatcher().dispatch(event(tenant, 'before-1'), 'e1')).toEqual({
+      kind: 'duplicate',
+      state: 'sent',
+    });
+    expect(await freshDispatcher().dispatch(event(tenant, 'after-1'), 'e2')).toMatchObject({
+      kind: 'sent',
+      providerMessageId: 'ses-message',
+    });
+    expect(ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({ FromEmailAddress: 'info@acme.example', TenantName: 'ei-moving-tenant' }),
+    ]);
+    expect(service.sandbox.messages()).toHaveLength(sandboxBefore);
+
+    // SendGrid routes refuse to change a tenant that SES now serves.
+    const rotate = await service.as(tenant).rotate(service.sandbox.key('good-second').apiKey);
+    expect(rotate.status).toBe(409);
+    expect(rotate.body.code).toBe('wrong_provider');
+
+    const back = await moveToSendGrid(migration, tenant);
+    expect(back).toMatchObject({ provider: 'sendgrid', region: 'global', keyId: service.sandbox.key('good').keyId });
+    expect(await freshDispatcher().dispatch(event(tenant, 'back-1'), 'e3')).toMatchObject({ kind: 'sent' });
+    expect(service.sandbox.messages()).toHaveLength(sandboxBefore + 1);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('refuses to move a tenant whose senders are not verified in SES, naming them', async () => {
+    const tenant = 'stuck-tenant';
+    await service.as(tenant).save(service.sandbox.key('good').apiKey, ['info@acme.example', 'sales@news.acme.example']);
+    await expect(moveToSes(migration, tenant, { region: 'eu-west-1' })).rejects.toMatchObject({
+      code: 'sender_not_authenticated',
+      detail: expect.stringContaining('sales@news.acme.example'),
+    });
+    expect((await service.as(tenant).card()).body.provider).toBe('sendgrid');
+  });
+});
