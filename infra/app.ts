@@ -25,6 +25,7 @@ new EmailIntegrationsStack(app, `email-integrations-${stage}`, {
   tenantClaim: context<string>(app, 'tenantClaim'),
   corsOrigins: list(context<string[] | string>(app, 'corsOrigins')),
   eventSource: context<string>(app, 'eventSource'),
+  sesIdentityDomains: list((app.node.tryGetContext('sesIdentityDomains') as string[] | string | undefined) ?? []),
   description: 'email-integrations: tenants’ own SendGrid accounts — verify, store, rotate, send',
 });
 // cdk-nag's AWS Solutions checks run on every synth; an unacknowledged finding fails it.

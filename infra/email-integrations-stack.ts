@@ -21,6 +21,11 @@ export interface EmailIntegrationsStackProps extends StackProps {
   corsOrigins: string[];
   /** The EventBridge `source` of the automations' send requests. */
   eventSource: string;
+  /**
+   * Domains verified in Amazon SES that tenants moved to SES may send from (`npm run ops -- migrate`).
+   * Empty: SES is not used, and no function may call it.
+   */
+  sesIdentityDomains?: string[];
 }
 
 /** API functions answer within API Gateway's 30 s; each SendGrid call times out well before. */
@@ -73,6 +78,7 @@ export class EmailIntegrationsStack extends Stack {
       },
     };
 
+    const routeFunctions = new Map<HandlerName, ServiceFunction>();
     const routes = API_ROUTES.map((route) => {
       const access = routeAccess[route.handler];
       const fn = new ServiceFunction(this, pascalCase(route.handler), {
@@ -82,6 +88,7 @@ export class EmailIntegrationsStack extends Stack {
         statements: access.statements,
         environment: { TENANT_CLAIM: props.tenantClaim, SENDGRID_TIMEOUT_MS, ...access.env },
       });
+      routeFunctions.set(route.handler, fn);
       return { method: route.method, path: route.path, function: fn.function };
     });
     const http = new ServiceHttpApi(this, 'Http', {
@@ -129,6 +136,22 @@ export class EmailIntegrationsStack extends Stack {
       },
     });
     pipeline.connect(send.function);
+
+    // Amazon SES, only for the identities configured: the send path and the test send may send as them.
+    const sesDomains = props.sesIdentityDomains ?? [];
+    if (sesDomains.length > 0) {
+      const sesSend = new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: sesDomains.map(
+          (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
+        ),
+      });
+      for (const fn of [send, routeFunctions.get('send-test-email')]) {
+        fn?.role.addToPolicy(sesSend);
+        fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
+      }
+    }
 
     // The daily health check: re-verifies every stored key and writes the result onto the cards.
     const healthCheck = new ServiceFunction(this, 'RunHealthCheck', {

@@ -208,6 +208,23 @@ describe('EmailIntegrationsStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EmailsDeliveryUnknown' });
   });
 
+  it('lets the send function use SES only as the configured identities, and not at all by default', () => {
+    expect(roleOf('send-email').actions.some((action) => action.startsWith('ses:'))).toBe(false);
+    const withSes = Template.fromStack(
+      new EmailIntegrationsStack(new App(), 'WithSes', { ...props, sesIdentityDomains: ['acme.example'] }),
+    );
+    const statements = Object.values(withSes.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    const sesStatements = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('ses:')),
+    );
+    // The send function and the test send, nothing else.
+    expect(sesStatements).toHaveLength(2);
+    expect(sesStatements.map((statement) => statement.Action)).toEqual(['ses:SendEmail', 'ses:SendEmail']);
+    expect(JSON.stringify(sesStatements[0]?.Resource)).toContain(':identity/acme.example');
+  }, 60_000);
+
   it('exports the API URL, table and key for operators', () => {
     for (const output of ['ApiUrl', 'TableName', 'KeyArn', 'SendLedgerTableName']) {
       expect(Object.keys(template.findOutputs(output))).toEqual([output]);

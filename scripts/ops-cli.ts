@@ -1,0 +1,325 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { EnvelopeCipher } from '../shared/crypto/envelope.js';
+import { KmsDataKeys } from '../shared/crypto/kms-data-keys.js';
+import { LocalKeyring } from '../shared/crypto/local-keyring.js';
+import { senderEmails } from '../shared/http/api-schemas.js';
+import { checkIntegration, runHealthCheck } from '../shared/integrations/health-check.js';
+import { type IntegrationRecord, toCard } from '../shared/integrations/integration-record.js';
+import { IntegrationRepository } from '../shared/integrations/integration-repository.js';
+import {
+  IntegrationError,
+  requireAuthenticatedSenders,
+  updateSenders,
+} from '../shared/integrations/integration-use-cases.js';
+import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
+import { DomainProblem } from '../shared/problem-catalog.js';
+import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
+import { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
+import { SesProvider } from '../shared/providers/ses/ses-provider.js';
+
+/** Where the operator's commands read and write. */
+export interface OpsTarget {
+  repository: IntegrationRepository;
+  cipher: EnvelopeCipher;
+  sendGrid: SendGridProvider;
+  ses: SesProvider;
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface OpsIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Asks a yes/no question; undefined when nobody can answer (no terminal). */
+  confirm?(question: string): Promise<boolean>;
+}
+
+export const USAGE = `npm run ops -- <command> [options]
+
+Commands
+  list                                  every integration (never a key)
+  show <tenant>                         one integration's card
+  set-senders <tenant> <email>...       replace the senders (checked like the API does)
+  verify <tenant> | verify --all        re-verify key, scopes and senders; updates the card's status
+  migrate <tenant> --to ses --region <aws-region>
+  migrate <tenant> --to sendgrid        move the tenant's sending to SES, or back with its kept SendGrid key
+
+Where (default: the local runtime's data in .local-data; stop npm start first)
+  --data-dir <dir>                      another local data folder
+  --endpoint <url> --table <name> --keyring <file>   a running local runtime's DynamoDB
+  --stack <name>                        a deployed stack: table and KMS key from its outputs
+  --table <name> --key-arn <arn>        a deployed table and key given directly
+  (deployed: AWS credentials and region from the environment; SES account from SES_ACCOUNT_ID)
+
+Options
+  --json                                machine-readable output
+  --yes                                 do not ask before changing anything`;
+
+interface Flags {
+  json: boolean;
+  yes: boolean;
+  all: boolean;
+  to?: string;
+  region?: string;
+}
+
+/** Runs one operator command; resolves to the process exit code. */
+export async function runOps(
+  argv: string[],
+  io: OpsIo,
+  openTarget: (values: Record<string, unknown>) => Promise<OpsTarget>,
+): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (!command || values.help) {
+    io.out(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const flags: Flags = {
+    json: values.json === true,
+    yes: values.yes === true,
+    all: values.all === true,
+    ...(typeof values.to === 'string' ? { to: values.to } : {}),
+    ...(typeof values.region === 'string' ? { region: values.region } : {}),
+  };
+  const target = await openTarget(values);
+  try {
+    return await dispatch(command, args, flags, target, io);
+  } catch (error) {
+    if (error instanceof DomainProblem) {
+      io.err(`${error.code}: ${error.detail}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await target.close();
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      all: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' },
+      region: { type: 'string' },
+      'data-dir': { type: 'string' },
+      endpoint: { type: 'string' },
+      table: { type: 'string' },
+      keyring: { type: 'string' },
+      stack: { type: 'string' },
+      'key-arn': { type: 'string' },
+    },
+  });
+}
+
+async function dispatch(command: string, args: string[], flags: Flags, target: OpsTarget, io: OpsIo): Promise<number> {
+  const print = (value: unknown, human: () => string) =>
+    io.out(`${flags.json ? JSON.stringify(value, null, 2) : human()}\n`);
+  switch (command) {
+    case 'list': {
+      const records = await allRecords(target);
+      const cards = records.map((record) => ({ tenantId: record.tenantId, ...toCard(record) }));
+      print(cards, () =>
+        table(
+          ['tenant', 'provider', 'region', 'key id', 'status', 'senders', 'verified'],
+          cards.map((card) => [
+            card.tenantId,
+            card.provider,
+            card.region,
+            card.keyId,
+            card.status,
+            card.emails.join(' '),
+            card.lastVerifiedAt,
+          ]),
+        ),
+      );
+      return 0;
+    }
+    case 'show': {
+      const record = await requireRecord(target, args[0]);
+      const card = { tenantId: record.tenantId, ...toCard(record) };
+      print(card, () =>
+        table(
+          ['field', 'value'],
+          Object.entries(card).map(([key, value]) => [key, Array.isArray(value) ? value.join(' ') : String(value)]),
+        ),
+      );
+      return 0;
+    }
+    case 'set-senders': {
+      const [tenantId, ...emails] = args;
+      const record = await requireRecord(target, tenantId);
+      const checked = senderEmails.safeParse(emails);
+      if (!checked.success) {
+        io.err(
+          `invalid_request: ${checked.error.issues.map((issue) => `${issue.path.join('.') || 'emails'} ${issue.message}`).join('; ')}\n`,
+        );
+        return 1;
+      }
+      if (
+        !(await confirmed(
+          io,
+          flags,
+          `Replace the senders of ${record.tenantId} (${record.emails.join(', ')}) with ${checked.data.join(', ')}?`,
+        ))
+      )
+        return 3;
+      const card =
+        record.provider === 'ses'
+          ? await setSesSenders(target, record, checked.data)
+          : await updateSenders({ ...target, provider: target.sendGrid }, record.tenantId, { emails: checked.data });
+      print(card, () => `Senders of ${record.tenantId}: ${card.emails.join(', ')}`);
+      return 0;
+    }
+    case 'verify': {
+      const deps = { repository: target.repository, cipher: target.cipher, provider: target.sendGrid, ses: target.ses };
+      if (flags.all) {
+        const summary = await runHealthCheck(deps);
+        print(summary, () =>
+          table(
+            ['outcome', 'tenants'],
+            Object.entries(summary.outcomes).map(([outcome, count]) => [outcome, String(count)]),
+          ),
+        );
+        return 0;
+      }
+      const record = await requireRecord(target, args[0]);
+      const outcome = await checkIntegration(deps, record);
+      print({ tenantId: record.tenantId, outcome }, () => `${record.tenantId}: ${outcome}`);
+      return outcome === 'active' ? 0 : 1;
+    }
+    case 'migrate': {
+      const record = await requireRecord(target, args[0]);
+      const deps = { repository: target.repository, cipher: target.cipher, ses: target.ses, sendGrid: target.sendGrid };
+      if (flags.to === 'ses') {
+        if (!flags.region) {
+          io.err('migrate --to ses needs --region <aws-region>: the region whose verified identities will send.\n');
+          return 2;
+        }
+        if (!(await confirmed(io, flags, `Move ${record.tenantId} from SendGrid to Amazon SES (${flags.region})?`)))
+          return 3;
+        const card = await moveToSes(deps, record.tenantId, { region: flags.region });
+        print(
+          card,
+          () => `${record.tenantId} now sends through Amazon SES (${card.region}) as SES tenant ${card.keyId}.`,
+        );
+        return 0;
+      }
+      if (flags.to === 'sendgrid') {
+        if (!(await confirmed(io, flags, `Move ${record.tenantId} back to SendGrid with its kept key?`))) return 3;
+        const card = await moveToSendGrid(deps, record.tenantId);
+        print(card, () => `${record.tenantId} sends through SendGrid again (key ${card.keyId}, ${card.region}).`);
+        return 0;
+      }
+      io.err('migrate needs --to ses or --to sendgrid.\n');
+      return 2;
+    }
+    default:
+      io.err(`Unknown command "${command}".\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function setSesSenders(target: OpsTarget, record: IntegrationRecord, emails: string[]) {
+  const domains = await target.ses.listSenderDomains(record.region);
+  const normalized = requireAuthenticatedSenders(emails, domains);
+  const now = new Date().toISOString();
+  const updated: IntegrationRecord = {
+    ...record,
+    emails: normalized,
+    revision: record.revision + 1,
+    updatedAt: now,
+    lastVerifiedAt: now,
+  };
+  await target.repository.put(record.tenantId, updated, record.revision);
+  return toCard(updated);
+}
+
+async function confirmed(io: OpsIo, flags: Flags, question: string): Promise<boolean> {
+  if (flags.yes) return true;
+  if (!io.confirm) {
+    io.err(`${question}\nNot changed: no terminal to ask. Add --yes to go ahead.\n`);
+    return false;
+  }
+  const answer = await io.confirm(question);
+  if (!answer) io.err('Not changed.\n');
+  return answer;
+}
+
+async function allRecords(target: OpsTarget): Promise<IntegrationRecord[]> {
+  const records: IntegrationRecord[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await target.repository.list({ limit: 100, ...(pageToken ? { pageToken } : {}) });
+    records.push(...page.records);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return records.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+async function requireRecord(target: OpsTarget, tenantId: string | undefined): Promise<IntegrationRecord> {
+  if (!tenantId) throw new IntegrationError('invalid_request', 'Name the tenant: e.g. npm run ops -- show <tenant>.');
+  const record = await target.repository.get(tenantId);
+  if (!record) throw new IntegrationError('not_found', `Tenant ${tenantId} has no email integration.`);
+  return record;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/** Builds the clients for a target given by flags (see USAGE). */
+export function targetFrom(parts: {
+  tableName: string;
+  dynamoEndpoint?: string;
+  keyringFile?: string;
+  kmsKeyArn?: string;
+  sendGridUrls?: { global?: string; eu?: string };
+  describe: string;
+  close?: () => Promise<void>;
+}): OpsTarget {
+  const repository = new IntegrationRepository({
+    tableName: parts.tableName,
+    clientConfig: parts.dynamoEndpoint ? { endpoint: parts.dynamoEndpoint } : {},
+  });
+  const dataKeys = parts.kmsKeyArn
+    ? new KmsDataKeys(parts.kmsKeyArn)
+    : LocalKeyring.fromFile(parts.keyringFile ?? '.local-data/keyring.json');
+  return {
+    repository,
+    cipher: new EnvelopeCipher(dataKeys),
+    sendGrid: new SendGridProvider({ api: new SendGridApi({ baseUrls: parts.sendGridUrls ?? {} }) }),
+    ses: new SesProvider({ ...(process.env.SES_ACCOUNT_ID ? { accountId: process.env.SES_ACCOUNT_ID } : {}) }),
+    describe: parts.describe,
+    close: parts.close ?? (async () => undefined),
+  };
+}
+
+/** Asks on the terminal. */
+export async function askOnTerminal(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { LOCAL_AWS_ENVIRONMENT, startLocalDynamoDb } from '../local/dynamodb-local.js';
+import { startSendGridSandbox } from '../local/sendgrid-sandbox/index.js';
+import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
+import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
+import { askOnTerminal, type OpsTarget, runOps, targetFrom } from './ops-cli.js';
+
+/** `npm run ops -- <command>`: the operator CLI (see scripts/ops-cli.ts and the README). */
+async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const stack = text('stack');
+  if (stack) {
+    const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }));
+    const outputs = Object.fromEntries(
+      (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
+    );
+    if (!outputs.TableName || !outputs.KeyArn) throw new Error(`Stack ${stack} has no TableName/KeyArn outputs.`);
+    return targetFrom({ tableName: outputs.TableName, kmsKeyArn: outputs.KeyArn, describe: `stack ${stack}` });
+  }
+  const table = text('table');
+  if (table && text('key-arn'))
+    return targetFrom({ tableName: table, kmsKeyArn: text('key-arn'), describe: `table ${table}` });
+  if (table && text('endpoint')) {
+    Object.assign(process.env, { ...LOCAL_AWS_ENVIRONMENT, ...process.env });
+    return targetFrom({
+      tableName: table,
+      dynamoEndpoint: text('endpoint'),
+      keyringFile: text('keyring'),
+      sendGridUrls: { global: process.env.SENDGRID_API_BASE_URL, eu: process.env.SENDGRID_EU_API_BASE_URL },
+      describe: `local DynamoDB at ${text('endpoint')}`,
+    });
+  }
+  // The local runtime's data: its own dynalite on the folder, and a SendGrid sandbox for verify.
+  Object.assign(process.env, LOCAL_AWS_ENVIRONMENT);
+  const dataDir = resolve(text('data-dir') ?? process.env.DATA_DIR ?? '.local-data');
+  const dynamo = await startLocalDynamoDb({
+    dataDir,
+    tables: {
+      integrations: integrationTableCreateInput('email-integrations-local'),
+      sendLedger: sendLedgerTableCreateInput('email-integrations-send-ledger-local'),
+    },
+  }).catch((error: unknown) => {
+    throw new Error(
+      `Cannot open ${dataDir} (${(error as Error).message}). Stop npm start first: one process at a time owns the local data.`,
+    );
+  });
+  const sandbox = process.env.SENDGRID_API_BASE_URL ? undefined : await startSendGridSandbox();
+  return targetFrom({
+    tableName: dynamo.tables.integrations as string,
+    dynamoEndpoint: dynamo.endpoint,
+    keyringFile: resolve(dataDir, 'keyring.json'),
+    sendGridUrls: sandbox
+      ? { global: sandbox.globalUrl, eu: sandbox.euUrl }
+      : { global: process.env.SENDGRID_API_BASE_URL, eu: process.env.SENDGRID_EU_API_BASE_URL },
+    describe: `local data in ${dataDir}`,
+    close: async () => {
+      await sandbox?.close();
+      await dynamo.close();
+    },
+  });
+}
+
+process.exitCode = await runOps(
+  process.argv.slice(2),
+  {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+  },
+  openTarget,
+).catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  return 1;
+});
