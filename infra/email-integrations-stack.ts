@@ -137,22 +137,6 @@ export class EmailIntegrationsStack extends Stack {
     });
     pipeline.connect(send.function);
 
-    // Amazon SES, only for the identities configured: the send path and the test send may send as them.
-    const sesDomains = props.sesIdentityDomains ?? [];
-    if (sesDomains.length > 0) {
-      const sesSend = new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['ses:SendEmail'],
-        resources: sesDomains.map(
-          (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
-        ),
-      });
-      for (const fn of [send, routeFunctions.get('send-test-email')]) {
-        fn?.role.addToPolicy(sesSend);
-        fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
-      }
-    }
-
     // The daily health check: re-verifies every stored key and writes the result onto the cards.
     const healthCheck = new ServiceFunction(this, 'RunHealthCheck', {
       handler: 'run-health-check',
@@ -194,6 +178,39 @@ export class EmailIntegrationsStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+
+    // Amazon SES, only for the identities configured: the send path and the test send may send as them.
+    const sesDomains = props.sesIdentityDomains ?? [];
+    if (sesDomains.length > 0) {
+      const sesSend = new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: sesDomains.map(
+          (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
+        ),
+      });
+      for (const fn of [send, routeFunctions.get('send-test-email')]) {
+        fn?.role.addToPolicy(sesSend);
+        fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
+      }
+      // The health check re-reads which SES domains are verified for SES tenants' senders.
+      healthCheck.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['ses:GetEmailIdentity'],
+          resources: sesDomains.map(
+            (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
+          ),
+        }),
+      );
+      healthCheck.role.addToPolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:ListEmailIdentities'], resources: ['*'] }),
+      );
+      Validations.of(healthCheck.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ses:ListEmailIdentities supports no resource-level permissions; it only lists names.',
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: integrations.tableName, description: 'Integration table' });

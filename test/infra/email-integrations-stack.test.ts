@@ -225,10 +225,16 @@ describe('EmailIntegrationsStack', () => {
     const sesStatements = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('ses:')),
     );
-    // The send function and the test send, nothing else.
-    expect(sesStatements).toHaveLength(2);
-    expect(sesStatements.map((statement) => statement.Action)).toEqual(['ses:SendEmail', 'ses:SendEmail']);
-    expect(JSON.stringify(sesStatements[0]?.Resource)).toContain(':identity/acme.example');
+    // Sending: the send function and the test send, nothing else; reading identities: the health check.
+    expect(sesStatements.map((statement) => statement.Action).sort()).toEqual([
+      'ses:GetEmailIdentity',
+      'ses:ListEmailIdentities',
+      'ses:SendEmail',
+      'ses:SendEmail',
+    ]);
+    for (const statement of sesStatements.filter((entry) => entry.Action !== 'ses:ListEmailIdentities')) {
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/acme.example');
+    }
   }, 60_000);
 
   it('exports the API URL, table and key for operators', () => {
