@@ -159,6 +159,14 @@ describe('POST /integrations/sendgrid/verify', () => {
     expectProblem(await service.as(freshTenant()).verify(key('good')), 503, 'upstream_unavailable');
   });
 
+  it.each([
+    ['a 503', { status: 503 }],
+    ['an HTML page instead of JSON', { kind: 'non-json' as const }],
+  ])('answers 503 upstream_unavailable when SendGrid answers %s', async (_name, fault) => {
+    service.sandbox.injectFault({ path: '/v3/scopes', times: 1, ...fault });
+    expectProblem(await service.as(freshTenant()).verify(key('good')), 503, 'upstream_unavailable');
+  });
+
   it('answers 503 with Retry-After when SendGrid rate-limits', async () => {
     service.sandbox.injectFault({ path: '/v3/scopes', status: 429, resetInSeconds: 20, times: 1 });
 

@@ -133,6 +133,21 @@ describe('EmailIntegrationsStack', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
   });
 
+  it('gives every SendGrid call a timeout shorter than its function’s, and the send lease a longer one', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const withSendGrid = functions.filter((fn) => fn.Properties.Environment?.Variables?.SENDGRID_TIMEOUT_MS);
+    expect(withSendGrid.length).toBeGreaterThanOrEqual(API_ROUTES.length);
+    for (const fn of withSendGrid) {
+      expect(Number(fn.Properties.Environment.Variables.SENDGRID_TIMEOUT_MS)).toBeLessThan(
+        fn.Properties.Timeout * 1000,
+      );
+    }
+    const send = functions.find((fn) => fn.Properties.Environment?.Variables?.SEND_LEASE_MS);
+    expect(Number(send?.Properties.Environment.Variables.SEND_LEASE_MS)).toBeGreaterThan(
+      send?.Properties.Timeout * 1000,
+    );
+  });
+
   it('gives each function only what it needs', () => {
     expect(dataActions(roleOf('verify-sendgrid-key').actions)).toEqual([]);
     expect(dataActions(roleOf('get-sendgrid-integration').actions)).toEqual(['dynamodb:GetItem']);
