@@ -1,5 +1,4 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -7,6 +6,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
+import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
@@ -98,13 +98,10 @@ export class EmailIntegrationsStack extends Stack {
       routes,
       tightRoutes: ['POST /integrations/sendgrid/verify', 'POST /integrations/sendgrid/test'],
     });
-    new Alarm(this, 'Api5xx', {
-      alarmDescription: 'The HTTP API answered 5xx: a function failed or timed out.',
+    alarmWhenAtLeast(this, 'Api5xx', {
+      description: 'The HTTP API answered 5xx: a function failed or timed out.',
       metric: http.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 5,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
     const pipeline = new SendPipeline(this, 'SendPipeline', {
@@ -155,28 +152,15 @@ export class EmailIntegrationsStack extends Stack {
       schedule: ScheduleExpression.expression('cron(15 3 * * ? *)'),
       target: new LambdaInvoke(healthCheck.function, { retryAttempts: 2 }),
     });
-    new Alarm(this, 'HealthCheckFailures', {
-      alarmDescription:
-        'The health check could not verify some integrations (SendGrid unreachable or a key unreadable).',
-      metric: new Metric({
-        namespace: 'EmailIntegrations',
-        metricName: 'HealthCheckFailures',
-        dimensionsMap: { service: 'email-integrations' },
-        statistic: 'Sum',
-        period: Duration.days(1),
-      }),
+    alarmWhenAtLeast(this, 'HealthCheckFailures', {
+      description: 'The health check could not verify some integrations (SendGrid unreachable or a key unreadable).',
+      metric: serviceMetric('HealthCheckFailures', Duration.days(1)),
       threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    new Alarm(this, 'HealthCheckErrors', {
-      alarmDescription: 'The health check function failed.',
+    alarmWhenAtLeast(this, 'HealthCheckErrors', {
+      description: 'The health check function failed.',
       metric: healthCheck.function.metricErrors({ period: Duration.days(1), statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
     // Amazon SES, only for the identities configured: the send path and the test send may send as them.

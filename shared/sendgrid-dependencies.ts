@@ -7,7 +7,7 @@ import { SendGridProvider } from './providers/sendgrid/sendgrid-provider.js';
 import { EmailDispatcher } from './sending/email-dispatcher.js';
 import { SendLedger } from './sending/send-ledger.js';
 import { SendingCredentials } from './sending/sending-credentials.js';
-import { type Environment, integrationRepository, requireEnv } from './service-dependencies.js';
+import { dynamoClientConfig, type Environment, integrationRepository, requireEnv } from './service-dependencies.js';
 
 /** SendGrid, at its public hosts unless `SENDGRID_API_BASE_URL` / `SENDGRID_EU_API_BASE_URL` say otherwise. */
 export function sendGridProvider(env: Environment = process.env): SendGridProvider {
@@ -22,14 +22,9 @@ export function sendGridProvider(env: Environment = process.env): SendGridProvid
 
 /** The send ledger (`SEND_LEDGER_TABLE_NAME`): idempotency of the send path. */
 export function sendLedger(env: Environment = process.env): SendLedger {
-  const endpoint = env.DYNAMODB_ENDPOINT;
   return new SendLedger({
     tableName: requireEnv('SEND_LEDGER_TABLE_NAME', env),
-    clientConfig: {
-      ...(endpoint ? { endpoint } : {}),
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-    },
+    clientConfig: dynamoClientConfig(env),
   });
 }
 

@@ -25,15 +25,20 @@ export function routeEnvironment(env: Environment = process.env): RouteEnvironme
   return { tenantClaim: requireEnv('TENANT_CLAIM', env), logger: createLogger() };
 }
 
-/** The integration table (`TABLE_NAME`); `DYNAMODB_ENDPOINT` points at dynalite locally. */
-export function integrationRepository(env: Environment = process.env): IntegrationRepository {
+/**
+ * DynamoDB client settings for every table: short timeouts and few attempts, so each call ends
+ * well within its function's own timeout; `DYNAMODB_ENDPOINT` points at dynalite locally.
+ */
+export function dynamoClientConfig(env: Environment = process.env) {
   const endpoint = env.DYNAMODB_ENDPOINT;
-  return new IntegrationRepository({
-    tableName: requireEnv('TABLE_NAME', env),
-    clientConfig: {
-      ...(endpoint ? { endpoint } : {}),
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-    },
-  });
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  };
+}
+
+/** The integration table (`TABLE_NAME`). */
+export function integrationRepository(env: Environment = process.env): IntegrationRepository {
+  return new IntegrationRepository({ tableName: requireEnv('TABLE_NAME', env), clientConfig: dynamoClientConfig(env) });
 }

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { SEND_QUEUE_MAX_RECEIVE_COUNT } from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
+import { alarmWhenAtLeast, serviceMetric } from './alarms.js';
 
 /** Send functions at once: with batches of 10 and 5 in flight each, ≤ 250 calls in flight to SendGrid. */
 export const SEND_MAX_CONCURRENCY = 5;
@@ -56,29 +57,23 @@ export class SendPipeline extends Construct {
     });
 
     this.alarms.push(
-      new Alarm(this, 'DeadLettersNotEmpty', {
-        alarmDescription:
+      alarmWhenAtLeast(this, 'DeadLettersNotEmpty', {
+        description:
           'Send requests are in the dead-letter queue: SendGrid kept failing or events could not be delivered.',
         metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
         threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      sendMetricAlarm(
-        this,
-        'SendFailures',
-        SEND_METRICS.failed,
-        10,
-        'Many sends failed permanently; see the send ledger and the logs.',
-      ),
-      sendMetricAlarm(
-        this,
-        'SendOutcomeUnknown',
-        SEND_METRICS.deliveryUnknown,
-        1,
-        'A send timed out or was cut off: it may or may not have gone out. Check SendGrid activity by custom arg messageId.',
-      ),
+      alarmWhenAtLeast(this, 'SendFailures', {
+        description: 'Many sends failed permanently; see the send ledger and the logs.',
+        metric: serviceMetric(SEND_METRICS.failed, Duration.minutes(5)),
+        threshold: 10,
+      }),
+      alarmWhenAtLeast(this, 'SendOutcomeUnknown', {
+        description:
+          'A send timed out or was cut off: it may or may not have gone out. Check SendGrid activity by custom arg messageId.',
+        metric: serviceMetric(SEND_METRICS.deliveryUnknown, Duration.minutes(5)),
+        threshold: 1,
+      }),
     );
   }
 
@@ -93,21 +88,4 @@ export class SendPipeline extends Construct {
       }),
     );
   }
-}
-
-function sendMetricAlarm(scope: Construct, id: string, metricName: string, threshold: number, description: string) {
-  return new Alarm(scope, id, {
-    alarmDescription: description,
-    metric: new Metric({
-      namespace: 'EmailIntegrations',
-      metricName,
-      dimensionsMap: { service: 'email-integrations' },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    }),
-    threshold,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
 }

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.js';
 import type { SendGridSandbox } from '../../local/sendgrid-sandbox/index.js';
 
@@ -11,6 +13,8 @@ export interface LocalService {
   dataDir: string;
   /** A client that calls the API as the given tenant (no tenant header when undefined). */
   as(tenantId: string | undefined): ApiClient;
+  /** Reads the local DynamoDB directly, as someone with table access would. */
+  documents(): DynamoDBDocumentClient;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,14 @@ export async function startLocalService(options: { sendGridTimeoutMs?: number } 
     sandbox,
     dataDir,
     as: (tenantId) => apiClient(runtime.url, tenantId),
+    documents: () =>
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: runtime.dynamoDb.endpoint,
+          region: 'eu-central-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+      ),
     close: () => runtime.close(),
   };
 }

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from './local-service.js';
 
@@ -93,13 +92,7 @@ describe('secret hygiene over the whole flow', () => {
     await record(client.call('POST', '/integrations/sendgrid/test', { to: 'me@customer.example' }));
     await record(client.card());
 
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: service.runtime.dynamoDb.endpoint,
-        region: 'eu-central-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    const documents = service.documents();
     const { Items } = await documents.send(
       new ScanCommand({ TableName: service.runtime.dynamoDb.tables.integrations }),
     );

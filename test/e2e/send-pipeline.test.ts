@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AcceptedMessage } from '../../local/sendgrid-sandbox/index.js';
 import { sendKey } from '../../shared/sending/send-ledger.js';
@@ -175,13 +174,7 @@ describe('send pipeline: rules checked before SendGrid is called', () => {
     const tenantId = await connectedTenant();
     const request = sendRequest(tenantId, { from: 'nobody@acme.example' });
     await publish(request);
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: service.runtime.dynamoDb.endpoint,
-        region: 'eu-central-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    const documents = service.documents();
     const { Item } = await documents.send(
       new GetCommand({
         TableName: service.runtime.dynamoDb.tables.sendLedger,

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from './local-service.js';
 
@@ -8,13 +7,7 @@ let documents: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   service = await startLocalService();
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: service.runtime.dynamoDb.endpoint,
-      region: 'eu-central-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  documents = service.documents();
 });
 afterAll(() => service?.close());
 

@@ -1,0 +1,30 @@
+import type { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+
+/** An alarm that fires when a count reaches `threshold` in one period; no data is no trouble. */
+export function alarmWhenAtLeast(
+  scope: Construct,
+  id: string,
+  props: { description: string; metric: IMetric; threshold: number },
+): Alarm {
+  return new Alarm(scope, id, {
+    alarmDescription: props.description,
+    metric: props.metric,
+    threshold: props.threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/** A count the service publishes with Powertools Metrics (namespace EmailIntegrations). */
+export function serviceMetric(metricName: string, period: Duration): Metric {
+  return new Metric({
+    namespace: 'EmailIntegrations',
+    metricName,
+    dimensionsMap: { service: 'email-integrations' },
+    statistic: 'Sum',
+    period,
+  });
+}
