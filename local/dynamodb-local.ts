@@ -8,6 +8,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
 
 /** A running dynalite server with the service's tables in it. */
@@ -35,6 +36,7 @@ export async function startLocalDynamoDb(options: {
 }): Promise<LocalDynamoDb> {
   const path = join(options.dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
+  await requireUnlocked(path);
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,5 +70,31 @@ async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInpu
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(new CreateTableCommand(input));
+  }
+}
+
+/** Thrown when another process (a running `npm start`, most likely) has the data folder open. */
+export class DataFolderInUseError extends Error {
+  override readonly name = 'DataFolderInUseError';
+}
+
+/**
+ * LevelDB lets one process at a time open a store, and dynalite reports a second opener only by
+ * crashing later; so try the lock first and say plainly who holds it.
+ */
+async function requireUnlocked(path: string): Promise<void> {
+  const probe = new ClassicLevel(path);
+  try {
+    await probe.open();
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code === 'LEVEL_LOCKED') {
+      throw new DataFolderInUseError(
+        `${path} is in use by another process (is \`npm start\` running on it?). Stop it, or use another DATA_DIR.`,
+      );
+    }
+    throw error;
+  } finally {
+    await probe.close();
   }
 }

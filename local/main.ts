@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DataFolderInUseError } from './dynamodb-local.js';
 import { LOCAL_ENDPOINTS } from './local-endpoints.js';
 import { startLocalRuntime } from './local-runtime.js';
 import { demoKeyTable } from './sendgrid-sandbox/index.js';
@@ -20,6 +21,18 @@ const runtime = await startLocalRuntime({
   ...(globalUrl ? { sendGrid: { globalUrl, euUrl: euUrl ?? 'https://api.eu.sendgrid.com' } } : {}),
   // Predictable sandbox ports next to a fixed port; free ones when PORT=0 (tests).
   sandboxPorts: port === 0 ? { global: 0, eu: 0 } : { global: port + 1, eu: port + 2 },
+}).catch((error: unknown) => {
+  // Say what to do about the usual start-up problems instead of printing a stack trace.
+  const code = (error as { code?: string }).code;
+  if (error instanceof DataFolderInUseError || code === 'EADDRINUSE') {
+    const reason =
+      code === 'EADDRINUSE'
+        ? `port ${port} (or the next two) is taken; set PORT to another one`
+        : (error as Error).message;
+    process.stderr.write(`email-integrations could not start: ${reason}\n`);
+    process.exit(1);
+  }
+  throw error;
 });
 
 const lines = [

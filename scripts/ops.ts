@@ -40,10 +40,6 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
       integrations: integrationTableCreateInput('email-integrations-local'),
       sendLedger: sendLedgerTableCreateInput('email-integrations-send-ledger-local'),
     },
-  }).catch((error: unknown) => {
-    throw new Error(
-      `Cannot open ${dataDir} (${(error as Error).message}). Stop npm start first: one process at a time owns the local data.`,
-    );
   });
   const sandbox = process.env.SENDGRID_API_BASE_URL ? undefined : await startSendGridSandbox();
   return targetFrom({

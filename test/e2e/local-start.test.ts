@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,5 +62,14 @@ describe('npm start (local/main.ts)', () => {
     expect(card.status).toBe(200);
     expect(card.body).toMatchObject({ emails: ['info@acme.example'], keyVersion: 1 });
     expect((await apiClient(second.url, 'restart-tenant').editEmails(['noreply@acme.example'])).status).toBe(200);
+
+    // A second runtime on the same data folder says why it cannot start, instead of crashing.
+    const rival = spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(rival.status).toBe(1);
+    expect(rival.stderr).toContain('is in use by another process');
   });
 });
