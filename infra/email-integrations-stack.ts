@@ -177,23 +177,27 @@ export class EmailIntegrationsStack extends Stack {
         fn?.role.addToPolicy(sesSend);
         fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
       }
-      // The health check re-reads which SES domains are verified for SES tenants' senders.
-      healthCheck.role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['ses:GetEmailIdentity'],
-          resources: sesDomains.map(
-            (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
-          ),
-        }),
-      );
-      healthCheck.role.addToPolicy(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:ListEmailIdentities'], resources: ['*'] }),
-      );
-      Validations.of(healthCheck.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ses:ListEmailIdentities supports no resource-level permissions; it only lists names.',
-      });
+      // The health check and sender edits check SES tenants' senders against SES's verified domains.
+      for (const fn of [healthCheck, routeFunctions.get('update-sendgrid-senders')]) {
+        fn?.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ['ses:GetEmailIdentity'],
+            resources: sesDomains.map(
+              (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
+            ),
+          }),
+        );
+        fn?.role.addToPolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:ListEmailIdentities'], resources: ['*'] }),
+        );
+        if (fn) {
+          Validations.of(fn.role).acknowledge({
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason: 'ses:ListEmailIdentities supports no resource-level permissions; it only lists names.',
+          });
+        }
+      }
     }
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });

@@ -93,7 +93,7 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       { status: 201, description: 'Created', schema: integrationCardSchema },
       { status: 200, description: 'Replaced the existing integration', schema: integrationCardSchema },
     ],
-    problems: [...COMMON, 'invalid_request', ...KEY_PROBLEMS, 'sender_not_authenticated', 'conflict'],
+    problems: [...COMMON, 'invalid_request', ...KEY_PROBLEMS, 'sender_not_authenticated', 'conflict', 'wrong_provider'],
   },
   'get-sendgrid-integration': {
     summary: 'The integration card',
@@ -104,7 +104,15 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
     summary: 'Replace the key; the registered senders carry over',
     request: rotateKeyBody,
     success: [{ status: 200, description: 'Rotated', schema: integrationCardSchema }],
-    problems: [...COMMON, 'invalid_request', 'not_found', ...KEY_PROBLEMS, 'sender_not_authenticated', 'conflict'],
+    problems: [
+      ...COMMON,
+      'invalid_request',
+      'not_found',
+      ...KEY_PROBLEMS,
+      'sender_not_authenticated',
+      'conflict',
+      'wrong_provider',
+    ],
   },
   'update-sendgrid-senders': {
     summary: 'Replace the registered senders (checked with the stored key)',

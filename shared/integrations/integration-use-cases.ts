@@ -6,6 +6,7 @@ import {
   type ProviderVerification,
   validDomainNames,
 } from '../providers/email-provider.js';
+import type { KeylessDomains } from './health-check.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
 import type { IntegrationRepository } from './integration-repository.js';
 
@@ -101,13 +102,15 @@ export async function rotateKey(
 
 /** Replaces the sender list, checked against the domains the stored key can use now. */
 export async function updateSenders(
-  deps: WriteDeps,
+  deps: WriteDeps & { ses?: KeylessDomains },
   tenantId: string,
   input: { emails: string[] },
 ): Promise<IntegrationCard> {
-  const existing = requireSendGrid(await requireIntegration(deps, tenantId));
-  const apiKey = await deps.cipher.decrypt(existing.secret, secretContext(tenantId, existing.provider));
-  const domains = await deps.provider.listSenderDomains({ apiKey, region: existing.region });
+  const existing = await requireIntegration(deps, tenantId);
+  const domains =
+    existing.provider === 'ses' && deps.ses
+      ? await deps.ses.listSenderDomains(existing.region)
+      : await sendGridDomains(deps, requireSendGrid(existing));
   const emails = requireAuthenticatedSenders(input.emails, domains);
   const now = timestamp(deps);
   const record: IntegrationRecord = {
@@ -121,6 +124,12 @@ export async function updateSenders(
   return toCard(record);
 }
 
+/** The domains the tenant's stored SendGrid key can send from now. */
+async function sendGridDomains(deps: WriteDeps, record: IntegrationRecord & { secret: EncryptedSecret }) {
+  const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
+  return deps.provider.listSenderDomains({ apiKey, region: record.region });
+}
+
 /** Deletes the integration and with it the only copy of the encrypted key. */
 export async function deleteIntegration(deps: StoreDeps, tenantId: string): Promise<void> {
   const existing = await requireIntegration(deps, tenantId);
@@ -128,14 +137,14 @@ export async function deleteIntegration(deps: StoreDeps, tenantId: string): Prom
 }
 
 /**
- * The SendGrid routes change SendGrid keys and senders; a tenant an operator moved to another
- * provider (SES) is managed with `npm run ops` until it is moved back.
+ * The SendGrid key routes (save, rotate) act on a SendGrid key; a tenant an operator moved to
+ * another provider (SES) has none until it is moved back (`npm run ops`).
  */
 export function requireSendGrid(record: IntegrationRecord): IntegrationRecord & { secret: EncryptedSecret } {
   if (record.provider !== 'sendgrid' || !record.secret) {
     throw new IntegrationError(
       'wrong_provider',
-      'This tenant sends through Amazon SES now, so its SendGrid key and senders cannot be changed here. An operator can move it back to SendGrid (npm run ops -- migrate <tenant> --to sendgrid).',
+      'This tenant sends through Amazon SES now, so it has no SendGrid key to change here. An operator can move it back to SendGrid (npm run ops -- migrate <tenant> --to sendgrid).',
       { extensions: { provider: record.provider } },
     );
   }

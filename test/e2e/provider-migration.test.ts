@@ -114,7 +114,13 @@ describe('moving a tenant between SendGrid and Amazon SES', () => {
     ]);
     expect(service.sandbox.messages()).toHaveLength(sandboxBefore);
 
-    // SendGrid routes refuse to change a tenant that SES now serves.
+    // Senders can still be edited from the console, checked against SES's verified domains.
+    expect((await service.as(tenant).editEmails(['noreply@acme.example', 'info@acme.example'])).status).toBe(200);
+    const unverified = await service.as(tenant).editEmails(['info@globex.example']);
+    expect(unverified.status).toBe(422);
+    expect(unverified.body.code).toBe('sender_not_authenticated');
+
+    // The SendGrid key routes refuse a tenant that SES now serves.
     const rotate = await service.as(tenant).rotate(service.sandbox.key('good-second').apiKey);
     expect(rotate.status).toBe(409);
     expect(rotate.body.code).toBe('wrong_provider');

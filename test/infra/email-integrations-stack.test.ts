@@ -240,9 +240,11 @@ describe('EmailIntegrationsStack', () => {
     const sesStatements = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('ses:')),
     );
-    // Sending: the send function and the test send, nothing else; reading identities: the health check.
+    // Sending: the send function and the test send; reading identities: the health check and sender edits.
     expect(sesStatements.map((statement) => statement.Action).sort()).toEqual([
       'ses:GetEmailIdentity',
+      'ses:GetEmailIdentity',
+      'ses:ListEmailIdentities',
       'ses:ListEmailIdentities',
       'ses:SendEmail',
       'ses:SendEmail',
