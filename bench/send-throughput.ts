@@ -4,7 +4,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Client } from '@sendgrid/client';
-import type { SQSRecord } from 'aws-lambda';
+import { sqsRecord } from '../local/endpoints/eventbridge-events.js';
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import type { IntegrationRecord } from '../shared/integrations/integration-record.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
@@ -14,6 +14,7 @@ import { SendGridMailTransport } from '../shared/providers/sendgrid/sendgrid-mai
 import { EmailDispatcher } from '../shared/sending/email-dispatcher.js';
 import type { SendLedger } from '../shared/sending/send-ledger.js';
 import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
+import { EMAIL_SEND_REQUESTED } from '../shared/sending/send-request.js';
 import { CACHE_WINDOWS, SendingCredentials } from '../shared/sending/sending-credentials.js';
 
 export const TENANTS = 50;
@@ -72,31 +73,6 @@ function detail(tenantId: string, messageId: string) {
     to: [{ email: 'someone@customer.example' }],
     subject: 'Benchmark',
     text: 'Hello from the benchmark.',
-  };
-}
-
-function sqsRecord(body: unknown): SQSRecord {
-  return {
-    messageId: randomUUID(),
-    receiptHandle: 'bench',
-    body: JSON.stringify({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'Email Send Requested',
-      source: 'bench',
-      detail: body,
-    }),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'bench',
-    awsRegion: 'eu-central-1',
   };
 }
 
@@ -165,7 +141,12 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   });
   const run = randomUUID().slice(0, 8);
   const records = Array.from({ length: MESSAGES }, (_, index) =>
-    sqsRecord(detail(tenants[index % tenants.length] as string, `${run}-${index}`)),
+    sqsRecord(
+      randomUUID(),
+      'bench',
+      EMAIL_SEND_REQUESTED,
+      detail(tenants[index % tenants.length] as string, `${run}-${index}`),
+    ),
   );
   const started = performance.now();
   await overBatches(records, async (batch) => {

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalDynamoDb } from '../local/dynamodb-local.js';
-import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
-import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
+import { serviceTables, startLocalDynamoDb } from '../local/dynamodb-local.js';
 import { startSink } from './sink.js';
 
 /**
@@ -14,10 +12,7 @@ import { startSink } from './sink.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-'));
 const dynamo = await startLocalDynamoDb({
   dataDir,
-  tables: {
-    integrations: integrationTableCreateInput('bench-integrations'),
-    sendLedger: sendLedgerTableCreateInput('bench-send-ledger'),
-  },
+  tables: serviceTables({ integrations: 'bench-integrations', sendLedger: 'bench-send-ledger' }),
 });
 const sink = await startSink();
 process.stdout.write(`${JSON.stringify({ dynamoEndpoint: dynamo.endpoint, sinkUrl: sink.url })}\n`);

@@ -1,19 +1,17 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type HealthCheckSummary, type KeylessDomains, runHealthCheck } from '../shared/integrations/health-check.js';
+import { type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
 import { envelopeCipher } from '../shared/key-dependencies.js';
 import { createLogger } from '../shared/observability/logger.js';
-import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
+import { lazySesDomains, sendGridProvider } from '../shared/sendgrid-dependencies.js';
 import { integrationRepository } from '../shared/service-dependencies.js';
 
-/** SES tenants' senders are checked against SES's verified domains; SES code loads only when one exists. */
-const ses: KeylessDomains = {
-  async listSenderDomains(region) {
-    const { SesProvider } = await import('../shared/providers/ses/ses-provider.js');
-    return new SesProvider().listSenderDomains(region);
-  },
+const deps = {
+  repository: integrationRepository(),
+  cipher: envelopeCipher(),
+  provider: sendGridProvider(),
+  ses: lazySesDomains(),
 };
-const deps = { repository: integrationRepository(), cipher: envelopeCipher(), provider: sendGridProvider(), ses };
 const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });
 const logger = createLogger();
 

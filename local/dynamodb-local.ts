@@ -10,6 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
+import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
+import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 
 /** A running dynalite server with the service's tables in it. */
 export interface LocalDynamoDb {
@@ -17,6 +19,22 @@ export interface LocalDynamoDb {
   /** Table names, by the role the caller gave them. */
   tables: Record<string, string>;
   close(): Promise<void>;
+}
+
+/**
+ * The service's tables, from the same key definitions the stack uses. The local runtime and
+ * `npm run ops` open the same data folder, so they must name the tables alike: both use this.
+ */
+export function serviceTables(
+  names: { integrations: string; sendLedger: string } = {
+    integrations: 'email-integrations-local',
+    sendLedger: 'email-integrations-send-ledger-local',
+  },
+): Record<'integrations' | 'sendLedger', CreateTableCommandInput> {
+  return {
+    integrations: integrationTableCreateInput(names.integrations),
+    sendLedger: sendLedgerTableCreateInput(names.sendLedger),
+  };
 }
 
 /** Credentials dynalite ignores but the AWS SDK insists on. */

@@ -3,8 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { problemResponse } from '../shared/http/problem-response.js';
-import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
-import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 import {
   apiGatewayEvent,
   type HttpLambdaHandler,
@@ -12,7 +10,7 @@ import {
   readBody,
   writeResult,
 } from './api-gateway-adapter.js';
-import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb-local.js';
+import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
 
@@ -68,10 +66,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const sendGrid = options.sendGrid ?? { globalUrl: sandbox?.globalUrl ?? '', euUrl: sandbox?.euUrl ?? '' };
   const dynamoDb = await startLocalDynamoDb({
     dataDir: options.dataDir,
-    tables: {
-      integrations: integrationTableCreateInput('email-integrations-local'),
-      sendLedger: sendLedgerTableCreateInput('email-integrations-send-ledger-local'),
-    },
+    tables: serviceTables(),
   });
 
   Object.assign(process.env, {

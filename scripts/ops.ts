@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { LOCAL_AWS_ENVIRONMENT, startLocalDynamoDb } from '../local/dynamodb-local.js';
+import { LOCAL_AWS_ENVIRONMENT, serviceTables, startLocalDynamoDb } from '../local/dynamodb-local.js';
 import { startSendGridSandbox } from '../local/sendgrid-sandbox/index.js';
-import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
-import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 import { askOnTerminal, type OpsTarget, runOps, targetFrom } from './ops-cli.js';
 
 /** `npm run ops -- <command>`: the operator CLI (see scripts/ops-cli.ts and the README). */
@@ -36,10 +34,7 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
   const dataDir = resolve(text('data-dir') ?? process.env.DATA_DIR ?? '.local-data');
   const dynamo = await startLocalDynamoDb({
     dataDir,
-    tables: {
-      integrations: integrationTableCreateInput('email-integrations-local'),
-      sendLedger: sendLedgerTableCreateInput('email-integrations-send-ledger-local'),
-    },
+    tables: serviceTables(),
   });
   const sandbox = process.env.SENDGRID_API_BASE_URL ? undefined : await startSendGridSandbox();
   return targetFrom({

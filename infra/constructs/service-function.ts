@@ -5,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLE_SETTINGS } from '../bundling/bundle-settings.js';
 
 /** The repository root, where `functions/` and the lock file are. */
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,15 +63,16 @@ export class ServiceFunction extends Construct {
       bundling: {
         minify: true,
         sourceMap: true,
-        target: 'node24',
+        target: BUNDLE_SETTINGS.target,
         // CommonJS output: the runtime's AWS SDK then loads from its single-file CJS builds, which
         // takes half the time of its ESM builds' hundreds of files (docs/performance.md).
         format: OutputFormat.CJS,
         mainFields: ['module', 'main'],
-        // The Lambda runtime ships AWS SDK v3: using it keeps every bundle under 400 KB and cold
-        // starts short (docs/performance.md). Our code needs nothing newer than the runtime's SDK.
-        externalModules: ['@aws-sdk/*'],
-        esbuildArgs: { '--alias:mime-db': `${projectRoot}infra/bundling/mime-db-stub.cjs` },
+        // The runtime's AWS SDK keeps every bundle under 400 KB and cold starts short (docs/performance.md).
+        externalModules: [...BUNDLE_SETTINGS.external],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE_SETTINGS.alias).map(([name, path]) => [`--alias:${name}`, path]),
+        ),
       },
     });
     Validations.of(this.role).acknowledge({

@@ -186,7 +186,7 @@ function sendConsumer(): SendQueueConsumer {
 }
 
 /** The SQS record an EventBridge → SQS target would deliver: the whole event as the body. */
-function sqsRecord(eventId: string, source: string, detailType: string, detail: unknown): SQSRecord {
+export function sqsRecord(eventId: string, source: string, detailType: string, detail: unknown): SQSRecord {
   const now = Date.now();
   const event = {
     version: '0',

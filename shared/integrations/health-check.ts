@@ -1,9 +1,9 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { EnvelopeError } from '../crypto/envelope.js';
+import { mapBounded } from '../map-bounded.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { type EmailProvider, validDomainNames } from '../providers/email-provider.js';
 import { KeyVerificationError } from '../providers/sendgrid/sendgrid-provider.js';
-import { mapBounded } from '../sending/send-queue-consumer.js';
 import { type IntegrationRecord, type IntegrationStatus, secretContext } from './integration-record.js';
 import { type IntegrationRepository, IntegrationStoreError } from './integration-repository.js';
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
+import { mapBounded } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import type { DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
 import { EMAIL_SEND_REQUESTED, eventBridgeEnvelope } from './send-request.js';
@@ -100,18 +101,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Maps with at most `limit` calls in flight, keeping the input order. */
-export async function mapBounded<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

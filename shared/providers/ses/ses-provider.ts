@@ -18,9 +18,9 @@ import {
   SendingPausedException,
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
+import { mapBounded } from '../../map-bounded.js';
 import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
-import { mapBounded } from '../../sending/send-queue-consumer.js';
 import {
   type MailTransport,
   type SenderDomain,
