@@ -182,11 +182,12 @@ export async function runFloor(sinkUrl: string, tenants: string[], concurrency: 
           url: '/v3/mail/send',
           headers: { Authorization: `Bearer SG.floor-${tenantId}` },
           body: {
-            personalizations: [{ to: [{ email: 'someone@customer.example' }] }],
+            personalizations: [
+              { to: [{ email: 'someone@customer.example' }], custom_args: { messageId: `floor-${index}` } },
+            ],
             from: { email: 'info@bench.example' },
             subject: 'Benchmark',
             content: [{ type: 'text/plain', value: 'Hello from the benchmark.' }],
-            custom_args: { messageId: `floor-${index}` },
           },
         });
         latencies.push(performance.now() - begin);

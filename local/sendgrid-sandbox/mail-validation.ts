@@ -1,19 +1,12 @@
+import { MAX_REPORTED_ERRORS, requestBodyCheck } from './openapi-validation.js';
 import type { SendGridErrorItem } from './replies.js';
 
 /** SendGrid refuses a mail send body of 30 MB or more with 413. */
 export const MAX_MAIL_BODY_BYTES = 30 * 1024 * 1024;
 
-const MAX_PERSONALIZATIONS = 1000;
 const MAX_RECIPIENTS = 1000;
 const MAX_CUSTOM_ARGS_BYTES = 10_000;
-const MAX_CATEGORIES = 10;
-const MAX_CATEGORY_LENGTH = 255;
 const MAX_SEND_AT_AHEAD_SECONDS = 72 * 3600;
-/** A body with hundreds of bad addresses would otherwise produce hundreds of errors. */
-const MAX_REPORTED_ERRORS = 25;
-
-/** Loose on purpose: SendGrid rejects addresses without a local part or a dotted domain. */
-const EMAIL_PATTERN = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 
 const HELP_BASE = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html';
 
@@ -64,43 +57,41 @@ function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
+/** `POST /v3/mail/send`'s request body by SendGrid's own OpenAPI document (operation SendMail). */
+const documentCheck = requestBodyCheck('tsg_mail_v3', 'POST', '/v3/mail/send', (field) => {
+  // SendGrid links each error to its section, named by the field without indexes.
+  const section = (field ?? '').split('.').filter((segment) => segment !== '' && !/^\d+$/.test(segment));
+  return section.length > 0 ? `${HELP_BASE}#message.${section.join('.')}` : null;
+});
+
 /**
- * Checks a parsed mail send body the way SendGrid does (../shared/sendgrid/openapi/tsg_mail_v3.json
- * and its documented limits). Returns SendGrid's error items, each naming the offending field; none
- * means the body is valid.
+ * Checks a parsed mail send body the way SendGrid does: first by its OpenAPI document
+ * (openapi/tsg_mail_v3.json, JSON Schema validation), then by the rules the document states only in
+ * prose or not at all (recipient counts, duplicates, a subject and content unless a template has them,
+ * content order, the size of custom_args, how far ahead send_at may be). Returns SendGrid's error
+ * items, each naming the offending field; none means the body is valid.
  */
 export function validateMailBody(body: unknown, nowMs = Date.now()): SendGridErrorItem[] {
-  if (!isObject(body)) return [issue(null, 'Bad Request')];
+  const documentIssues = documentCheck(body);
+  if (documentIssues.length > 0 || !isObject(body)) return documentIssues;
   const issues = [
     ...personalizationIssues(body, nowMs),
-    ...fromIssues(body),
     ...replyToIssues(body),
     ...subjectIssues(body),
     ...contentIssues(body),
     ...customArgsIssues(body),
-    ...categoryIssues(body),
-    ...attachmentIssues(body),
     ...sendAtIssues(body.send_at, 'send_at', nowMs),
   ];
   return issues.slice(0, MAX_REPORTED_ERRORS);
 }
 
 function personalizationIssues(body: JsonObject, nowMs: number): SendGridErrorItem[] {
-  const list = body.personalizations;
-  if (!Array.isArray(list) || list.length === 0) {
+  const list = Array.isArray(body.personalizations) ? body.personalizations : [];
+  if (list.length === 0) {
     return [
       issue(
         'personalizations',
         'The personalizations field is required and must have at least one personalization.',
-        'message.personalizations',
-      ),
-    ];
-  }
-  if (list.length > MAX_PERSONALIZATIONS) {
-    return [
-      issue(
-        'personalizations',
-        `The personalizations field is limited to ${MAX_PERSONALIZATIONS} personalizations per API request.`,
         'message.personalizations',
       ),
     ];
@@ -119,12 +110,10 @@ function personalizationIssues(body: JsonObject, nowMs: number): SendGridErrorIt
 }
 
 function onePersonalizationIssues(personalization: unknown, index: number, nowMs: number): SendGridErrorItem[] {
+  if (!isObject(personalization)) return [];
   const at = `personalizations.${index}`;
-  if (!isObject(personalization))
-    return [issue(at, 'Each personalization must be an object.', 'message.personalizations')];
   const issues: SendGridErrorItem[] = [];
-  const to = personalization.to;
-  if (!Array.isArray(to) || to.length === 0) {
+  if (!Array.isArray(personalization.to) || personalization.to.length === 0) {
     issues.push(
       issue(
         `${at}.to`,
@@ -135,18 +124,7 @@ function onePersonalizationIssues(personalization: unknown, index: number, nowMs
   }
   const seen = new Set<string>();
   for (const list of ['to', 'cc', 'bcc'] as const) {
-    const entries = personalization[list];
-    if (entries === undefined || (list === 'to' && !Array.isArray(entries))) continue;
-    if (!Array.isArray(entries)) {
-      issues.push(issue(`${at}.${list}`, `The ${list} field must be an array of email objects.`, `message.${list}`));
-      continue;
-    }
-    entries.forEach((entry, position) => {
-      const email = isObject(entry) ? entry.email : undefined;
-      if (typeof email !== 'string' || !EMAIL_PATTERN.test(email)) {
-        issues.push(issue(`${at}.${list}.${position}.email`, 'Does not contain a valid address.', `message.${list}`));
-        return;
-      }
+    for (const email of addressesOf(personalization[list])) {
       const normalized = email.toLowerCase();
       if (seen.has(normalized)) {
         issues.push(
@@ -158,43 +136,22 @@ function onePersonalizationIssues(personalization: unknown, index: number, nowMs
         );
       }
       seen.add(normalized);
-    });
-  }
-  if (personalization.subject !== undefined && !isNonEmptyString(personalization.subject)) {
-    issues.push(
-      issue(`${at}.subject`, 'The subject must be a string at least one character in length.', 'message.subject'),
-    );
-  }
-  if (personalization.from !== undefined && !isValidAddressObject(personalization.from)) {
-    issues.push(issue(`${at}.from.email`, 'The from email does not contain a valid address.', 'message.from'));
+    }
   }
   issues.push(...sendAtIssues(personalization.send_at, `${at}.send_at`, nowMs));
   return issues;
 }
 
-function isValidAddressObject(value: unknown): boolean {
-  return isObject(value) && typeof value.email === 'string' && EMAIL_PATTERN.test(value.email);
-}
-
-function fromIssues(body: JsonObject): SendGridErrorItem[] {
-  if (!isObject(body.from) || body.from.email === undefined) {
-    return [
-      issue(
-        'from.email',
-        'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or {"email" : "example@example.com", "name" : "Example Recipient"}.',
-        'message.from.email',
-      ),
-    ];
-  }
-  if (!isValidAddressObject(body.from)) {
-    return [issue('from.email', 'The from email does not contain a valid address.', 'message.from')];
-  }
-  return [];
-}
-
+/** The document says so in prose only: "either the reply_to property or reply_to_list property but not both". */
 function replyToIssues(body: JsonObject): SendGridErrorItem[] {
-  if (body.reply_to === undefined || isValidAddressObject(body.reply_to)) return [];
-  return [issue('reply_to.email', 'The reply_to email does not contain a valid address.', 'message.reply_to')];
+  if (body.reply_to === undefined || body.reply_to_list === undefined) return [];
+  return [
+    issue(
+      'reply_to_list',
+      'You can use either the reply_to property or reply_to_list property but not both.',
+      'message.reply_to_list',
+    ),
+  ];
 }
 
 function hasTemplate(body: JsonObject): boolean {
@@ -226,8 +183,8 @@ function contentRank(type: string): number {
 }
 
 function contentIssues(body: JsonObject): SendGridErrorItem[] {
-  const content = body.content;
-  if (content === undefined || (Array.isArray(content) && content.length === 0)) {
+  const content = Array.isArray(body.content) ? body.content : [];
+  if (content.length === 0) {
     if (hasTemplate(body)) return [];
     return [
       issue(
@@ -237,21 +194,11 @@ function contentIssues(body: JsonObject): SendGridErrorItem[] {
       ),
     ];
   }
-  if (!Array.isArray(content)) return [issue('content', 'The content field must be an array.', 'message.content')];
   const issues: SendGridErrorItem[] = [];
   let previousRank = 0;
   content.forEach((block, index) => {
-    const type = isObject(block) ? block.type : undefined;
-    const value = isObject(block) ? block.value : undefined;
-    if (!isNonEmptyString(type)) {
-      issues.push(
-        issue(
-          `content.${index}.type`,
-          'The content type must be a string at least one character in length.',
-          'message.content.type',
-        ),
-      );
-    } else if (/[;\r\n]/.test(type)) {
+    const type = isObject(block) && typeof block.type === 'string' ? block.type : '';
+    if (/[;\r\n]/.test(type)) {
       issues.push(
         issue(
           `content.${index}.type`,
@@ -259,28 +206,19 @@ function contentIssues(body: JsonObject): SendGridErrorItem[] {
           'message.content.type',
         ),
       );
-    } else {
-      const rank = contentRank(type);
-      if (rank < previousRank) {
-        issues.push(
-          issue(
-            `content.${index}.type`,
-            'If present, text/plain content must be first, followed by text/html, followed by any other content.',
-            'message.content.type',
-          ),
-        );
-      }
-      previousRank = Math.max(previousRank, rank);
+      return;
     }
-    if (!isNonEmptyString(value)) {
+    const rank = contentRank(type);
+    if (rank < previousRank) {
       issues.push(
         issue(
-          `content.${index}.value`,
-          'The content value must be a string at least one character in length.',
-          'message.content.value',
+          `content.${index}.type`,
+          'If present, text/plain content must be first, followed by text/html, followed by any other content.',
+          'message.content.type',
         ),
       );
     }
+    previousRank = Math.max(previousRank, rank);
   });
   return issues;
 }
@@ -299,73 +237,9 @@ function customArgsIssues(body: JsonObject): SendGridErrorItem[] {
   });
 }
 
-function categoryIssues(body: JsonObject): SendGridErrorItem[] {
-  const categories = body.categories;
-  if (categories === undefined) return [];
-  if (!Array.isArray(categories) || categories.length > MAX_CATEGORIES) {
-    return [
-      issue(
-        'categories',
-        `The categories field must be an array of at most ${MAX_CATEGORIES} categories.`,
-        'message.categories',
-      ),
-    ];
-  }
-  const issues: SendGridErrorItem[] = [];
-  categories.forEach((category, index) => {
-    if (typeof category !== 'string' || category.length === 0 || category.length > MAX_CATEGORY_LENGTH) {
-      issues.push(
-        issue(
-          `categories.${index}`,
-          `A category must be a string of 1 to ${MAX_CATEGORY_LENGTH} characters.`,
-          'message.categories',
-        ),
-      );
-    }
-  });
-  if (new Set(categories).size !== categories.length) {
-    issues.push(issue('categories', 'The categories field must not contain duplicates.', 'message.categories'));
-  }
-  return issues;
-}
-
-function attachmentIssues(body: JsonObject): SendGridErrorItem[] {
-  const attachments = body.attachments;
-  if (attachments === undefined) return [];
-  if (!Array.isArray(attachments)) {
-    return [issue('attachments', 'The attachments field must be an array.', 'message.attachments')];
-  }
-  return attachments.flatMap((attachment, index) => {
-    const content = isObject(attachment) ? attachment.content : undefined;
-    const filename = isObject(attachment) ? attachment.filename : undefined;
-    const issues: SendGridErrorItem[] = [];
-    if (!isNonEmptyString(content)) {
-      issues.push(
-        issue(
-          `attachments.${index}.content`,
-          'The attachment content must be a Base64 encoded string.',
-          'message.attachments.content',
-        ),
-      );
-    }
-    if (!isNonEmptyString(filename)) {
-      issues.push(
-        issue(
-          `attachments.${index}.filename`,
-          'The attachment filename parameter is required.',
-          'message.attachments.filename',
-        ),
-      );
-    }
-    return issues;
-  });
-}
-
 function sendAtIssues(sendAt: unknown, field: string, nowMs: number): SendGridErrorItem[] {
-  if (sendAt === undefined) return [];
-  if (typeof sendAt !== 'number' || !Number.isInteger(sendAt) || sendAt < 0) {
-    return [issue(field, 'The send_at parameter must be a unix timestamp in seconds.', 'message.send_at')];
-  }
+  // The document types send_at as an integer; the 72-hour limit is in its prose.
+  if (typeof sendAt !== 'number') return [];
   if (sendAt > Math.floor(nowMs / 1000) + MAX_SEND_AT_AHEAD_SECONDS) {
     return [issue(field, 'The send_at parameter cannot be more than 72 hours in the future.', 'message.send_at')];
   }

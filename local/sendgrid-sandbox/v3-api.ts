@@ -1,4 +1,5 @@
 import { randomMessageId } from './api-keys.js';
+import { queryCheck, type RequestCheck } from './openapi-validation.js';
 import { isSandboxMode, MAX_MAIL_BODY_BYTES, senderAddresses, validateMailBody } from './mail-validation.js';
 import { emptyReply, errorReply, jsonReply, messageReply, type Reply, SENDGRID_MESSAGES } from './replies.js';
 import type { SandboxState, StoredAccount } from './sandbox-state.js';
@@ -27,11 +28,31 @@ const VERIFIED_SENDERS_PAGE = { default: 25, max: 100 };
 
 type V3Endpoint = (request: V3Request, caller: Caller, state: SandboxState) => Reply;
 
-const ENDPOINTS: Record<string, { method: string; handle: V3Endpoint }> = {
-  '/v3/scopes': { method: 'GET', handle: (_request, caller) => jsonReply(200, { scopes: caller.key.scopes }) },
-  '/v3/whitelabel/domains': { method: 'GET', handle: listDomains },
-  '/v3/verified_senders': { method: 'GET', handle: listVerifiedSenders },
-  '/v3/mail/send': { method: 'POST', handle: sendMail },
+interface EndpointSpec {
+  method: string;
+  handle: V3Endpoint;
+  /** The query parameters by SendGrid's OpenAPI document of the endpoint. */
+  query: RequestCheck<URLSearchParams>;
+}
+
+const ENDPOINTS: Record<string, EndpointSpec> = {
+  '/v3/scopes': {
+    method: 'GET',
+    handle: (_request, caller) => jsonReply(200, { scopes: caller.key.scopes }),
+    query: queryCheck('tsg_scopes_v3', 'GET', '/v3/scopes'),
+  },
+  '/v3/whitelabel/domains': {
+    method: 'GET',
+    handle: listDomains,
+    query: queryCheck('tsg_domain_authentication_v3', 'GET', '/v3/whitelabel/domains'),
+  },
+  '/v3/verified_senders': {
+    method: 'GET',
+    handle: listVerifiedSenders,
+    query: queryCheck('tsg_verified_senders_v3', 'GET', '/v3/verified_senders'),
+  },
+  // The body is checked by its document in validateMailBody.
+  '/v3/mail/send': { method: 'POST', handle: sendMail, query: queryCheck('tsg_mail_v3', 'POST', '/v3/mail/send') },
 };
 
 /**
@@ -46,7 +67,8 @@ export function answerV3(request: V3Request, state: SandboxState): Reply {
 
   const caller = authenticate(request, state);
   if ('status' in caller) return caller;
-  const reply = endpoint.handle(request, caller, state);
+  const queryIssues = endpoint.query(request.query);
+  const reply = queryIssues.length > 0 ? errorReply(400, queryIssues) : endpoint.handle(request, caller, state);
   const limits = state.rateLimits.take(caller.key.keyId, request.path);
   return { ...reply, headers: { ...limits, ...reply.headers } };
 }

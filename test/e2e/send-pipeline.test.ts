@@ -77,8 +77,10 @@ function fromOf(messageId: unknown): unknown {
 function accepted(messageId: unknown): AcceptedMessage[] {
   return service.sandbox
     .messages()
-    .filter(
-      (message) => (message.body as { custom_args?: { messageId?: string } }).custom_args?.messageId === messageId,
+    .filter((message) =>
+      (message.body as { personalizations: Array<{ custom_args?: Record<string, string> }> }).personalizations.some(
+        (personalization) => personalization.custom_args?.messageId === messageId,
+      ),
     );
 }
 
@@ -96,7 +98,12 @@ describe('send pipeline: a good event', () => {
     expect(others).toEqual([]);
     expect(result?.providerMessageId).toBe(message?.messageId);
     expect(message?.body).toEqual({
-      personalizations: [{ to: [{ email: 'jane@customer.example', name: 'Jane' }] }],
+      personalizations: [
+        {
+          to: [{ email: 'jane@customer.example', name: 'Jane' }],
+          custom_args: { orderId: '42', messageId: request.messageId, tenantId },
+        },
+      ],
       from: { email: 'info@acme.example' },
       subject: 'Your invoice',
       content: [
@@ -104,7 +111,6 @@ describe('send pipeline: a good event', () => {
         { type: 'text/html', value: '<p>Hello Jane</p>' },
       ],
       categories: ['invoice'],
-      custom_args: { orderId: '42', messageId: request.messageId },
     });
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { validateMailBody } from '../../local/sendgrid-sandbox/mail-validation.js';
 import { SendFailure } from '../../shared/providers/email-provider.js';
 import { SendGridApiError } from '../../shared/providers/sendgrid/sendgrid-api.js';
 import {
@@ -30,14 +31,61 @@ describe('toSendGridMailBody', () => {
           to: [{ email: 'a@customer.example' }],
           bcc: [{ email: 'audit@acme.example' }],
           dynamic_template_data: { name: 'Jane' },
+          custom_args: { messageId: 'm-1' },
         },
       ],
       from: { email: 'info@acme.example', name: 'Acme' },
       reply_to: { email: 'help@acme.example' },
       template_id: 'd-123',
-      custom_args: { messageId: 'm-1' },
       mail_settings: { sandbox_mode: { enable: true } },
     });
+  });
+
+  it('puts our messageId, the tenant and the event’s args in every personalization, none at message level', () => {
+    const body = toSendGridMailBody(
+      {
+        from: { email: 'info@acme.example' },
+        to: [{ email: 'a@customer.example' }],
+        subject: 'Hello',
+        text: 'Hi',
+        customArgs: { orderId: '42', messageId: 'm-2' },
+      },
+      'tenant-7',
+    );
+    expect(body).not.toHaveProperty('custom_args');
+    for (const personalization of body.personalizations) {
+      expect(personalization.custom_args).toEqual({ orderId: '42', messageId: 'm-2', tenantId: 'tenant-7' });
+    }
+  });
+
+  it('builds bodies that SendGrid’s OpenAPI document (PostMailSend) accepts', () => {
+    const plain = toSendGridMailBody(
+      {
+        from: { email: 'info@acme.example', name: 'Acme' },
+        to: [{ email: 'a@customer.example', name: 'A' }],
+        cc: [{ email: 'b@customer.example' }],
+        replyTo: { email: 'help@acme.example' },
+        subject: 'Hello',
+        text: 'Hi',
+        html: '<p>Hi</p>',
+        categories: ['welcome'],
+        customArgs: { messageId: 'm-3' },
+      },
+      'tenant-7',
+    );
+    const template = toSendGridMailBody(
+      {
+        from: { email: 'info@acme.example' },
+        to: [{ email: 'a@customer.example' }],
+        templateId: 'd-123',
+        templateData: { name: 'Jane' },
+        customArgs: { messageId: 'm-4' },
+        sandbox: true,
+      },
+      'tenant-7',
+    );
+    expect(validateMailBody(plain)).toEqual([]);
+    expect(validateMailBody(template)).toEqual([]);
   });
 });
 

@@ -161,6 +161,103 @@ describe('SendGrid sandbox: mail send', () => {
   });
 });
 
+describe('SendGrid sandbox: requests judged by SendGrid’s OpenAPI documents', () => {
+  it('refuses message-level custom_args given as an object with 400 naming custom_args', async () => {
+    const answer = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', {
+      key: key('good'),
+      body: mail('info@acme.example', { custom_args: { messageId: 'm-1' } }),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toEqual({
+      errors: [
+        {
+          field: 'custom_args',
+          message: 'The custom_args field must be string.',
+          help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.custom_args',
+        },
+      ],
+    });
+    expect(sandbox.messages()).toEqual([]);
+  });
+
+  it('accepts custom_args as an object in a personalization', async () => {
+    const body = mail('info@acme.example', {
+      personalizations: [{ to: [{ email: 'someone@customer.example' }], custom_args: { messageId: 'm-1' } }],
+    });
+    const answer = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', { key: key('good'), body });
+    expect(answer.status).toBe(202);
+  });
+
+  it('names every field the document refuses: types, required fields, formats, limits', async () => {
+    const answer = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', {
+      key: key('good'),
+      body: {
+        personalizations: [{ to: [{ email: 'not-an-address' }], cc: 'x@customer.example' }],
+        from: { name: 'No address' },
+        subject: 'Hello',
+        content: [{ type: 'text/plain', value: 'Hi' }],
+        categories: ['a', 'a'],
+        ip_pool_name: 'x',
+      },
+    });
+    expect(answer.status).toBe(400);
+    const fields = (answer.json as { errors: { field: string | null; help: unknown }[] }).errors.map((e) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'personalizations.0.to.0.email',
+        'personalizations.0.cc',
+        'from.email',
+        'categories',
+        'ip_pool_name',
+      ]),
+    );
+  });
+
+  it('keeps the rules the document states only in prose on top of it', async () => {
+    const noContent = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', {
+      key: key('good'),
+      body: mail('info@acme.example', { content: [] }),
+    });
+    expect((noContent.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['content']);
+    const bothReplyTo = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', {
+      key: key('good'),
+      body: mail('info@acme.example', {
+        reply_to: { email: 'a@acme.example' },
+        reply_to_list: [{ email: 'b@acme.example' }],
+      }),
+    });
+    expect((bothReplyTo.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['reply_to_list']);
+    const duplicate = await call(sandbox.globalUrl, 'POST', '/v3/mail/send', {
+      key: key('good'),
+      body: mail('info@acme.example', {
+        personalizations: [{ to: [{ email: 'a@customer.example' }], bcc: [{ email: 'A@customer.example' }] }],
+      }),
+    });
+    expect((duplicate.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      'personalizations.0',
+    ]);
+  });
+
+  it('checks query parameters against the documents of the list endpoints', async () => {
+    const badOffset = await call(sandbox.globalUrl, 'GET', '/v3/whitelabel/domains?offset=-1', { key: key('good') });
+    expect(badOffset.status).toBe(400);
+    expect((badOffset.json as { errors: { field: string }[] }).errors[0]?.field).toBe('offset');
+    const badFlag = await call(sandbox.globalUrl, 'GET', '/v3/whitelabel/domains?exclude_subusers=maybe', {
+      key: key('good'),
+    });
+    expect((badFlag.json as { errors: { field: string }[] }).errors[0]?.field).toBe('exclude_subusers');
+    const badLastSeen = await call(sandbox.globalUrl, 'GET', '/v3/verified_senders?lastSeenID=abc', {
+      key: key('good-with-senders'),
+    });
+    expect(badLastSeen.status).toBe(400);
+    expect((badLastSeen.json as { errors: { field: string }[] }).errors[0]?.field).toBe('lastSeenID');
+    const good = await call(sandbox.globalUrl, 'GET', '/v3/whitelabel/domains?limit=2&offset=1&exclude_subusers=true', {
+      key: key('good'),
+    });
+    expect(good.status).toBe(200);
+  });
+});
+
 describe('SendGrid sandbox: faults and control API', () => {
   it("answers an injected 429 with SendGrid's body and a reset time, then recovers", async () => {
     sandbox.injectFault({ path: '/v3/scopes', status: 429, resetInSeconds: 30 });

@@ -11,6 +11,8 @@ export interface SendGridMailBody {
     cc?: EmailAddress[];
     bcc?: EmailAddress[];
     dynamic_template_data?: Record<string, unknown>;
+    /** Ours and the event's; here, not at message level, where the document types custom_args as a string. */
+    custom_args?: Record<string, string>;
   }>;
   from: EmailAddress;
   reply_to?: EmailAddress;
@@ -18,12 +20,16 @@ export interface SendGridMailBody {
   content?: Array<{ type: 'text/plain' | 'text/html'; value: string }>;
   template_id?: string;
   categories?: string[];
-  custom_args?: Record<string, string>;
   mail_settings?: { sandbox_mode: { enable: boolean } };
 }
 
-/** Maps a neutral message onto SendGrid's mail send body; leaves out what is not set. */
-export function toSendGridMailBody(message: OutboundEmail): SendGridMailBody {
+/**
+ * Maps a neutral message onto SendGrid's mail send body; leaves out what is not set. Custom args (the
+ * event's, our `messageId` and the tenant) go in each personalization: SendGrid's document types them
+ * as an object only there, and only those reach Event Webhook posts, as top-level event fields.
+ */
+export function toSendGridMailBody(message: OutboundEmail, tenantId?: string): SendGridMailBody {
+  const customArgs = { ...message.customArgs, ...(tenantId === undefined ? {} : { tenantId }) };
   const content = [
     ...(message.text === undefined ? [] : [{ type: 'text/plain' as const, value: message.text }]),
     // SendGrid requires text/plain before text/html.
@@ -36,6 +42,7 @@ export function toSendGridMailBody(message: OutboundEmail): SendGridMailBody {
         ...(message.cc?.length ? { cc: message.cc } : {}),
         ...(message.bcc?.length ? { bcc: message.bcc } : {}),
         ...(message.templateData ? { dynamic_template_data: message.templateData } : {}),
+        ...(Object.keys(customArgs).length > 0 ? { custom_args: customArgs } : {}),
       },
     ],
     from: message.from,
@@ -44,7 +51,6 @@ export function toSendGridMailBody(message: OutboundEmail): SendGridMailBody {
     ...(content.length > 0 ? { content } : {}),
     ...(message.templateId === undefined ? {} : { template_id: message.templateId }),
     ...(message.categories?.length ? { categories: message.categories } : {}),
-    ...(message.customArgs ? { custom_args: message.customArgs } : {}),
     ...(message.sandbox ? { mail_settings: { sandbox_mode: { enable: true } } } : {}),
   };
 }
@@ -57,7 +63,7 @@ export class SendGridMailTransport implements MailTransport {
   ) {}
 
   async send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt> {
-    const { region, apiKey } = account;
+    const { region, apiKey, tenantId } = account;
     if (!isSendGridRegion(region) || apiKey === undefined) {
       throw new SendFailure('key_rejected', 'The integration has no usable SendGrid key or region.');
     }
@@ -66,7 +72,7 @@ export class SendGridMailTransport implements MailTransport {
         region,
         apiKey,
         SENDGRID_PATHS.mailSend,
-        toSendGridMailBody(message),
+        toSendGridMailBody(message, tenantId),
       );
       return { providerMessageId: response.headers['x-message-id'] ?? null };
     } catch (error) {
