@@ -1,6 +1,6 @@
 import { randomMessageId } from './api-keys.js';
-import { queryCheck, type RequestCheck } from './openapi-validation.js';
 import { isSandboxMode, MAX_MAIL_BODY_BYTES, senderAddresses, validateMailBody } from './mail-validation.js';
+import { queryCheck, type RequestCheck } from './openapi-validation.js';
 import { emptyReply, errorReply, jsonReply, messageReply, type Reply, SENDGRID_MESSAGES } from './replies.js';
 import type { SandboxState, StoredAccount } from './sandbox-state.js';
 import type { SandboxKey, SandboxRegion } from './sandbox-types.js';
