@@ -11,8 +11,8 @@ import { LocalKeyring } from '../shared/crypto/local-keyring.js';
 import { IntegrationRepository } from '../shared/integrations/integration-repository.js';
 import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
 import { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
+import { REDELIVERY_POLICY } from '../shared/sending/redelivery-policy.js';
 import { SendLedger } from '../shared/sending/send-ledger.js';
-import { BATCH_CONCURRENCY } from '../shared/sending/send-queue-consumer.js';
 import { measureColdStarts } from './cold-start.js';
 import {
   BATCH_WORKERS,
@@ -54,7 +54,7 @@ const repository = new IntegrationRepository({ tableName: 'bench-integrations', 
 const ledger = new SendLedger({ tableName: 'bench-send-ledger', clientConfig });
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
 const tenants = await seedTenants({ repository, cipher });
-const concurrency = BATCH_WORKERS * BATCH_CONCURRENCY;
+const concurrency = BATCH_WORKERS * REDELIVERY_POLICY.batchConcurrency;
 const world = { repository, cipher, ledger, sinkUrl };
 
 process.stdout.write(
@@ -170,7 +170,12 @@ mkdirSync('bench-results', { recursive: true });
 const result = {
   date: new Date().toISOString(),
   machine: { cores: cpus().length, node: process.version },
-  setup: { messages: MESSAGES, tenants: TENANTS, batchWorkers: BATCH_WORKERS, perBatchConcurrency: BATCH_CONCURRENCY },
+  setup: {
+    messages: MESSAGES,
+    tenants: TENANTS,
+    batchWorkers: BATCH_WORKERS,
+    perBatchConcurrency: REDELIVERY_POLICY.batchConcurrency,
+  },
   send,
   verify: { medianMs: verifyMs, slowestCallMs, ratio: verifyRatio },
   coldStart: cold,

@@ -12,6 +12,7 @@ import type { IntegrationRepository } from '../shared/integrations/integration-r
 import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
 import { SendGridMailTransport } from '../shared/providers/sendgrid/sendgrid-mail.js';
 import { EmailDispatcher } from '../shared/sending/email-dispatcher.js';
+import { MailAccounts } from '../shared/sending/mail-accounts.js';
 import type { SendLedger } from '../shared/sending/send-ledger.js';
 import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../shared/sending/send-request.js';
@@ -117,12 +118,16 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   );
   const api = new SendGridApi({ baseUrls: { global: world.sinkUrl, eu: world.sinkUrl }, timeoutMs: 10_000 });
   const dispatcher = new EmailDispatcher({
-    credentials,
-    repository: world.repository,
-    transports: { sendgrid: new SendGridMailTransport(api) },
+    accounts: new MailAccounts({
+      credentials,
+      repository: world.repository,
+      transports: { sendgrid: new SendGridMailTransport(api) },
+      now: () => new Date(),
+    }),
     ledger: world.ledger,
     logger: new Logger({ logLevel: 'SILENT' }),
     leaseMs: 60_000,
+    now: () => new Date(),
   });
   const latencies: number[] = [];
   const timed = {

@@ -1,12 +1,12 @@
 import { apiRoute } from '../shared/http/api-route.js';
 import { testSendBody } from '../shared/http/api-schemas.js';
-import { emailDispatcher } from '../shared/sendgrid-dependencies.js';
+import { testSender } from '../shared/sendgrid-dependencies.js';
 import { routeEnvironment } from '../shared/service-dependencies.js';
 
-const dispatcher = emailDispatcher();
+const sender = testSender();
 
 /** POST /integrations/sendgrid/test — sends one short message now through the tenant's SendGrid. */
 export const handler = apiRoute(routeEnvironment(), { body: testSendBody }, async ({ tenantId, body }) => ({
   status: 200,
-  body: await dispatcher.sendTest(tenantId, body),
+  body: await sender.send(tenantId, body),
 }));

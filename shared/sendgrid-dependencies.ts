@@ -1,4 +1,5 @@
 import type { KeylessDomains } from './integrations/health-check.js';
+import type { IntegrationRepository } from './integrations/integration-repository.js';
 import { envelopeCipher } from './key-dependencies.js';
 import { createLogger } from './observability/logger.js';
 import type { MailTransport } from './providers/email-provider.js';
@@ -7,8 +8,10 @@ import { SendGridMailTransport } from './providers/sendgrid/sendgrid-mail.js';
 import { SendGridProvider } from './providers/sendgrid/sendgrid-provider.js';
 import type { SesProvider } from './providers/ses/ses-provider.js';
 import { EmailDispatcher } from './sending/email-dispatcher.js';
+import { MailAccounts } from './sending/mail-accounts.js';
 import { SendLedger } from './sending/send-ledger.js';
 import { SendingCredentials } from './sending/sending-credentials.js';
+import { TestSender } from './sending/test-send.js';
 import { dynamoClientConfig, type Environment, integrationRepository, requireEnv } from './service-dependencies.js';
 
 /** A positive number from the environment, or the default. */
@@ -68,18 +71,31 @@ export function lazySesDomains(env: Environment = process.env): KeylessDomains {
 }
 
 /**
- * The send path: cached credentials over the table and the cipher, one transport per provider
- * (SendGrid; SES for tenants moved there), the ledger. `SEND_LEASE_MS` must exceed the send
- * function's timeout.
+ * Accounts and transports of the send path: cached credentials over the table and the cipher,
+ * one transport per provider (SendGrid; SES for tenants moved there).
  */
-export function emailDispatcher(env: Environment = process.env): EmailDispatcher {
-  const repository = integrationRepository(env);
-  return new EmailDispatcher({
+function mailAccounts(env: Environment, repository: IntegrationRepository): MailAccounts {
+  return new MailAccounts({
     credentials: new SendingCredentials({ repository, cipher: envelopeCipher(env) }),
     repository,
     transports: { sendgrid: new SendGridMailTransport(sendGridApi(env)), ses: lazySesTransport(env) },
+    now: () => new Date(),
+  });
+}
+
+/** The send path: accounts, the ledger and the lease. `SEND_LEASE_MS` must exceed the send function's timeout. */
+export function emailDispatcher(env: Environment = process.env): EmailDispatcher {
+  return new EmailDispatcher({
+    accounts: mailAccounts(env, integrationRepository(env)),
     ledger: sendLedger(env),
     logger: createLogger(),
     leaseMs: positiveNumber(env.SEND_LEASE_MS, 120_000),
+    now: () => new Date(),
   });
+}
+
+/** The console's test send, through the same accounts and transports as queued mail. */
+export function testSender(env: Environment = process.env): TestSender {
+  const repository = integrationRepository(env);
+  return new TestSender({ accounts: mailAccounts(env, repository), repository });
 }

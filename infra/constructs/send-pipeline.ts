@@ -6,8 +6,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { queueVisibilityTimeoutSeconds, REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
-import { SEND_QUEUE_MAX_RECEIVE_COUNT } from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import { alarmWhenAtLeast, serviceMetric } from './alarms.js';
 
@@ -21,7 +21,7 @@ export interface SendPipelineProps {
 }
 
 /**
- * EventBridge rule → SQS queue (dead-letter queue after {@link SEND_QUEUE_MAX_RECEIVE_COUNT} deliveries, and
+ * EventBridge rule → SQS queue (dead-letter queue after REDELIVERY_POLICY.maxReceiveCount deliveries, and
  * one for events the rule cannot deliver) → the send function, plus the alarms an operator needs:
  * anything in a dead-letter queue, sends failing, sends with an unknown outcome.
  */
@@ -35,14 +35,14 @@ export class SendPipeline extends Construct {
     this.deadLetters = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.seconds(REDELIVERY_POLICY.deadLetterRetentionSeconds),
     });
     this.queue = new Queue(this, 'SendRequests', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(props.sendFunctionTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: SEND_QUEUE_MAX_RECEIVE_COUNT },
+      retentionPeriod: Duration.seconds(REDELIVERY_POLICY.queueRetentionSeconds),
+      visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(props.sendFunctionTimeout.toSeconds())),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount },
     });
     new Rule(this, 'SendRequested', {
       description: 'Automations asking for an email to be sent on a tenant’s behalf',
@@ -81,8 +81,8 @@ export class SendPipeline extends Construct {
   connect(sendFunction: IFunction): void {
     sendFunction.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
+        batchSize: REDELIVERY_POLICY.batchSize,
+        maxBatchingWindow: Duration.seconds(REDELIVERY_POLICY.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
         maxConcurrency: SEND_MAX_CONCURRENCY,
       }),

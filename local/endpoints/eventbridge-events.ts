@@ -6,16 +6,11 @@ import { jsonResponse, problemResponse } from '../../shared/http/problem-respons
 import { createLogger } from '../../shared/observability/logger.js';
 import { emailDispatcher } from '../../shared/sendgrid-dependencies.js';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
-import {
-  type RecordOutcome,
-  SEND_QUEUE_MAX_RECEIVE_COUNT,
-  SendQueueConsumer,
-} from '../../shared/sending/send-queue-consumer.js';
+import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
+import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
+import type { RecordOutcome } from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
-
-/** As the stack's event source mapping. */
-const BATCH_SIZE = 10;
 
 /** The body of EventBridge `PutEvents`, as far as the local bus reads it. */
 const putEventsBody = z.object({
@@ -53,15 +48,17 @@ interface QueuedMessage {
   record: SQSRecord;
   result: EntryResult;
   delaySeconds: number | undefined;
+  /** What the send function made of its latest delivery. */
+  outcome?: RecordOutcome | undefined;
 }
 
-let consumer: SendQueueConsumer | undefined;
+let sendHandler: SendHandler | undefined;
 const deadLetters: Array<{ eventId: string; body: string; lastOutcome: DispatchOutcome }> = [];
 
 /**
  * Plays EventBridge (the rule on source + detail-type) and SQS (batches, redelivery after the
- * delay the consumer asks for, a dead-letter queue after {@link SEND_QUEUE_MAX_RECEIVE_COUNT}
- * deliveries) around the real consumer. Waits are capped by `LOCAL_QUEUE_MAX_DELAY_MS`
+ * delay the consumer asks for, a dead-letter queue after the redelivery policy's receive
+ * limit) around the real consumer. Waits are capped by `LOCAL_QUEUE_MAX_DELAY_MS`
  * (default 2 s) so a local run does not sit out a 15-minute backoff; the answer shows the
  * delays that were asked for.
  */
@@ -124,22 +121,20 @@ async function deliver(queue: QueuedMessage[]): Promise<void> {
   let pending = queue;
   while (pending.length > 0) {
     const again: QueuedMessage[] = [];
-    for (let start = 0; start < pending.length; start += BATCH_SIZE) {
-      const batch = pending.slice(start, start + BATCH_SIZE);
+    for (let start = 0; start < pending.length; start += REDELIVERY_POLICY.batchSize) {
+      const batch = pending.slice(start, start + REDELIVERY_POLICY.batchSize);
       for (const message of batch) {
         message.record.attributes.ApproximateReceiveCount = String((message.result.deliveries ?? 0) + 1);
         message.result.deliveries = (message.result.deliveries ?? 0) + 1;
+        message.outcome = undefined;
+        onQueue.set(message.record.messageId, message);
       }
-      for (const message of batch) onQueue.set(message.record.messageId, message);
-      const { outcomes } = await sendConsumer()
-        .consume(batch.map((message) => message.record))
-        .finally(() => {
-          for (const message of batch) onQueue.delete(message.record.messageId);
-        });
-      outcomes.forEach((outcome, index) => {
-        const message = batch[index] as QueuedMessage;
-        if (settle(message, outcome)) again.push(message);
+      await localSendHandler()({ Records: batch.map((message) => message.record) }).finally(() => {
+        for (const message of batch) onQueue.delete(message.record.messageId);
       });
+      for (const message of batch) {
+        if (message.outcome && settle(message, message.outcome)) again.push(message);
+      }
     }
     if (again.length === 0) return;
     const waitSeconds = Math.max(...again.map((message) => message.delaySeconds ?? 0));
@@ -152,7 +147,7 @@ async function deliver(queue: QueuedMessage[]): Promise<void> {
 function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
   const { result } = message;
   if (outcome.kind === 'retry') {
-    if ((result.deliveries ?? 0) >= SEND_QUEUE_MAX_RECEIVE_COUNT) {
+    if ((result.deliveries ?? 0) >= REDELIVERY_POLICY.maxReceiveCount) {
       Object.assign(result, { outcome: 'dead_lettered', code: outcome.code, detail: outcome.detail });
       deadLetters.push({ eventId: result.EventId ?? '', body: message.record.body, lastOutcome: outcome });
       return false;
@@ -168,11 +163,15 @@ function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
 /** Messages on the local queue, by SQS message id, so the scheduler can note delays on them. */
 const onQueue = new Map<string, QueuedMessage>();
 
-/** The consumer, with a redelivery scheduler that notes the delay asked for on the entry. */
-function sendConsumer(): SendQueueConsumer {
-  consumer ??= new SendQueueConsumer({
+/**
+ * The send function's own handler, with a redelivery scheduler that notes the delay asked for
+ * on the entry, and the batch's outcomes noted on their messages.
+ */
+function localSendHandler(): SendHandler {
+  sendHandler ??= createSendHandler({
     dispatcher: emailDispatcher(),
     logger: createLogger(),
+    metrics: { addMetric: () => undefined },
     redelivery: {
       async delay(record, seconds) {
         const message = onQueue.get(record.messageId);
@@ -181,13 +180,24 @@ function sendConsumer(): SendQueueConsumer {
         message.result.redeliveryDelaysSeconds?.push(seconds);
       },
     },
+    onOutcomes(outcomes) {
+      for (const outcome of outcomes) {
+        const message = onQueue.get(outcome.sqsMessageId);
+        if (message) message.outcome = outcome;
+      }
+    },
   });
-  return consumer;
+  return sendHandler;
 }
 
 /** The SQS record an EventBridge → SQS target would deliver: the whole event as the body. */
-export function sqsRecord(eventId: string, source: string, detailType: string, detail: unknown): SQSRecord {
-  const now = Date.now();
+export function sqsRecord(
+  eventId: string,
+  source: string,
+  detailType: string,
+  detail: unknown,
+  now: number = Date.now(),
+): SQSRecord {
   const event = {
     version: '0',
     id: eventId,

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { IntegrationCard } from '../integrations/integration-record.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
-import type { TestSendResult } from '../sending/email-dispatcher.js';
+import type { TestSendResult } from '../sending/test-send.js';
 import type { HandlerName } from './api-routes.js';
 import { rotateKeyBody, saveIntegrationBody, testSendBody, updateSendersBody, verifyKeyBody } from './api-schemas.js';
 

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EnvelopeError } from '../crypto/envelope.js';
-import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
-import { type IntegrationRepository, IntegrationStoreError } from '../integrations/integration-repository.js';
+import type { IntegrationRecord } from '../integrations/integration-record.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
-import {
-  type MailTransport,
-  type ProviderName,
-  SendFailure,
-  type SendingAccount,
-} from '../providers/email-provider.js';
+import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
+import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
+import { FAILURE_HANDLING } from './redelivery-policy.js';
 import type { SendLedgerPort } from './send-ledger.js';
+import type { PermanentSendCode, RetrySendCode } from './send-outcomes.js';
 import { describeIssues, type EmailSendRequestedDetail, emailSendRequestedDetail } from './send-request.js';
 import { chooseSender, SendRuleError } from './sender-rules.js';
-import type { SendingCredentials } from './sending-credentials.js';
 
 /** How one send request ended for this delivery of it. */
 export type DispatchOutcome =
@@ -22,35 +18,21 @@ export type DispatchOutcome =
   /** Already sent or failed by an earlier delivery: nothing was done. */
   | { kind: 'duplicate'; state: 'sent' | 'failed' }
   /** Permanent: recorded in the ledger with its code and reason; do not retry. */
-  | { kind: 'failed'; code: string; detail: string }
+  | { kind: 'failed'; code: PermanentSendCode; detail: string }
   /** Not taken this time: deliver again, no sooner than `afterSeconds` when given. */
-  | { kind: 'retry'; code: string; detail: string; afterSeconds?: number };
+  | { kind: 'retry'; code: RetrySendCode; detail: string; afterSeconds?: number };
 
-/** The test send's answer (`POST /integrations/sendgrid/test`). */
-export interface TestSendResult {
-  outcome: 'accepted';
-  from: string;
-  to: string;
-  sandbox: boolean;
-  providerMessageId: string | null;
-}
-
+/** What {@link EmailDispatcher} needs. */
 export interface DispatcherDeps {
-  credentials: SendingCredentials;
-  /** For marking the card when the provider rejects the key or the sender. */
-  repository: Pick<IntegrationRepository, 'get' | 'put'>;
-  /** One transport per provider; a tenant's record says which one sends its mail. */
-  transports: Partial<Record<ProviderName, MailTransport>> & { sendgrid: MailTransport };
+  /** Accounts, transports and card marking, shared with the test send. */
+  accounts: MailAccounts;
   ledger: SendLedgerPort;
   logger: Logger;
   /** How long a claim is presumed alive: longer than the function's own timeout. */
   leaseMs: number;
-  now?: () => Date;
+  now: () => Date;
   newAttemptId?: () => string;
 }
-
-/** Statuses that stop sending until the tenant acts (rotates the key). */
-const BLOCKING_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_rejected']);
 
 /**
  * The send path: from a send request to the provider, at most once per messageId.
@@ -102,52 +84,17 @@ export class EmailDispatcher {
     return this.sendClaimed(record, account, message, messageId, attemptId);
   }
 
-  /** Sends one short message now, through the same rules and provider, without the queue. */
-  async sendTest(tenantId: string, input: { to: string; from?: string; sandbox?: boolean }): Promise<TestSendResult> {
-    const record = await this.deps.repository.get(tenantId);
-    if (!record) {
-      throw new SendRuleError(
-        'not_found',
-        'This tenant has no SendGrid integration to test. Verify and save a key first (PUT /integrations/sendgrid).',
-      );
-    }
-    this.requireSendable(record);
-    const from = chooseSender(record.emails, 'customer', input.from);
-    const account = await this.accountOf(record);
-    const message: OutboundEmail = {
-      from: { email: from },
-      to: [{ email: input.to }],
-      subject: 'Test email from your SendGrid integration',
-      text: `This is a test message sent from ${from} through your own SendGrid account. If you can read it, sending works.`,
-      customArgs: { messageId: `test-${randomUUID()}` },
-      ...(input.sandbox ? { sandbox: true } : {}),
-    };
-    try {
-      const receipt = await this.transportOf(record).send(account, message);
-      return {
-        outcome: 'accepted',
-        from,
-        to: input.to,
-        sandbox: input.sandbox === true,
-        providerMessageId: receipt.providerMessageId,
-      };
-    } catch (error) {
-      if (!(error instanceof SendFailure)) throw error;
-      throw await this.testSendProblem(record, error);
-    }
-  }
-
   /** Reads the integration, applies the sender rules and decrypts the key: all before any claim. */
   private async prepare(
     request: EmailSendRequestedDetail,
   ): Promise<DispatchOutcome | { record: IntegrationRecord; account: SendingAccount; message: OutboundEmail }> {
     const { tenantId, messageId } = request;
     try {
-      let record = await this.deps.credentials.record(tenantId);
+      let record = await this.deps.accounts.credentials.record(tenantId);
       if (record && BLOCKING_STATUSES.has(record.status)) {
         // A blocked tenant may have rotated its key a moment ago: never block on a cached record.
-        this.deps.credentials.forget(tenantId);
-        record = await this.deps.credentials.record(tenantId);
+        this.deps.accounts.credentials.forget(tenantId);
+        record = await this.deps.accounts.credentials.record(tenantId);
       }
       if (!record) {
         return this.reject(
@@ -157,13 +104,15 @@ export class EmailDispatcher {
           'The tenant has no SendGrid integration; nothing was sent.',
         );
       }
-      this.requireSendable(record);
+      this.deps.accounts.requireSendable(record);
       const from = chooseSender(record.emails, request.audience, request.from);
-      const account = await this.accountOf(record);
+      const account = await this.deps.accounts.accountOf(record);
       return { record, account, message: toOutboundEmail(request, from) };
     } catch (error) {
       if (error instanceof SendRuleError) return this.reject(tenantId, messageId, error.code, error.detail);
-      if (error instanceof EnvelopeError) return this.reject(tenantId, messageId, error.code, error.detail);
+      if (error instanceof EnvelopeError) {
+        return this.reject(tenantId, messageId, 'integration_unreadable', error.detail);
+      }
       if (error instanceof UpstreamUnavailableError) {
         return { kind: 'retry', code: 'upstream_unavailable', detail: error.detail };
       }
@@ -182,7 +131,7 @@ export class EmailDispatcher {
     let current = { record, account };
     for (let reread = false; ; reread = true) {
       try {
-        const receipt = await this.transportOf(current.record).send(current.account, message);
+        const receipt = await this.deps.accounts.transportOf(current.record).send(current.account, message);
         await this.deps.ledger.markSent(tenantId, messageId, attemptId, receipt.providerMessageId);
         return { kind: 'sent', providerMessageId: receipt.providerMessageId };
       } catch (error) {
@@ -212,116 +161,51 @@ export class EmailDispatcher {
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
     const { ledger } = this.deps;
-    switch (failure.failureClass) {
-      case 'throttled':
-      case 'transient': {
-        await ledger.release(tenantId, messageId, attemptId, failure.failureClass, failure.reason);
+    const failureClass = failure.failureClass;
+    switch (FAILURE_HANDLING[failureClass]) {
+      case 'redeliver': {
+        const code: RetrySendCode = failureClass === 'throttled' ? 'throttled' : 'transient';
+        await ledger.release(tenantId, messageId, attemptId, code, failure.reason);
         return {
           kind: 'retry',
-          code: failure.failureClass,
+          code,
           detail: failure.reason,
           ...(failure.options.retryAfterSeconds === undefined
             ? {}
             : { afterSeconds: failure.options.retryAfterSeconds }),
         };
       }
-      case 'outcome_unknown': {
+      case 'give_up_unknown': {
         // At most once: a resend could deliver the mail twice; an operator can resend with a new messageId.
         const detail = `${failure.reason} The mail may have gone out, so it is not sent again.`;
         await ledger.markFailed(tenantId, messageId, attemptId, 'delivery_unknown', detail);
         this.logFailure(tenantId, messageId, 'delivery_unknown', detail);
         return { kind: 'failed', code: 'delivery_unknown', detail };
       }
-      case 'key_rejected':
-      case 'sender_rejected': {
-        await this.markIntegration(record, failure.failureClass, failure.reason);
-        await ledger.markFailed(tenantId, messageId, attemptId, failure.failureClass, failure.reason);
-        this.logFailure(tenantId, messageId, failure.failureClass, failure.reason);
-        return { kind: 'failed', code: failure.failureClass, detail: failure.reason };
-      }
-      case 'message_rejected': {
-        await ledger.markFailed(tenantId, messageId, attemptId, 'message_rejected', failure.reason);
-        this.logFailure(tenantId, messageId, 'message_rejected', failure.reason);
-        return { kind: 'failed', code: 'message_rejected', detail: failure.reason };
+      case 'give_up': {
+        const code = permanentCodeOf(failureClass);
+        if (code === 'key_rejected' || code === 'sender_rejected') {
+          await this.deps.accounts.markIntegration(record, code, failure.reason);
+        }
+        await ledger.markFailed(tenantId, messageId, attemptId, code, failure.reason);
+        this.logFailure(tenantId, messageId, code, failure.reason);
+        return { kind: 'failed', code, detail: failure.reason };
       }
     }
-  }
-
-  private async testSendProblem(record: IntegrationRecord, failure: SendFailure): Promise<Error> {
-    switch (failure.failureClass) {
-      case 'key_rejected':
-        await this.markIntegration(record, 'key_rejected', failure.reason);
-        return new SendRuleError(
-          'key_rejected',
-          `SendGrid refused the stored key (${failure.reason}). Create a new key in SendGrid and rotate it here.`,
-        );
-      case 'sender_rejected':
-        await this.markIntegration(record, 'sender_rejected', failure.reason);
-        return new SendRuleError(
-          'sender_rejected',
-          `SendGrid refused the sender (${failure.reason}). Check the domain under Settings → Sender Authentication in SendGrid.`,
-        );
-      case 'message_rejected':
-        return new SendRuleError('message_rejected', `SendGrid refused the message: ${failure.reason}`);
-      default:
-        return new UpstreamUnavailableError('SendGrid', {
-          cause: failure,
-          ...(failure.options.retryAfterSeconds === undefined
-            ? {}
-            : { retryAfterSeconds: failure.options.retryAfterSeconds }),
-        });
-    }
-  }
-
-  /** Sets the card's status after the provider refused the key or sender, unless the key changed since. */
-  private async markIntegration(sent: IntegrationRecord, status: 'key_rejected' | 'sender_rejected', reason: string) {
-    const { tenantId } = sent;
-    this.deps.credentials.forget(tenantId);
-    const current = await this.deps.repository.get(tenantId);
-    if (!current || current.keyVersion !== sent.keyVersion) return;
-    const now = (this.deps.now?.() ?? new Date()).toISOString();
-    try {
-      await this.deps.repository.put(
-        tenantId,
-        { ...current, status, lastSendError: reason.slice(0, 500), revision: current.revision + 1, updatedAt: now },
-        current.revision,
-      );
-    } catch (error) {
-      // Someone changed the integration meanwhile (a rotation, most likely): theirs is newer.
-      if (!(error instanceof IntegrationStoreError)) throw error;
-    }
-  }
-
-  /** Where to send for a record: its region, and its decrypted key where the provider needs one. */
-  private async accountOf(record: IntegrationRecord): Promise<SendingAccount> {
-    if (record.provider === 'sendgrid') {
-      return { region: record.region, apiKey: await this.deps.credentials.apiKey(record), tenantId: record.tenantId };
-    }
-    return { region: record.region, tenantId: record.tenantId };
-  }
-
-  private transportOf(record: IntegrationRecord): MailTransport {
-    const transport = this.deps.transports[record.provider];
-    if (!transport) throw new Error(`No transport configured for provider ${record.provider}.`);
-    return transport;
   }
 
   private async reread(tenantId: string): Promise<{ record: IntegrationRecord; account: SendingAccount } | undefined> {
-    this.deps.credentials.forget(tenantId);
-    const record = await this.deps.credentials.record(tenantId);
-    return record ? { record, account: await this.accountOf(record) } : undefined;
+    this.deps.accounts.credentials.forget(tenantId);
+    const record = await this.deps.accounts.credentials.record(tenantId);
+    return record ? { record, account: await this.deps.accounts.accountOf(record) } : undefined;
   }
 
-  private requireSendable(record: IntegrationRecord): void {
-    if (BLOCKING_STATUSES.has(record.status)) {
-      throw new SendRuleError(
-        'key_rejected',
-        `SendGrid rejected this tenant's key${record.lastSendError ? ` (${record.lastSendError})` : ''}; nothing is sent until a new key is rotated in.`,
-      );
-    }
-  }
-
-  private async reject(tenantId: string, messageId: string, code: string, detail: string): Promise<DispatchOutcome> {
+  private async reject(
+    tenantId: string,
+    messageId: string,
+    code: PermanentSendCode,
+    detail: string,
+  ): Promise<DispatchOutcome> {
     const recorded = await this.deps.ledger.recordRejected(tenantId, messageId, code, detail);
     if (!recorded) {
       const entry = await this.deps.ledger.get(tenantId, messageId);
@@ -331,12 +215,12 @@ export class EmailDispatcher {
     return { kind: 'failed', code, detail };
   }
 
-  private logFailure(tenantId: string, messageId: string, code: string, detail: string): void {
+  private logFailure(tenantId: string, messageId: string, code: PermanentSendCode, detail: string): void {
     this.deps.logger.error('send failed permanently', { tenantId, messageId, failureCode: code, detail });
   }
 
   private nowMs(): number {
-    return this.deps.now?.().getTime() ?? Date.now();
+    return this.deps.now().getTime();
   }
 }
 
@@ -356,6 +240,18 @@ export function toOutboundEmail(request: EmailSendRequestedDetail, from: string)
     ...(request.categories?.length ? { categories: request.categories } : {}),
     customArgs: { ...request.customArgs, messageId: request.messageId },
   };
+}
+
+/** The ledger code of a provider refusal that is given up for good. */
+function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
+  switch (failureClass) {
+    case 'key_rejected':
+    case 'sender_rejected':
+    case 'message_rejected':
+      return failureClass;
+    default:
+      return 'delivery_unknown';
+  }
 }
 
 /** Ids to file an invalid event under: its own when they look usable, else the event's id. */

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientCon
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
+import type { PermanentSendCode, RetrySendCode, SendOutcomeCode } from './send-outcomes.js';
 
 /**
  * Where a send stands:
@@ -23,7 +24,7 @@ export interface SendLedgerEntry {
   leaseUntil: number;
   updatedAt: string;
   providerMessageId?: string | null;
-  failureCode?: string;
+  failureCode?: SendOutcomeCode;
   failureDetail?: string;
   expiresAt: number;
 }
@@ -144,12 +145,18 @@ export class SendLedger {
   }
 
   /** The send failed for good. */
-  markFailed(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+  markFailed(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    failureCode: PermanentSendCode,
+    failureDetail: string,
+  ) {
     return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
   }
 
   /** The provider certainly did not take it: a later attempt may claim it again. */
-  release(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
+  release(tenantId: string, messageId: string, attemptId: string, failureCode: RetrySendCode, failureDetail: string) {
     return this.settle(tenantId, messageId, attemptId, { state: 'retryable', failureCode, failureDetail });
   }
 
@@ -160,7 +167,7 @@ export class SendLedger {
   async recordRejected(
     tenantId: string,
     messageId: string,
-    failureCode: string,
+    failureCode: PermanentSendCode,
     failureDetail: string,
   ): Promise<boolean> {
     const now = this.now();

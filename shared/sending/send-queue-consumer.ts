@@ -3,6 +3,7 @@ import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
 import { mapBounded } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import type { DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
+import { REDELIVERY_POLICY, redeliveryDelaySeconds } from './redelivery-policy.js';
 import { EMAIL_SEND_REQUESTED, eventBridgeEnvelope } from './send-request.js';
 
 /** Asks the queue to hold a message back before its next delivery (SQS ChangeMessageVisibility). */
@@ -17,14 +18,14 @@ export interface RecordOutcome {
   outcome: DispatchOutcome;
 }
 
-/** Deliveries before a send request goes to the dead-letter queue (the stack's queue and the local one). */
-export const SEND_QUEUE_MAX_RECEIVE_COUNT = 5;
-
-/** Records processed at once per batch: bounded, so one batch cannot flood SendGrid or KMS. */
-export const BATCH_CONCURRENCY = 5;
-/** Backoff for transient failures: 10 s, 20 s, 40 s … capped at 15 minutes. */
-const BASE_BACKOFF_SECONDS = 10;
-const MAX_BACKOFF_SECONDS = 900;
+/** What the consumer needs. */
+export interface SendQueueConsumerDeps {
+  dispatcher: Pick<EmailDispatcher, 'dispatch'>;
+  redelivery: RedeliveryScheduler;
+  logger: Logger;
+  /** Records of one batch handled at once (default the policy's). */
+  concurrency?: number;
+}
 
 /**
  * Consumes a batch of SQS records carrying EventBridge "Email Send Requested" events: each is
@@ -32,19 +33,13 @@ const MAX_BACKOFF_SECONDS = 900;
  * failures after asking the queue to hold them back (429: until SendGrid's reset; else backoff).
  */
 export class SendQueueConsumer {
-  constructor(
-    private readonly deps: {
-      dispatcher: Pick<EmailDispatcher, 'dispatch'>;
-      redelivery: RedeliveryScheduler;
-      logger: Logger;
-      concurrency?: number;
-    },
-  ) {}
+  constructor(private readonly deps: SendQueueConsumerDeps) {}
 
+  /** Handles a batch: every record's outcome, and the records the queue must deliver again. */
   async consume(
     records: SQSRecord[],
   ): Promise<{ outcomes: RecordOutcome[]; batchItemFailures: SQSBatchItemFailure[] }> {
-    const outcomes = await mapBounded(records, this.deps.concurrency ?? BATCH_CONCURRENCY, (record) =>
+    const outcomes = await mapBounded(records, this.deps.concurrency ?? REDELIVERY_POLICY.batchConcurrency, (record) =>
       this.consumeOne(record),
     );
     const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry');
@@ -83,9 +78,7 @@ export class SendQueueConsumer {
 
   private async scheduleRetry(record: SQSRecord, afterSeconds: number | undefined): Promise<void> {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
-    const backoff = Math.min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** Math.max(0, receiveCount - 1));
-    // SendGrid's reset time when it gave one (429), else exponential backoff by delivery count.
-    const seconds = Math.min(MAX_BACKOFF_SECONDS, afterSeconds ?? backoff);
+    const seconds = redeliveryDelaySeconds(receiveCount, afterSeconds);
     try {
       await this.deps.redelivery.delay(record, seconds);
     } catch (error) {

@@ -1,8 +1,16 @@
 import { DomainProblem } from '../problem-catalog.js';
 
+/** The codes a broken send rule carries: each is an API problem code and a permanent send outcome. */
+export type SendRuleCode = 'sender_not_registered' | 'key_rejected';
+
 /** A send broke a rule before any provider was called: permanent, with a reason to show. */
 export class SendRuleError extends DomainProblem {
   override readonly name = 'SendRuleError';
+  declare readonly code: SendRuleCode;
+
+  constructor(code: SendRuleCode, detail: string) {
+    super(code, detail);
+  }
 }
 
 /** Who a message is for: customers of the tenant, or the tenant's own staff. */

@@ -17,6 +17,7 @@ import { SendGridMailTransport } from '../../shared/providers/sendgrid/sendgrid-
 import { SendGridProvider } from '../../shared/providers/sendgrid/sendgrid-provider.js';
 import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
 import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import { SendLedger } from '../../shared/sending/send-ledger.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
 import { type LocalService, startLocalService } from './local-service.js';
@@ -59,17 +60,21 @@ beforeEach(() => {
 /** A send consumer as a freshly started send function builds it (no warm caches). */
 function freshDispatcher(): EmailDispatcher {
   return new EmailDispatcher({
-    credentials: new SendingCredentials({ repository, cipher }),
-    repository,
-    transports: {
-      sendgrid: new SendGridMailTransport(
-        new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
-      ),
-      ses: new SesProvider(),
-    },
+    accounts: new MailAccounts({
+      credentials: new SendingCredentials({ repository, cipher }),
+      repository,
+      transports: {
+        sendgrid: new SendGridMailTransport(
+          new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
+        ),
+        ses: new SesProvider(),
+      },
+      now: () => new Date(),
+    }),
     ledger,
     logger: new Logger({ logLevel: 'SILENT' }),
     leaseMs: 60_000,
+    now: () => new Date(),
   });
 }
 

@@ -12,85 +12,14 @@ import {
   type SendReceipt,
 } from '../../shared/providers/email-provider.js';
 import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
-import type { ClaimResult, SendLedgerEntry, SendLedgerPort } from '../../shared/sending/send-ledger.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import { MemoryLedger } from '../support/memory-send-ledger.js';
 
 const oldKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
 const newKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
-
-/** The ledger's rules, in memory. */
-class MemoryLedger implements SendLedgerPort {
-  entries = new Map<string, SendLedgerEntry>();
-  now = 1_000_000;
-
-  async get(tenantId: string, messageId: string) {
-    return this.entries.get(`${tenantId}#${messageId}`);
-  }
-  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
-    const previous = await this.get(tenantId, messageId);
-    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
-    if (previous?.state === 'in_flight') {
-      return previous.leaseUntil > this.now
-        ? { kind: 'busy', entry: previous }
-        : { kind: 'abandoned', entry: previous };
-    }
-    const attempts = (previous?.attempts ?? 0) + 1;
-    this.entries.set(`${tenantId}#${messageId}`, {
-      sendKey: `${tenantId}#${messageId}`,
-      tenantId,
-      messageId,
-      state: 'in_flight',
-      attemptId,
-      attempts,
-      leaseUntil: this.now + leaseMs,
-      updatedAt: '',
-      expiresAt: 0,
-    });
-    return { kind: 'claimed', attempts };
-  }
-  private async settle(tenantId: string, messageId: string, attemptId: string, change: Partial<SendLedgerEntry>) {
-    const entry = await this.get(tenantId, messageId);
-    if (!entry || entry.attemptId !== attemptId || entry.state !== 'in_flight') return false;
-    Object.assign(entry, change);
-    return true;
-  }
-  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null) {
-    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
-  }
-  markFailed(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
-    return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
-  }
-  release(tenantId: string, messageId: string, attemptId: string, failureCode: string, failureDetail: string) {
-    return this.settle(tenantId, messageId, attemptId, { state: 'retryable', failureCode, failureDetail });
-  }
-  async recordRejected(tenantId: string, messageId: string, failureCode: string, failureDetail: string) {
-    const entry = await this.get(tenantId, messageId);
-    if (entry && entry.state !== 'retryable') return false;
-    this.entries.set(`${tenantId}#${messageId}`, {
-      sendKey: '',
-      tenantId,
-      messageId,
-      state: 'failed',
-      attemptId: 'rejected-before-send',
-      attempts: 0,
-      leaseUntil: 0,
-      updatedAt: '',
-      failureCode,
-      failureDetail,
-      expiresAt: 0,
-    });
-    return true;
-  }
-  settleAbandoned(entry: SendLedgerEntry, failureDetail: string) {
-    return this.settle(entry.tenantId, entry.messageId, entry.attemptId, {
-      state: 'failed',
-      failureCode: 'delivery_unknown',
-      failureDetail,
-    });
-  }
-}
 
 /** One tenant's item, with revision checks like the real repository. */
 class MemoryRepository {
@@ -172,9 +101,12 @@ describe('EmailDispatcher', () => {
     };
     credentials = new SendingCredentials({ repository, cipher: countingCipher });
     dispatcher = new EmailDispatcher({
-      credentials,
-      repository,
-      transports: { sendgrid: transport },
+      accounts: new MailAccounts({
+        credentials,
+        repository,
+        transports: { sendgrid: transport },
+        now: () => new Date(ledger.now),
+      }),
       ledger,
       logger: new Logger({ logLevel: 'SILENT' }),
       leaseMs: 60_000,
@@ -218,14 +150,13 @@ describe('EmailDispatcher', () => {
   it('leaves a rotated integration alone when an old key’s failure arrives late', async () => {
     await dispatcher.dispatch(event(), 'e-0');
     transport.script = [new SendFailure('sender_rejected', 'nope', { status: 403, field: 'from' })];
-    const original = repository.record;
     // The tenant rotates while the send is in flight: the transport's failure refers to key version 1.
-    const rotated = { ...(await recordWith(newKey, 2)) };
+    const rotated = await recordWith(newKey, 2);
     const pending = dispatcher.dispatch(event(), 'e-1');
     repository.record = rotated;
-    await pending;
-    expect(original?.keyVersion).toBe(1);
-    expect(repository.record?.status).toBe('active');
+    expect(await pending).toMatchObject({ kind: 'failed', code: 'sender_rejected' });
+    expect(transport.calls.at(-1)?.account.apiKey).toBe(oldKey);
+    expect(repository.record).toMatchObject({ status: 'active', revision: 2 });
   });
 
   it('decrypts once and reads the record once for a burst of mail to one tenant', async () => {

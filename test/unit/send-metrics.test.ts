@@ -4,7 +4,7 @@ import { countOutcomes } from '../../shared/sending/send-metrics.js';
 import type { RecordOutcome } from '../../shared/sending/send-queue-consumer.js';
 
 describe('countOutcomes', () => {
-  it('counts each outcome once per batch, and unknown deliveries as failures too', () => {
+  it('counts each outcome once per batch under its kind and its code, unknown deliveries as failures too', () => {
     const added: Array<[string, number]> = [];
     const metrics = { addMetric: (name: string, _unit: string, value: number) => added.push([name, value]) };
     const outcome = (value: RecordOutcome['outcome']): RecordOutcome => ({
@@ -26,6 +26,8 @@ describe('countOutcomes', () => {
       EmailsRetried: 1,
       EmailsFailed: 2,
       EmailsDeliveryUnknown: 1,
+      EmailsSenderNotRegistered: 1,
+      EmailsTransient: 1,
     });
   });
 });

@@ -1,0 +1,75 @@
+import type { SendFailureClass } from '../providers/email-provider.js';
+import { type RetrySendCode, SEND_OUTCOMES, type SendOutcomeCode } from './send-outcomes.js';
+
+/**
+ * The send path's redelivery policy in one place: what is retried, how long the queue holds a
+ * message back before each redelivery, when it gives up (dead-letter queue), and the queue and
+ * event source settings that depend on it. The consumer, the local queue and the stack read it.
+ */
+export const REDELIVERY_POLICY = {
+  /** Deliveries before SQS moves a message to the dead-letter queue (`maxReceiveCount`). */
+  maxReceiveCount: 5,
+  /** Seconds the queue holds a message back after its n-th delivery asked for a retry (the last entry repeats). */
+  backoffSeconds: [10, 20, 40, 80, 160],
+  /** SQS's ceiling for one ChangeMessageVisibility (12 hours). */
+  maxVisibilitySeconds: 12 * 3600,
+  /** Records per Lambda invocation, and how long the event source gathers them. */
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+  /** Records of one batch sent at once: bounded, so one batch cannot flood the provider or KMS. */
+  batchConcurrency: 5,
+  /** The queue's visibility timeout is this multiple of the send function's timeout, as AWS advises. */
+  visibilityTimeoutFunctionMultiple: 6,
+  /** How long the send queue and its dead-letter queue keep a message. */
+  queueRetentionSeconds: 4 * 24 * 3600,
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+} as const;
+
+/** What the send path does after a provider failure of each class. */
+export type FailureHandling =
+  /** Certainly not taken: release the claim, deliver again later. */
+  | 'redeliver'
+  /** May have been taken: never sent again (at most once); recorded as `delivery_unknown`. */
+  | 'give_up_unknown'
+  /** Refused for good: recorded with the class as its code. */
+  | 'give_up';
+
+/** Each provider failure class's handling: only answers that certainly mean "not taken" are redelivered. */
+export const FAILURE_HANDLING: Readonly<Record<SendFailureClass, FailureHandling>> = {
+  throttled: 'redeliver',
+  transient: 'redeliver',
+  outcome_unknown: 'give_up_unknown',
+  message_rejected: 'give_up',
+  key_rejected: 'give_up',
+  sender_rejected: 'give_up',
+};
+
+/** Whether the queue delivers a message again after this outcome code. */
+export function isRedelivered(code: SendOutcomeCode): code is RetrySendCode {
+  return SEND_OUTCOMES[code].disposition === 'retry';
+}
+
+/**
+ * Seconds the queue holds a message back after its `receiveCount`-th delivery asked to be retried:
+ * the backoff for that delivery, or longer when the provider named a later time (429's reset),
+ * never more than SQS allows.
+ */
+export function redeliveryDelaySeconds(receiveCount: number, askedSeconds?: number): number {
+  const { backoffSeconds, maxVisibilitySeconds } = REDELIVERY_POLICY;
+  const backoff = backoffSeconds[Math.min(Math.max(1, receiveCount), backoffSeconds.length) - 1] ?? 0;
+  return Math.min(maxVisibilitySeconds, askedSeconds ?? backoff);
+}
+
+/** The queue's visibility timeout for a send function with this timeout. */
+export function queueVisibilityTimeoutSeconds(functionTimeoutSeconds: number): number {
+  return functionTimeoutSeconds * REDELIVERY_POLICY.visibilityTimeoutFunctionMultiple;
+}
+
+/** How long the queue keeps retrying: from a message's first delivery to its last, in seconds. */
+export function retryBudgetSeconds(): number {
+  let total = 0;
+  for (let delivery = 1; delivery < REDELIVERY_POLICY.maxReceiveCount; delivery += 1) {
+    total += redeliveryDelaySeconds(delivery);
+  }
+  return total;
+}

@@ -1,0 +1,80 @@
+import type { ClaimResult, SendLedgerEntry, SendLedgerPort } from '../../shared/sending/send-ledger.js';
+import type { PermanentSendCode, RetrySendCode } from '../../shared/sending/send-outcomes.js';
+
+/** The send ledger's rules, in memory: claims, leases, settling only by the claim's holder. */
+export class MemoryLedger implements SendLedgerPort {
+  entries = new Map<string, SendLedgerEntry>();
+  now = 1_000_000;
+
+  async get(tenantId: string, messageId: string) {
+    return this.entries.get(`${tenantId}#${messageId}`);
+  }
+  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
+    const previous = await this.get(tenantId, messageId);
+    if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
+    if (previous?.state === 'in_flight') {
+      return previous.leaseUntil > this.now
+        ? { kind: 'busy', entry: previous }
+        : { kind: 'abandoned', entry: previous };
+    }
+    const attempts = (previous?.attempts ?? 0) + 1;
+    this.entries.set(`${tenantId}#${messageId}`, {
+      sendKey: `${tenantId}#${messageId}`,
+      tenantId,
+      messageId,
+      state: 'in_flight',
+      attemptId,
+      attempts,
+      leaseUntil: this.now + leaseMs,
+      updatedAt: '',
+      expiresAt: 0,
+    });
+    return { kind: 'claimed', attempts };
+  }
+  private async settle(tenantId: string, messageId: string, attemptId: string, change: Partial<SendLedgerEntry>) {
+    const entry = await this.get(tenantId, messageId);
+    if (!entry || entry.attemptId !== attemptId || entry.state !== 'in_flight') return false;
+    Object.assign(entry, change);
+    return true;
+  }
+  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
+  }
+  markFailed(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    failureCode: PermanentSendCode,
+    failureDetail: string,
+  ) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
+  }
+  release(tenantId: string, messageId: string, attemptId: string, failureCode: RetrySendCode, failureDetail: string) {
+    return this.settle(tenantId, messageId, attemptId, { state: 'retryable', failureCode, failureDetail });
+  }
+  async recordRejected(tenantId: string, messageId: string, failureCode: PermanentSendCode, failureDetail: string) {
+    const entry = await this.get(tenantId, messageId);
+    if (entry && entry.state !== 'retryable') return false;
+    this.entries.set(`${tenantId}#${messageId}`, {
+      sendKey: '',
+      tenantId,
+      messageId,
+      state: 'failed',
+      attemptId: 'rejected-before-send',
+      attempts: 0,
+      leaseUntil: 0,
+      updatedAt: '',
+      failureCode,
+      failureDetail,
+      expiresAt: 0,
+    });
+    return true;
+  }
+  settleAbandoned(entry: SendLedgerEntry, failureDetail: string) {
+    return this.settle(entry.tenantId, entry.messageId, entry.attemptId, {
+      state: 'failed',
+      failureCode: 'delivery_unknown',
+      failureDetail,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
+import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
+import { eventRecord } from '../support/sqs-records.js';
+
+/** A dispatcher that answers from a table by event id, or throws. */
+class ScriptedDispatcher {
+  answers = new Map<string, DispatchOutcome | Error>();
+  seen: Array<{ detail: unknown; eventId: string }> = [];
+  async dispatch(detail: unknown, eventId: string): Promise<DispatchOutcome> {
+    this.seen.push({ detail, eventId });
+    const answer = this.answers.get(eventId) ?? { kind: 'sent', providerMessageId: `sg-${eventId}` };
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}
+
+describe('SendQueueConsumer', () => {
+  let dispatcher: ScriptedDispatcher;
+  let delays: Array<{ handle: string; seconds: number }>;
+  let consumer: SendQueueConsumer;
+
+  beforeEach(() => {
+    dispatcher = new ScriptedDispatcher();
+    delays = [];
+    consumer = new SendQueueConsumer({
+      dispatcher,
+      redelivery: {
+        async delay(record, seconds) {
+          delays.push({ handle: record.receiptHandle, seconds });
+        },
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+  });
+
+  it('reports only the records to retry as batch item failures, each outcome in record order', async () => {
+    dispatcher.answers.set('e-2', { kind: 'retry', code: 'transient', detail: 'SendGrid answered 503' });
+    dispatcher.answers.set('e-3', { kind: 'failed', code: 'message_rejected', detail: 'subject missing' });
+    const { outcomes, batchItemFailures } = await consumer.consume([
+      eventRecord('e-1', { n: 1 }),
+      eventRecord('e-2', { n: 2 }),
+      eventRecord('e-3', { n: 3 }),
+    ]);
+    expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-e-2' }]);
+    expect(outcomes.map((entry) => [entry.eventId, entry.outcome.kind])).toEqual([
+      ['e-1', 'sent'],
+      ['e-2', 'retry'],
+      ['e-3', 'failed'],
+    ]);
+    expect(dispatcher.seen.map((call) => call.detail)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('holds a retried record back for the policy’s delay at its delivery count', async () => {
+    dispatcher.answers.set('e-1', { kind: 'retry', code: 'transient', detail: '503' });
+    await consumer.consume([eventRecord('e-1', {}, { receiveCount: 3 })]);
+    expect(delays).toEqual([{ handle: 'handle-e-1', seconds: redeliveryDelaySeconds(3) }]);
+  });
+
+  it('holds a throttled record back until the provider’s reset when it names one', async () => {
+    dispatcher.answers.set('e-1', { kind: 'retry', code: 'throttled', detail: '429', afterSeconds: 4_000 });
+    await consumer.consume([eventRecord('e-1', {}, { receiveCount: 1 })]);
+    expect(delays).toEqual([{ handle: 'handle-e-1', seconds: redeliveryDelaySeconds(1, 4_000) }]);
+    expect(delays[0]?.seconds).toBeGreaterThanOrEqual(4_000);
+  });
+
+  it('retries a record whose dispatch throws, as internal_error', async () => {
+    dispatcher.answers.set('e-1', new Error('DynamoDB went away mid-settle'));
+    const { outcomes, batchItemFailures } = await consumer.consume([eventRecord('e-1', {})]);
+    expect(outcomes[0]?.outcome).toMatchObject({ kind: 'retry', code: 'internal_error' });
+    expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-e-1' }]);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('drops a body that is not an "Email Send Requested" event as a permanent invalid_event', async () => {
+    const { outcomes, batchItemFailures } = await consumer.consume([
+      eventRecord('e-1', {}, { body: 'not json' }),
+      eventRecord('e-2', {}, { detailType: 'Something Else' }),
+    ]);
+    expect(outcomes.map((entry) => entry.outcome)).toEqual([
+      expect.objectContaining({ kind: 'failed', code: 'invalid_event' }),
+      expect.objectContaining({ kind: 'failed', code: 'invalid_event' }),
+    ]);
+    expect(batchItemFailures).toEqual([]);
+    expect(dispatcher.seen).toEqual([]);
+  });
+
+  it('still reports the retry when the queue refuses to delay it', async () => {
+    consumer = new SendQueueConsumer({
+      dispatcher,
+      redelivery: {
+        async delay() {
+          throw new Error('AccessDenied');
+        },
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+    dispatcher.answers.set('e-1', { kind: 'retry', code: 'transient', detail: '503' });
+    const { batchItemFailures } = await consumer.consume([eventRecord('e-1', {})]);
+    expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-e-1' }]);
+  });
+
+  it('handles at most the policy’s number of records at once', async () => {
+    let running = 0;
+    let most = 0;
+    const slow = {
+      async dispatch(): Promise<DispatchOutcome> {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+        return { kind: 'sent', providerMessageId: null };
+      },
+    };
+    consumer = new SendQueueConsumer({
+      dispatcher: slow,
+      redelivery: { delay: async () => undefined },
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+    await consumer.consume(Array.from({ length: 10 }, (_, index) => eventRecord(`e-${index}`, {})));
+    expect(most).toBe(REDELIVERY_POLICY.batchConcurrency);
+  });
+});
