@@ -6,7 +6,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Client } from '@sendgrid/client';
 import { sqsRecord } from '../local/endpoints/eventbridge-events.js';
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
-import type { IntegrationRecord } from '../shared/integrations/integration-record.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
 import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
 import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
@@ -43,25 +42,19 @@ export interface PipelineWorld {
 /** Saves one integration per tenant, with a real encrypted key, as the API would. */
 export async function seedTenants(world: Pick<PipelineWorld, 'repository' | 'cipher'>): Promise<string[]> {
   const tenants = Array.from({ length: TENANTS }, (_, index) => `bench-tenant-${index}`);
-  const now = new Date().toISOString();
   for (const tenantId of tenants) {
     const apiKey = `SG.${randomBytes(16).toString('base64url').slice(0, 22)}.${randomBytes(32).toString('base64url').slice(0, 43)}`;
-    const record: IntegrationRecord = {
-      tenantId,
-      channel: 'email',
+    const secret = await world.cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid'));
+    await world.repository.create(tenantId, (now) => ({
       provider: 'sendgrid',
       region: 'global',
       keyId: apiKey.slice(3, 25),
       emails: ['info@bench.example', 'noreply@bench.example'],
       status: 'active',
       keyVersion: 1,
-      revision: 1,
-      createdAt: now,
-      updatedAt: now,
       lastVerifiedAt: now,
-      secret: await world.cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid')),
-    };
-    await world.repository.put(tenantId, record, undefined);
+      secret,
+    }));
   }
   return tenants;
 }

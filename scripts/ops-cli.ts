@@ -130,7 +130,10 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
     io.out(`${flags.json ? JSON.stringify(value, null, 2) : human()}\n`);
   switch (command) {
     case 'list': {
-      const records = await allRecords(target);
+      const { records, unreadable } = await allRecords(target);
+      if (unreadable.length > 0) {
+        io.err(`Damaged items (cannot be read; delete them so the tenant can save again): ${unreadable.join(', ')}\n`);
+      }
       const cards = records.map((record) => ({ tenantId: record.tenantId, ...toCard(record) }));
       print(cards, () =>
         table(
@@ -236,15 +239,10 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
 async function setSesSenders(target: OpsTarget, record: IntegrationRecord, emails: string[]) {
   const domains = await target.ses.listSenderDomains(record.region);
   const normalized = requireAuthenticatedSenders(emails, domains);
-  const now = new Date().toISOString();
-  const updated: IntegrationRecord = {
-    ...record,
+  const updated = await target.repository.update(record.tenantId, record.revision, (now) => ({
     emails: normalized,
-    revision: record.revision + 1,
-    updatedAt: now,
     lastVerifiedAt: now,
-  };
-  await target.repository.put(record.tenantId, updated, record.revision);
+  }));
   return toCard(updated);
 }
 
@@ -259,15 +257,17 @@ async function confirmed(io: OpsIo, flags: Flags, question: string): Promise<boo
   return answer;
 }
 
-async function allRecords(target: OpsTarget): Promise<IntegrationRecord[]> {
+async function allRecords(target: OpsTarget): Promise<{ records: IntegrationRecord[]; unreadable: string[] }> {
   const records: IntegrationRecord[] = [];
+  const unreadable: string[] = [];
   let pageToken: string | undefined;
   do {
     const page = await target.repository.list({ limit: 100, ...(pageToken ? { pageToken } : {}) });
     records.push(...page.records);
+    unreadable.push(...page.unreadable);
     pageToken = page.nextPageToken;
   } while (pageToken);
-  return records.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  return { records: records.sort((a, b) => a.tenantId.localeCompare(b.tenantId)), unreadable: unreadable.sort() };
 }
 
 async function requireRecord(target: OpsTarget, tenantId: string | undefined): Promise<IntegrationRecord> {

@@ -5,7 +5,7 @@ import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { type EmailProvider, validDomainNames } from '../providers/email-provider.js';
 import { KeyVerificationError } from '../providers/sendgrid/sendgrid-provider.js';
 import { type IntegrationRecord, type IntegrationStatus, secretContext } from './integration-record.js';
-import { type IntegrationRepository, IntegrationStoreError } from './integration-repository.js';
+import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 
 /**
  * What re-verifying one integration found: a status it wrote onto the card, or why it could
@@ -25,7 +25,7 @@ export interface HealthCheckSummary {
 }
 
 export interface HealthCheckDeps {
-  repository: Pick<IntegrationRepository, 'list' | 'put'>;
+  repository: Pick<IntegrationStore, 'list' | 'update'>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
   provider: Pick<EmailProvider, 'verify'>;
   /** Amazon SES, for tenants moved there: their senders are checked against SES's verified domains. */
@@ -33,7 +33,6 @@ export interface HealthCheckDeps {
   /** Integrations checked at once: bounds SendGrid and KMS load. */
   concurrency?: number;
   pageSize?: number;
-  now?: () => Date;
   /** Told each tenant's outcome (the function counts them as metrics). */
   onOutcome?: (outcome: HealthOutcome, tenantId: string) => void;
 }
@@ -60,12 +59,16 @@ export async function runHealthCheck(deps: HealthCheckDeps): Promise<HealthCheck
   do {
     const page = await deps.repository.list({ limit: deps.pageSize ?? 100, ...(pageToken ? { pageToken } : {}) });
     const outcomes = await mapBounded(page.records, deps.concurrency ?? 4, (record) => checkIntegration(deps, record));
-    page.records.forEach((record, index) => {
-      const outcome = outcomes[index] as HealthOutcome;
+    const tally = (outcome: HealthOutcome, tenantId: string) => {
       summary.checked += 1;
       summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
-      deps.onOutcome?.(outcome, record.tenantId);
+      deps.onOutcome?.(outcome, tenantId);
+    };
+    page.records.forEach((record, index) => {
+      tally(outcomes[index] as HealthOutcome, record.tenantId);
     });
+    // A damaged item is that tenant's trouble only: counted, and the run goes on.
+    for (const tenantId of page.unreadable) tally('unreadable', tenantId);
     pageToken = page.nextPageToken;
   } while (pageToken);
   return summary;
@@ -97,18 +100,13 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
       throw error;
     }
   }
-  const now = (deps.now?.() ?? new Date()).toISOString();
-  const updated: IntegrationRecord = {
-    ...record,
-    status,
-    lastVerifiedAt: now,
-    updatedAt: now,
-    revision: record.revision + 1,
-  };
-  // A key that works again clears the last send error with the status it caused.
-  if (status === 'active') delete updated.lastSendError;
   try {
-    await deps.repository.put(record.tenantId, updated, record.revision);
+    await deps.repository.update(record.tenantId, record.revision, (now) => ({
+      status,
+      lastVerifiedAt: now,
+      // A key that works again clears the last send error with the status it caused.
+      ...(status === 'active' ? { lastSendError: undefined } : {}),
+    }));
   } catch (error) {
     if (error instanceof IntegrationStoreError) return 'changed_meanwhile';
     if (error instanceof UpstreamUnavailableError) return 'unreachable';

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { EncryptedSecret } from '../crypto/envelope.js';
 import type { ProviderName } from '../providers/email-provider.js';
 
@@ -40,6 +41,47 @@ export interface IntegrationRecord {
    */
   parkedSendGrid?: { region: string; keyId: string; keyVersion: number; secret: EncryptedSecret };
 }
+
+const encryptedSecretSchema = z.object({
+  formatVersion: z.literal(1),
+  algorithm: z.literal('AES-256-GCM'),
+  masterKeyId: z.string(),
+  encryptedDataKey: z.string(),
+  iv: z.string(),
+  authTag: z.string(),
+  ciphertext: z.string(),
+});
+
+/**
+ * An integration item as DynamoDB must hold it. Items are parsed with it, never cast, so a
+ * damaged item (a field of the wrong type) is refused where it is read instead of failing
+ * somewhere later. Unknown attributes (the repository's write token) are dropped.
+ */
+export const integrationRecordSchema = z.object({
+  tenantId: z.string(),
+  channel: z.literal('email'),
+  provider: z.enum(['sendgrid', 'ses']),
+  region: z.string(),
+  keyId: z.string(),
+  emails: z.array(z.string()),
+  status: z.enum(['active', 'key_rejected', 'sender_rejected', 'scopes_changed', 'sender_unauthenticated']),
+  keyVersion: z.number().int(),
+  revision: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  rotatedAt: z.string().optional(),
+  lastVerifiedAt: z.string(),
+  lastSendError: z.string().optional(),
+  secret: encryptedSecretSchema.optional(),
+  parkedSendGrid: z
+    .object({ region: z.string(), keyId: z.string(), keyVersion: z.number().int(), secret: encryptedSecretSchema })
+    .optional(),
+});
+
+// The schema and the interface describe the same item: either drifting fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesRecord: Same<z.infer<typeof integrationRecordSchema>, IntegrationRecord> = true;
+void schemaMatchesRecord;
 
 /** The integration card: what the console shows. Never the key or any part of its secret. */
 export interface IntegrationCard {

@@ -1,12 +1,88 @@
 import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
-import type { IntegrationRecord } from './integration-record.js';
+import { type IntegrationRecord, integrationRecordSchema } from './integration-record.js';
 import { EMAIL_CHANNEL } from './integration-table.js';
 
-/** A conditional write lost a race, or the integration is not there. */
+/**
+ * The integration store refused or could not read: a conditional write lost a race
+ * (`conflict`), or the stored item is damaged (`integration_unreadable`).
+ */
 export class IntegrationStoreError extends DomainProblem {
   override readonly name = 'IntegrationStoreError';
+  /**
+   * For a damaged item: its stored revision when that field is still a number, so the
+   * tenant can delete the item at the revision it has (undefined: unreadable too).
+   */
+  readonly damagedRevision: number | undefined;
+
+  constructor(
+    code: 'conflict' | 'integration_unreadable',
+    detail: string,
+    options: { cause?: unknown; extensions?: Record<string, unknown>; damagedRevision?: number } = {},
+  ) {
+    super(code, detail, options);
+    this.damagedRevision = options.damagedRevision;
+  }
+}
+
+/** Fields only the repository writes: identity, and the bookkeeping of optimistic locking. */
+type RepositoryOwnedField = 'tenantId' | 'channel' | 'revision' | 'createdAt' | 'updatedAt';
+const REPOSITORY_OWNED: ReadonlySet<string> = new Set<RepositoryOwnedField>([
+  'tenantId',
+  'channel',
+  'revision',
+  'createdAt',
+  'updatedAt',
+]);
+
+/** What creating an integration takes: everything but the fields the repository sets. */
+export type NewIntegration = Omit<IntegrationRecord, RepositoryOwnedField>;
+
+/** What an update may change; a field given as `undefined` is removed from the item. */
+export type IntegrationChange = { [K in keyof NewIntegration]?: NewIntegration[K] | undefined };
+
+/** A value, or a function of the write's timestamp (ISO 8601) that returns it. */
+export type AtWriteTime<T> = T | ((writtenAt: string) => T);
+
+/** One page of {@link IntegrationStore.list}. */
+export interface IntegrationPage {
+  records: IntegrationRecord[];
+  /** Tenants whose item is damaged (a field of the wrong type): reported, never thrown for. */
+  unreadable: string[];
+  nextPageToken?: string;
+}
+
+/**
+ * Where integrations live. The store owns optimistic locking: every write is conditional on the
+ * revision the caller read, and the store alone bumps `revision` and `updatedAt` (and sets
+ * `createdAt`). Items are parsed when read; a damaged one is `integration_unreadable`.
+ */
+export interface IntegrationStore {
+  /** The tenant's email integration, read strongly consistent, or undefined. */
+  get(tenantId: string): Promise<IntegrationRecord | undefined>;
+  /** Creates the tenant's integration at revision 1, if it has none; returns what was stored. */
+  create(tenantId: string, fields: AtWriteTime<NewIntegration>): Promise<IntegrationRecord>;
+  /** Applies `change` if the item is still at `expectedRevision`; returns what was stored. */
+  update(
+    tenantId: string,
+    expectedRevision: number,
+    change: AtWriteTime<IntegrationChange>,
+  ): Promise<IntegrationRecord>;
+  /**
+   * Deletes the item if it is still at `expectedRevision` (undefined: a damaged item whose
+   * revision cannot be read; it is deleted whatever it holds).
+   */
+  delete(tenantId: string, expectedRevision: number | undefined): Promise<void>;
+  /** One page of every tenant's integration, for operators and the health check only. */
+  list(options?: { limit?: number; pageToken?: string }): Promise<IntegrationPage>;
 }
 
 /** Options for {@link IntegrationRepository}. */
@@ -15,19 +91,23 @@ export interface IntegrationRepositoryOptions {
   /** A ready-made document client (tests); default one built from `clientConfig`. */
   client?: DynamoDBDocumentClient;
   clientConfig?: DynamoDBClientConfig;
+  /** The clock that stamps `createdAt` / `updatedAt` (tests inject one). */
+  now?: () => Date;
 }
 
 /**
- * Reads and writes integration items. Every call takes the tenant id, and every key it
- * builds starts with it: no operation can reach another tenant's item. Writes are
+ * Reads and writes integration items in DynamoDB. Every call takes the tenant id, and every
+ * key it builds starts with it: no operation can reach another tenant's item. Writes are
  * single-item and conditional on the revision read (no transactions needed).
  */
-export class IntegrationRepository {
+export class IntegrationRepository implements IntegrationStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly now: () => Date;
 
   constructor(options: IntegrationRepositoryOptions) {
     this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
     this.client =
       options.client ??
       DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
@@ -35,36 +115,81 @@ export class IntegrationRepository {
       });
   }
 
-  /** The tenant's email integration, read strongly consistent, or undefined. */
   async get(tenantId: string): Promise<IntegrationRecord | undefined> {
     const result = await this.call(() =>
       this.client.send(new GetCommand({ TableName: this.tableName, Key: key(tenantId), ConsistentRead: true })),
     );
-    return result.Item as IntegrationRecord | undefined;
+    return result.Item === undefined ? undefined : parseIntegrationItem(result.Item);
   }
 
-  /**
-   * Writes the record if the stored item is still at `expectedRevision` (undefined: if there
-   * is none). The record's tenant id must be the caller's.
-   */
-  async put(tenantId: string, record: IntegrationRecord, expectedRevision: number | undefined): Promise<void> {
-    if (record.tenantId !== tenantId) throw new Error('A record can only be written under its own tenant');
+  async create(tenantId: string, fields: AtWriteTime<NewIntegration>): Promise<IntegrationRecord> {
+    const record = newIntegrationRecord(tenantId, fields, this.now().toISOString());
     await this.call(() =>
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...record, channel: EMAIL_CHANNEL },
-          ...revisionCondition(expectedRevision),
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(tenantId)',
         }),
       ),
     );
+    return record;
   }
 
-  /** Deletes the item if it is still at `expectedRevision`. */
-  async delete(tenantId: string, expectedRevision: number): Promise<void> {
+  async update(
+    tenantId: string,
+    expectedRevision: number,
+    change: AtWriteTime<IntegrationChange>,
+  ): Promise<IntegrationRecord> {
+    const writtenAt = this.now().toISOString();
+    const fields = checkedChange(typeof change === 'function' ? change(writtenAt) : change);
+    const names: Record<string, string> = { '#revision': 'revision', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = {
+      ':expected': expectedRevision,
+      ':next': expectedRevision + 1,
+      ':updatedAt': writtenAt,
+    };
+    const sets = ['#revision = :next', '#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    Object.entries(fields).forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      if (value === undefined) {
+        removes.push(`#f${index}`);
+      } else {
+        values[`:f${index}`] = value;
+        sets.push(`#f${index} = :f${index}`);
+      }
+    });
+    const result = await this.call(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(tenantId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#revision = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return parseIntegrationItem(result.Attributes ?? {});
+  }
+
+  async delete(tenantId: string, expectedRevision: number | undefined): Promise<void> {
     await this.call(() =>
       this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: key(tenantId), ...revisionCondition(expectedRevision) }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key(tenantId),
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_exists(tenantId)' }
+            : {
+                ConditionExpression: '#revision = :expected',
+                ExpressionAttributeNames: { '#revision': 'revision' },
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
+        }),
       ),
     );
   }
@@ -73,9 +198,7 @@ export class IntegrationRepository {
    * One page of every tenant's integration, for operators and the daily health check only
    * (never reachable from a tenant's request). Pass the returned token to read the next page.
    */
-  async list(
-    options: { limit?: number; pageToken?: string } = {},
-  ): Promise<{ records: IntegrationRecord[]; nextPageToken?: string }> {
+  async list(options: { limit?: number; pageToken?: string } = {}): Promise<IntegrationPage> {
     const result = await this.call(() =>
       this.client.send(
         new ScanCommand({
@@ -87,9 +210,8 @@ export class IntegrationRepository {
         }),
       ),
     );
-    const records = (result.Items ?? []) as IntegrationRecord[];
     return {
-      records,
+      ...parseIntegrationItems(result.Items ?? []),
       ...(result.LastEvaluatedKey
         ? { nextPageToken: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url') }
         : {}),
@@ -100,28 +222,86 @@ export class IntegrationRepository {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new IntegrationStoreError(
-          'conflict',
-          'The integration was changed by someone else while this request ran. Reload it and try again.',
-          { cause: error },
-        );
-      }
+      if (error instanceof ConditionalCheckFailedException) throw conflict(error);
       throw new UpstreamUnavailableError('DynamoDB', { cause: error });
     }
   }
 }
 
-function key(tenantId: string) {
-  return { tenantId, channel: EMAIL_CHANNEL };
+/** A conditional write found the item changed (or gone) since it was read. */
+export function conflict(cause?: unknown): IntegrationStoreError {
+  return new IntegrationStoreError(
+    'conflict',
+    'The integration was changed by someone else while this request ran. Reload it and try again.',
+    { cause },
+  );
 }
 
-function revisionCondition(expectedRevision: number | undefined) {
-  return expectedRevision === undefined
-    ? { ConditionExpression: 'attribute_not_exists(tenantId)' }
-    : {
-        ConditionExpression: '#revision = :expected',
-        ExpressionAttributeNames: { '#revision': 'revision' },
-        ExpressionAttributeValues: { ':expected': expectedRevision },
-      };
+/** Parses a stored item; a damaged one (a field missing or of the wrong type) is `integration_unreadable`. */
+export function parseIntegrationItem(item: Record<string, unknown>): IntegrationRecord {
+  const parsed = integrationRecordSchema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(item)'))];
+  throw new IntegrationStoreError(
+    'integration_unreadable',
+    'This tenant’s stored integration is damaged and cannot be read. Delete it (DELETE /integrations/sendgrid) and save the key again.',
+    {
+      extensions: { fields },
+      ...(typeof item.revision === 'number' ? { damagedRevision: item.revision } : {}),
+    },
+  );
+}
+
+/** Parses a page of items, setting the damaged ones aside by tenant. */
+export function parseIntegrationItems(items: ReadonlyArray<Record<string, unknown>>): {
+  records: IntegrationRecord[];
+  unreadable: string[];
+} {
+  const records: IntegrationRecord[] = [];
+  const unreadable: string[] = [];
+  for (const item of items) {
+    try {
+      records.push(parseIntegrationItem(item));
+    } catch (error) {
+      if (!(error instanceof IntegrationStoreError)) throw error;
+      unreadable.push(typeof item.tenantId === 'string' ? item.tenantId : '(no tenant id)');
+    }
+  }
+  return { records, unreadable };
+}
+
+/** The record a creation stores: revision 1, created and updated now. */
+export function newIntegrationRecord(
+  tenantId: string,
+  fields: AtWriteTime<NewIntegration>,
+  writtenAt: string,
+): IntegrationRecord {
+  const given = checkedChange(typeof fields === 'function' ? fields(writtenAt) : fields) as NewIntegration;
+  return { ...given, tenantId, channel: EMAIL_CHANNEL, revision: 1, createdAt: writtenAt, updatedAt: writtenAt };
+}
+
+/** The record an update at `current.revision` stores: the change applied, the revision bumped. */
+export function changedIntegrationRecord(
+  current: IntegrationRecord,
+  change: AtWriteTime<IntegrationChange>,
+  writtenAt: string,
+): IntegrationRecord {
+  const fields = checkedChange(typeof change === 'function' ? change(writtenAt) : change);
+  const next: Record<string, unknown> = { ...current };
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined) delete next[field];
+    else next[field] = value;
+  }
+  return { ...(next as unknown as IntegrationRecord), revision: current.revision + 1, updatedAt: writtenAt };
+}
+
+/** Refuses a change that names a field only the repository writes (a spread record, say). */
+function checkedChange<T extends object>(change: T): T {
+  const owned = Object.keys(change).filter((field) => REPOSITORY_OWNED.has(field));
+  if (owned.length > 0) throw new Error(`Only the integration repository writes ${owned.join(', ')}`);
+  return change;
+}
+
+function key(tenantId: string) {
+  return { tenantId, channel: EMAIL_CHANNEL };
 }

@@ -8,7 +8,7 @@ import {
 } from '../providers/email-provider.js';
 import type { KeylessDomains } from './health-check.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
-import type { IntegrationRepository } from './integration-repository.js';
+import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 
 /** A use case's precondition failed: no integration, or senders outside the key's domains. */
 export class IntegrationError extends DomainProblem {
@@ -22,8 +22,7 @@ export interface VerifyDeps {
 
 /** What reading and deleting need: only the table. */
 export interface StoreDeps {
-  repository: IntegrationRepository;
-  now?: () => Date;
+  repository: IntegrationStore;
 }
 
 /** What writing a key or re-checking senders needs. */
@@ -46,25 +45,28 @@ export async function saveIntegration(
   const emails = requireAuthenticatedSenders(input.emails, verification.domains);
   const existing = await deps.repository.get(tenantId);
   if (existing) requireSendGrid(existing);
-  const now = timestamp(deps);
-  const record: IntegrationRecord = {
-    tenantId,
-    channel: 'email',
+  const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
+  const key = {
     provider: verification.provider,
     region: verification.region,
     keyId: verification.keyId,
     emails,
-    status: 'active',
-    keyVersion: (existing?.keyVersion ?? 0) + 1,
-    revision: (existing?.revision ?? 0) + 1,
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-    ...(existing ? { rotatedAt: now } : {}),
-    lastVerifiedAt: now,
-    secret: await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider)),
+    status: 'active' as const,
+    secret,
   };
-  await deps.repository.put(tenantId, record, existing?.revision);
-  return { created: existing === undefined, card: toCard(record) };
+  if (!existing) {
+    const created = await deps.repository.create(tenantId, (now) => ({ ...key, keyVersion: 1, lastVerifiedAt: now }));
+    return { created: true, card: toCard(created) };
+  }
+  const replaced = await deps.repository.update(tenantId, existing.revision, (now) => ({
+    ...key,
+    keyVersion: existing.keyVersion + 1,
+    rotatedAt: now,
+    lastVerifiedAt: now,
+    lastSendError: undefined,
+    parkedSendGrid: undefined,
+  }));
+  return { created: false, card: toCard(replaced) };
 }
 
 /** The tenant's integration card. */
@@ -81,23 +83,19 @@ export async function rotateKey(
   const existing = requireSendGrid(await requireIntegration(deps, tenantId));
   const verification = await deps.provider.verify({ apiKey: input.apiKey });
   requireAuthenticatedSenders(existing.emails, verification.domains);
-  const now = timestamp(deps);
-  const record: IntegrationRecord = {
-    ...existing,
+  const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
+  const rotated = await deps.repository.update(tenantId, existing.revision, (now) => ({
     provider: verification.provider,
     region: verification.region,
     keyId: verification.keyId,
     status: 'active',
     keyVersion: existing.keyVersion + 1,
-    revision: existing.revision + 1,
-    updatedAt: now,
     rotatedAt: now,
     lastVerifiedAt: now,
-    secret: await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider)),
-  };
-  delete record.lastSendError;
-  await deps.repository.put(tenantId, record, existing.revision);
-  return toCard(record);
+    lastSendError: undefined,
+    secret,
+  }));
+  return toCard(rotated);
 }
 
 /** Replaces the sender list, checked against the domains the stored key can use now. */
@@ -112,16 +110,8 @@ export async function updateSenders(
       ? await deps.ses.listSenderDomains(existing.region)
       : await sendGridDomains(deps, requireSendGrid(existing));
   const emails = requireAuthenticatedSenders(input.emails, domains);
-  const now = timestamp(deps);
-  const record: IntegrationRecord = {
-    ...existing,
-    emails,
-    revision: existing.revision + 1,
-    updatedAt: now,
-    lastVerifiedAt: now,
-  };
-  await deps.repository.put(tenantId, record, existing.revision);
-  return toCard(record);
+  const updated = await deps.repository.update(tenantId, existing.revision, (now) => ({ emails, lastVerifiedAt: now }));
+  return toCard(updated);
 }
 
 /** The domains the tenant's stored SendGrid key can send from now. */
@@ -130,10 +120,19 @@ async function sendGridDomains(deps: WriteDeps, record: IntegrationRecord & { se
   return deps.provider.listSenderDomains({ apiKey, region: record.region });
 }
 
-/** Deletes the integration and with it the only copy of the encrypted key. */
+/**
+ * Deletes the integration and with it the only copy of the encrypted key. A damaged item can
+ * be deleted too: that is how its tenant starts over.
+ */
 export async function deleteIntegration(deps: StoreDeps, tenantId: string): Promise<void> {
-  const existing = await requireIntegration(deps, tenantId);
-  await deps.repository.delete(tenantId, existing.revision);
+  let revision: number | undefined;
+  try {
+    revision = (await requireIntegration(deps, tenantId)).revision;
+  } catch (error) {
+    if (!(error instanceof IntegrationStoreError && error.code === 'integration_unreadable')) throw error;
+    revision = error.damagedRevision;
+  }
+  await deps.repository.delete(tenantId, revision);
 }
 
 /**
@@ -181,8 +180,4 @@ export function requireAuthenticatedSenders(
     );
   }
   return normalized;
-}
-
-function timestamp(deps: StoreDeps): string {
-  return (deps.now?.() ?? new Date()).toISOString();
 }

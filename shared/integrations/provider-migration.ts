@@ -2,19 +2,18 @@ import type { EnvelopeCipher } from '../crypto/envelope.js';
 import type { EmailProvider, SenderDomain } from '../providers/email-provider.js';
 import { validDomainNames } from '../providers/email-provider.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
-import type { IntegrationRepository } from './integration-repository.js';
+import type { IntegrationStore } from './integration-repository.js';
 import { IntegrationError } from './integration-use-cases.js';
 
 /** What moving a tenant between providers needs. */
 export interface MigrationDeps {
-  repository: Pick<IntegrationRepository, 'get' | 'put'>;
+  repository: Pick<IntegrationStore, 'get' | 'update'>;
   ses: {
     listSenderDomains(region: string): Promise<SenderDomain[]>;
     prepareTenant(region: string, tenantId: string, domains: string[]): Promise<string>;
   };
   sendGrid: Pick<EmailProvider, 'listSenderDomains'>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
-  now?: () => Date;
 }
 
 /**
@@ -38,26 +37,22 @@ export async function moveToSes(
   requireSendersAt(record.emails, domains, `Amazon SES (${options.region})`);
   const senderDomains = record.emails.map((email) => email.slice(email.lastIndexOf('@') + 1));
   const sesTenant = await deps.ses.prepareTenant(options.region, tenantId, senderDomains);
-  const now = timestamp(deps);
-  const moved: IntegrationRecord = {
-    ...record,
+  const parkedSendGrid = {
+    region: record.region,
+    keyId: record.keyId,
+    keyVersion: record.keyVersion,
+    secret: record.secret,
+  };
+  const moved = await deps.repository.update(tenantId, record.revision, (now) => ({
     provider: 'ses',
     region: options.region,
     keyId: sesTenant,
     status: 'active',
-    revision: record.revision + 1,
-    updatedAt: now,
     lastVerifiedAt: now,
-    parkedSendGrid: {
-      region: record.region,
-      keyId: record.keyId,
-      keyVersion: record.keyVersion,
-      secret: record.secret,
-    },
-  };
-  delete moved.secret;
-  delete moved.lastSendError;
-  await deps.repository.put(tenantId, moved, record.revision);
+    parkedSendGrid,
+    secret: undefined,
+    lastSendError: undefined,
+  }));
   return toCard(moved);
 }
 
@@ -74,22 +69,17 @@ export async function moveToSendGrid(deps: MigrationDeps, tenantId: string): Pro
   const apiKey = await deps.cipher.decrypt(parked.secret, secretContext(tenantId, 'sendgrid'));
   const domains = await deps.sendGrid.listSenderDomains({ apiKey, region: parked.region });
   requireSendersAt(record.emails, domains, 'the kept SendGrid key');
-  const now = timestamp(deps);
-  const back: IntegrationRecord = {
-    ...record,
+  const back = await deps.repository.update(tenantId, record.revision, (now) => ({
     provider: 'sendgrid',
     region: parked.region,
     keyId: parked.keyId,
     keyVersion: parked.keyVersion,
     secret: parked.secret,
     status: 'active',
-    revision: record.revision + 1,
-    updatedAt: now,
     lastVerifiedAt: now,
-  };
-  delete back.parkedSendGrid;
-  delete back.lastSendError;
-  await deps.repository.put(tenantId, back, record.revision);
+    parkedSendGrid: undefined,
+    lastSendError: undefined,
+  }));
   return toCard(back);
 }
 
@@ -109,8 +99,4 @@ async function requireRecord(deps: MigrationDeps, tenantId: string): Promise<Int
   const record = await deps.repository.get(tenantId);
   if (!record) throw new IntegrationError('not_found', `Tenant ${tenantId} has no email integration.`);
   return record;
-}
-
-function timestamp(deps: { now?: () => Date }): string {
-  return (deps.now?.() ?? new Date()).toISOString();
 }

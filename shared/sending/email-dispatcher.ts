@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EnvelopeError } from '../crypto/envelope.js';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
+import { IntegrationStoreError } from '../integrations/integration-repository.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
@@ -110,8 +111,8 @@ export class EmailDispatcher {
       return { record, account, message: toOutboundEmail(request, from) };
     } catch (error) {
       if (error instanceof SendRuleError) return this.reject(tenantId, messageId, error.code, error.detail);
-      if (error instanceof EnvelopeError) {
-        return this.reject(tenantId, messageId, 'integration_unreadable', error.detail);
+      if (error instanceof EnvelopeError || isUnreadable(error)) {
+        return this.reject(tenantId, messageId, 'integration_unreadable', (error as EnvelopeError).detail);
       }
       if (error instanceof UpstreamUnavailableError) {
         return { kind: 'retry', code: 'upstream_unavailable', detail: error.detail };
@@ -263,4 +264,9 @@ function bestEffortIds(detail: unknown, eventId: string): { tenantId: string; me
     tenantId: usable(raw.tenantId, 128) ?? 'unknown-tenant',
     messageId: usable(raw.messageId, 200) ?? `event:${eventId}`,
   };
+}
+
+/** The tenant's stored item is damaged: permanent until the tenant deletes and saves again. */
+function isUnreadable(error: unknown): error is IntegrationStoreError {
+  return error instanceof IntegrationStoreError && error.code === 'integration_unreadable';
 }

@@ -1,5 +1,5 @@
 import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
-import { type IntegrationRepository, IntegrationStoreError } from '../integrations/integration-repository.js';
+import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
 import type { MailTransport, ProviderName, SendingAccount } from '../providers/email-provider.js';
 import { SendRuleError } from './sender-rules.js';
 import type { SendingCredentials } from './sending-credentials.js';
@@ -11,7 +11,7 @@ export const BLOCKING_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_r
 export interface MailAccountsDeps {
   credentials: SendingCredentials;
   /** For marking the card when the provider rejects the key or the sender. */
-  repository: Pick<IntegrationRepository, 'get' | 'put'>;
+  repository: Pick<IntegrationStore, 'get' | 'update'>;
   /** One transport per provider; a tenant's record says which one sends its mail. */
   transports: Partial<Record<ProviderName, MailTransport>> & { sendgrid: MailTransport };
   now: () => Date;
@@ -65,13 +65,8 @@ export class MailAccounts {
     this.deps.credentials.forget(tenantId);
     const current = await this.deps.repository.get(tenantId);
     if (!current || current.keyVersion !== sent.keyVersion) return;
-    const now = this.deps.now().toISOString();
     try {
-      await this.deps.repository.put(
-        tenantId,
-        { ...current, status, lastSendError: reason.slice(0, 500), revision: current.revision + 1, updatedAt: now },
-        current.revision,
-      );
+      await this.deps.repository.update(tenantId, current.revision, { status, lastSendError: reason.slice(0, 500) });
     } catch (error) {
       // Someone changed the integration meanwhile (a rotation, most likely): theirs is newer.
       if (!(error instanceof IntegrationStoreError)) throw error;

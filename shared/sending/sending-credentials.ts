@@ -1,6 +1,6 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { type IntegrationRecord, secretContext } from '../integrations/integration-record.js';
-import type { IntegrationRepository } from '../integrations/integration-repository.js';
+import type { IntegrationStore } from '../integrations/integration-repository.js';
 
 /** How long a warm function trusts what it read (issue #5): short enough that edits show up fast. */
 export const CACHE_WINDOWS = { recordMs: 60_000, keyMs: 5 * 60_000 } as const;
@@ -26,7 +26,7 @@ export class SendingCredentials {
   readonly stats = { recordReads: 0, keyDecrypts: 0 };
 
   constructor(
-    private readonly deps: { repository: Pick<IntegrationRepository, 'get'>; cipher: Pick<EnvelopeCipher, 'decrypt'> },
+    private readonly deps: { repository: Pick<IntegrationStore, 'get'>; cipher: Pick<EnvelopeCipher, 'decrypt'> },
     private readonly windows: { recordMs: number; keyMs: number } = CACHE_WINDOWS,
     private readonly now: () => number = Date.now,
   ) {}

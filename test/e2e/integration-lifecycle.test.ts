@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from './local-service.js';
 
@@ -412,5 +413,42 @@ describe('tenants and requests', () => {
     expect([key('good'), key('good-second')].map((apiKey) => apiKey.slice(3, 25))).toContain(card.body.keyId);
     // The final item is whole: its key decrypts (editing senders re-checks domains with it).
     expect((await client.editEmails(['info@acme.example'])).status).toBe(200);
+  });
+});
+
+describe('a damaged integration item', () => {
+  it('answers 422 integration_unreadable on every route of its tenant, never 500, and can be deleted', async () => {
+    const tenantId = freshTenant();
+    const client = service.as(tenantId);
+    await client.save(key('good'), ['info@acme.example']);
+    const other = service.as(freshTenant());
+    await other.save(key('good'), ['info@acme.example']);
+    const documents = service.documents();
+    const table = service.runtime.dynamoDb.tables.integrations;
+    // A field of the wrong type, as a bad manual edit or a faulty migration would leave it.
+    await documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { tenantId, channel: 'email' },
+        UpdateExpression: 'SET emails = :text',
+        ExpressionAttributeValues: { ':text': 'info@acme.example' },
+      }),
+    );
+
+    const answers = {
+      card: await client.card(),
+      test: await client.call('POST', '/integrations/sendgrid/test', { to: 'jane@customer.example', sandbox: true }),
+      rotate: await client.rotate(key('good-second')),
+      edit: await client.editEmails(['info@acme.example']),
+      save: await client.save(key('good'), ['info@acme.example']),
+    };
+
+    for (const answer of Object.values(answers)) {
+      expectProblem(answer, 422, 'integration_unreadable');
+      expect(answer.body.fields).toEqual(['emails']);
+    }
+    expect((await other.card()).status).toBe(200);
+    expect((await client.remove()).status).toBe(204);
+    expect((await client.save(key('good'), ['info@acme.example'])).status).toBe(201);
   });
 });

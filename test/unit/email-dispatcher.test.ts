@@ -4,7 +4,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
-import { IntegrationStoreError } from '../../shared/integrations/integration-repository.js';
 import {
   type MailTransport,
   SendFailure,
@@ -15,25 +14,12 @@ import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 import { MemoryLedger } from '../support/memory-send-ledger.js';
 
 const oldKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
 const newKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
-
-/** One tenant's item, with revision checks like the real repository. */
-class MemoryRepository {
-  record: IntegrationRecord | undefined;
-  reads = 0;
-  async get(_tenantId: string) {
-    this.reads += 1;
-    return this.record ? structuredClone(this.record) : undefined;
-  }
-  async put(_tenantId: string, record: IntegrationRecord, expectedRevision: number | undefined) {
-    if (this.record?.revision !== expectedRevision) throw new IntegrationStoreError('conflict', 'changed meanwhile');
-    this.record = structuredClone(record);
-  }
-}
 
 /** Answers each send from a script: a receipt, or a failure to throw. */
 class ScriptedTransport implements MailTransport {
@@ -81,7 +67,7 @@ const event = (extra: Record<string, unknown> = {}) => ({
 
 describe('EmailDispatcher', () => {
   let ledger: MemoryLedger;
-  let repository: MemoryRepository;
+  let repository: InMemoryIntegrationStore;
   let transport: ScriptedTransport;
   let credentials: SendingCredentials;
   let dispatcher: EmailDispatcher;
@@ -89,8 +75,7 @@ describe('EmailDispatcher', () => {
 
   beforeEach(async () => {
     ledger = new MemoryLedger();
-    repository = new MemoryRepository();
-    repository.record = await recordWith(oldKey, 1);
+    repository = new InMemoryIntegrationStore({ records: [await recordWith(oldKey, 1)] });
     transport = new ScriptedTransport();
     decrypts = 0;
     const countingCipher = {
@@ -116,12 +101,12 @@ describe('EmailDispatcher', () => {
 
   it('retries once with the re-read key after a 401 when the key was just rotated', async () => {
     await dispatcher.dispatch(event(), 'e-0'); // warms the cache with the old key
-    repository.record = await recordWith(newKey, 2);
+    repository.seed(await recordWith(newKey, 2));
     transport.script = [unauthorized()];
     const outcome = await dispatcher.dispatch(event(), 'e-1');
     expect(outcome).toMatchObject({ kind: 'sent' });
     expect(transport.calls.slice(1).map((call) => call.account.apiKey)).toEqual([oldKey, newKey]);
-    expect(repository.record?.status).toBe('active');
+    expect(repository.peek('tenant-a')?.status).toBe('active');
   });
 
   it('marks the card key_rejected when the re-read key is refused too, and sends nothing more', async () => {
@@ -129,8 +114,8 @@ describe('EmailDispatcher', () => {
     const outcome = await dispatcher.dispatch(event(), 'e-1');
     expect(outcome).toMatchObject({ kind: 'failed', code: 'key_rejected' });
     expect(transport.calls).toHaveLength(2);
-    expect(repository.record).toMatchObject({ status: 'key_rejected', revision: 2 });
-    expect(repository.record?.lastSendError).toContain('revoked');
+    expect(repository.peek('tenant-a')).toMatchObject({ status: 'key_rejected', revision: 2 });
+    expect(repository.peek('tenant-a')?.lastSendError).toContain('revoked');
     expect(await dispatcher.dispatch(event(), 'e-2')).toMatchObject({ kind: 'failed', code: 'key_rejected' });
     expect(transport.calls).toHaveLength(2);
   });
@@ -144,7 +129,7 @@ describe('EmailDispatcher', () => {
     ];
     const outcome = await dispatcher.dispatch(event(), 'e-1');
     expect(outcome).toMatchObject({ kind: 'failed', code: 'sender_rejected' });
-    expect(repository.record?.status).toBe('sender_rejected');
+    expect(repository.peek('tenant-a')?.status).toBe('sender_rejected');
   });
 
   it('leaves a rotated integration alone when an old key’s failure arrives late', async () => {
@@ -153,17 +138,26 @@ describe('EmailDispatcher', () => {
     // The tenant rotates while the send is in flight: the transport's failure refers to key version 1.
     const rotated = await recordWith(newKey, 2);
     const pending = dispatcher.dispatch(event(), 'e-1');
-    repository.record = rotated;
+    repository.seed(rotated);
     expect(await pending).toMatchObject({ kind: 'failed', code: 'sender_rejected' });
     expect(transport.calls.at(-1)?.account.apiKey).toBe(oldKey);
-    expect(repository.record).toMatchObject({ status: 'active', revision: 2 });
+    expect(repository.peek('tenant-a')).toMatchObject({ status: 'active', revision: 2 });
+  });
+
+  it('fails a send permanently when the tenant’s item is damaged, sending nothing', async () => {
+    repository.items.set('tenant-a', { ...repository.items.get('tenant-a'), emails: 'info@acme.example' });
+
+    const outcome = await dispatcher.dispatch(event(), 'e-1');
+
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'integration_unreadable' });
+    expect(transport.calls).toHaveLength(0);
   });
 
   it('decrypts once and reads the record once for a burst of mail to one tenant', async () => {
     for (let index = 0; index < 50; index += 1) await dispatcher.dispatch(event(), `e-${index}`);
     expect(transport.calls).toHaveLength(50);
     expect(decrypts).toBe(1);
-    expect(repository.reads).toBe(1);
+    expect(repository.calls.get).toBe(1);
   });
 
   it('reads and decrypts again once the cache windows have passed', async () => {

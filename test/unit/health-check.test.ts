@@ -4,10 +4,10 @@ import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { runHealthCheck } from '../../shared/integrations/health-check.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
-import { IntegrationStoreError } from '../../shared/integrations/integration-repository.js';
 import { UpstreamUnavailableError } from '../../shared/problem-catalog.js';
 import type { ProviderVerification } from '../../shared/providers/email-provider.js';
 import { KeyVerificationError } from '../../shared/providers/sendgrid/sendgrid-provider.js';
+import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
 
@@ -71,7 +71,7 @@ describe('runHealthCheck', () => {
     const corrupted = await record('copied', 'good');
     corrupted.secret = (await record('someone-else', 'good')).secret;
     records.push(corrupted);
-    const written: IntegrationRecord[] = [];
+    const store = new InMemoryIntegrationStore({ records, now: () => new Date('2026-11-24T03:15:00.000Z') });
     const provider = providerAnswering({
       good: fine,
       revoked: () => {
@@ -85,20 +85,11 @@ describe('runHealthCheck', () => {
       },
     });
     const summary = await runHealthCheck({
-      repository: {
-        async list({ pageToken }: { limit?: number; pageToken?: string } = {}) {
-          const start = Number(pageToken ?? 0);
-          const next = start + 4 < records.length ? String(start + 4) : undefined;
-          return { records: records.slice(start, start + 4), ...(next ? { nextPageToken: next } : {}) };
-        },
-        async put(_tenantId: string, updated: IntegrationRecord) {
-          written.push(updated);
-        },
-      },
+      repository: store,
       cipher,
       provider,
       concurrency: 2,
-      now: () => new Date('2026-11-24T03:15:00.000Z'),
+      pageSize: 4,
     });
     expect(summary).toEqual({
       checked: 6,
@@ -112,26 +103,49 @@ describe('runHealthCheck', () => {
       },
     });
     expect(provider.stats.maxInFlight).toBe(2);
-    expect(Object.fromEntries(written.map((entry) => [entry.tenantId, entry.status]))).toEqual({
+    expect(store.calls.list).toBe(2);
+    const written = records.map((entry) => store.peek(entry.tenantId)).filter((entry) => entry?.revision === 4);
+    expect(Object.fromEntries(written.map((entry) => [entry?.tenantId, entry?.status]))).toEqual({
       active: 'active',
       revoked: 'key_rejected',
       rescoped: 'scopes_changed',
       stranded: 'sender_unauthenticated',
     });
-    expect(written[0]).toMatchObject({ lastVerifiedAt: '2026-11-24T03:15:00.000Z', revision: 4 });
+    expect(store.peek('active')).toMatchObject({ lastVerifiedAt: '2026-11-24T03:15:00.000Z', revision: 4 });
   });
 
   it('never overwrites a change the tenant made meanwhile', async () => {
+    const busy = await record('busy', 'good');
+    const store = new InMemoryIntegrationStore({ records: [busy] });
     const summary = await runHealthCheck({
       repository: {
-        list: async () => ({ records: [await record('busy', 'good')] }),
-        put: async () => {
-          throw new IntegrationStoreError('conflict', 'changed');
+        list: async () => ({ records: [busy], unreadable: [] }),
+        // The tenant edits its senders between the check's read and its write.
+        update: async (tenantId, expectedRevision, change) => {
+          await store.update(tenantId, busy.revision, { emails: ['sales@acme.example'] });
+          return store.update(tenantId, expectedRevision, change);
         },
       },
       cipher,
       provider: providerAnswering({ good: fine }),
     });
     expect(summary.outcomes).toEqual({ changed_meanwhile: 1 });
+    expect(store.peek('busy')?.emails).toEqual(['sales@acme.example']);
+  });
+
+  it('reports a damaged item as unreadable for its tenant and checks the others', async () => {
+    const store = new InMemoryIntegrationStore({ records: [await record('fine', 'good')] });
+    store.items.set('damaged', { ...(await record('damaged', 'good')), emails: 'info@acme.example' });
+    const seen: Array<[string, string]> = [];
+
+    const summary = await runHealthCheck({
+      repository: store,
+      cipher,
+      provider: providerAnswering({ good: fine }),
+      onOutcome: (outcome, tenantId) => seen.push([tenantId, outcome]),
+    });
+
+    expect(summary).toEqual({ checked: 2, outcomes: { active: 1, unreadable: 1 } });
+    expect(seen).toContainEqual(['damaged', 'unreadable']);
   });
 });

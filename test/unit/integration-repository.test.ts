@@ -1,14 +1,26 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
-import { IntegrationRepository } from '../../shared/integrations/integration-repository.js';
+import {
+  type IntegrationChange,
+  IntegrationRepository,
+  IntegrationStoreError,
+} from '../../shared/integrations/integration-repository.js';
 
 const documentClient = mockClient(DynamoDBDocumentClient);
 const repository = new IntegrationRepository({
   tableName: 'integrations',
   client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })),
+  now: () => new Date('2026-11-24T10:00:00.000Z'),
 });
 
 const record: IntegrationRecord = {
@@ -49,37 +61,90 @@ describe('IntegrationRepository', () => {
     });
   });
 
-  it('creates only when no item exists', async () => {
+  it('creates only when no item exists, at revision 1, stamped with its clock', async () => {
     documentClient.on(PutCommand).resolves({});
+    const { tenantId, channel, revision, createdAt, updatedAt, ...fields } = record;
 
-    await repository.put('tenant-a', record, undefined);
+    const created = await repository.create('tenant-a', fields);
 
+    expect(created).toMatchObject({ revision: 1, createdAt: '2026-11-24T10:00:00.000Z', updatedAt: created.createdAt });
     expect(documentClient.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'attribute_not_exists(tenantId)',
-      Item: { tenantId: 'tenant-a', channel: 'email' },
+      Item: { tenantId: 'tenant-a', channel: 'email', revision: 1 },
     });
   });
 
-  it('replaces only at the revision it read', async () => {
-    documentClient.on(PutCommand).resolves({});
+  it('updates only at the revision it read, bumping revision and updatedAt itself', async () => {
+    documentClient
+      .on(UpdateCommand)
+      .resolves({ Attributes: { ...record, revision: 4, emails: ['sales@acme.example'] } });
 
-    await repository.put('tenant-a', { ...record, revision: 4 }, 3);
+    const updated = await repository.update('tenant-a', 3, (now) => ({
+      emails: ['sales@acme.example'],
+      lastVerifiedAt: now,
+    }));
 
-    expect(documentClient.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+    expect(updated).toMatchObject({ revision: 4, emails: ['sales@acme.example'] });
+    const input = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      Key: { tenantId: 'tenant-a', channel: 'email' },
       ConditionExpression: '#revision = :expected',
-      ExpressionAttributeValues: { ':expected': 3 },
+      ExpressionAttributeValues: {
+        ':expected': 3,
+        ':next': 4,
+        ':updatedAt': '2026-11-24T10:00:00.000Z',
+        ':f0': ['sales@acme.example'],
+        ':f1': '2026-11-24T10:00:00.000Z',
+      },
     });
+    expect(input?.UpdateExpression).toBe('SET #revision = :next, #updatedAt = :updatedAt, #f0 = :f0, #f1 = :f1');
+  });
+
+  it('removes the fields a change gives as undefined', async () => {
+    documentClient.on(UpdateCommand).resolves({ Attributes: { ...record, revision: 4 } });
+
+    await repository.update('tenant-a', 3, { status: 'active', lastSendError: undefined });
+
+    const input = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe('SET #revision = :next, #updatedAt = :updatedAt, #f0 = :f0 REMOVE #f1');
+    expect(input?.ExpressionAttributeNames).toMatchObject({ '#f0': 'status', '#f1': 'lastSendError' });
   });
 
   it('reports a lost race as conflict', async () => {
-    documentClient.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    documentClient.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
 
-    await expect(repository.put('tenant-a', record, 2)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(repository.update('tenant-a', 2, { status: 'active' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('refuses to write a record under another tenant', async () => {
-    await expect(repository.put('tenant-b', record, undefined)).rejects.toThrow(/own tenant/);
-    expect(documentClient.commandCalls(PutCommand)).toHaveLength(0);
+  it('refuses a change to a field only it writes', async () => {
+    await expect(repository.update('tenant-a', 3, { ...record } as unknown as IntegrationChange)).rejects.toThrow(
+      /Only the integration repository writes tenantId, channel, revision, createdAt, updatedAt/,
+    );
+    expect(documentClient.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('refuses a damaged item as integration_unreadable, naming the fields, never as a crash', async () => {
+    documentClient.on(GetCommand).resolves({ Item: { ...record, emails: 'info@acme.example', keyVersion: '1' } });
+
+    const error = await repository.get('tenant-a').catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(IntegrationStoreError);
+    expect(error).toMatchObject({
+      code: 'integration_unreadable',
+      extensions: { fields: ['emails', 'keyVersion'] },
+      damagedRevision: 3,
+    });
+  });
+
+  it('sets damaged items aside by tenant when listing', async () => {
+    documentClient.on(ScanCommand).resolves({
+      Items: [record, { ...record, tenantId: 'tenant-b', secret: { ...record.secret, formatVersion: 2 } }],
+    });
+
+    const page = await repository.list();
+
+    expect(page.records.map((entry) => entry.tenantId)).toEqual(['tenant-a']);
+    expect(page.unreadable).toEqual(['tenant-b']);
   });
 
   it('deletes conditionally on the revision', async () => {

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
-import { IntegrationRepository } from '../../shared/integrations/integration-repository.js';
 import {
   deleteIntegration,
   getIntegration,
@@ -15,8 +11,8 @@ import {
   updateSenders,
 } from '../../shared/integrations/integration-use-cases.js';
 import type { EmailProvider, ProviderVerification, SenderDomain } from '../../shared/providers/email-provider.js';
+import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
-const documentClient = mockClient(DynamoDBDocumentClient);
 const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
 const secondKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
 const acmeDomains: SenderDomain[] = [
@@ -51,31 +47,14 @@ class FakeProvider implements EmailProvider {
 describe('integration use cases', () => {
   let provider: FakeProvider;
   let deps: Parameters<typeof saveIntegration>[0];
-  let stored: IntegrationRecord | undefined;
+  let store: InMemoryIntegrationStore;
+  const stored = () => store.peek('tenant-a');
 
   beforeEach(() => {
     provider = new FakeProvider();
-    stored = undefined;
-    deps = {
-      provider,
-      repository: new IntegrationRepository({
-        tableName: 'integrations',
-        client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })),
-      }),
-      cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))),
-      now: () => new Date('2026-11-24T10:00:00.000Z'),
-    };
-    documentClient.on(GetCommand).callsFake(async () => ({ Item: stored }));
-    documentClient.on(PutCommand).callsFake(async (input: { Item: IntegrationRecord }) => {
-      stored = input.Item;
-      return {};
-    });
-    documentClient.on(DeleteCommand).callsFake(async () => {
-      stored = undefined;
-      return {};
-    });
+    store = new InMemoryIntegrationStore({ now: () => new Date('2026-11-24T10:00:00.000Z') });
+    deps = { provider, repository: store, cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))) };
   });
-  afterEach(() => documentClient.reset());
 
   it('saves a new integration encrypted, with lower-cased senders, and reports it as created', async () => {
     const { created, card } = await saveIntegration(deps, 'tenant-a', {
@@ -89,9 +68,9 @@ describe('integration use cases', () => {
       emails: ['info@acme.example', 'noreply@acme.example'],
       rotatedAt: null,
     });
-    expect(JSON.stringify(stored)).not.toContain(firstKey.slice(26));
+    expect(JSON.stringify(stored())).not.toContain(firstKey.slice(26));
     expect(
-      await deps.cipher.decrypt(stored?.secret as NonNullable<IntegrationRecord['secret']>, {
+      await deps.cipher.decrypt(stored()?.secret as NonNullable<IntegrationRecord['secret']>, {
         tenantId: 'tenant-a',
         provider: 'sendgrid',
       }),
@@ -102,12 +81,12 @@ describe('integration use cases', () => {
     await expect(
       saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example', 'x@old.acme.example'] }),
     ).rejects.toMatchObject({ code: 'sender_not_authenticated', extensions: { emails: ['x@old.acme.example'] } });
-    expect(documentClient.commandCalls(PutCommand)).toHaveLength(0);
+    expect(store.writes).toBe(0);
   });
 
   it('replaces an existing integration, keeping createdAt and bumping the key version', async () => {
     await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
-    deps.now = () => new Date('2026-11-25T10:00:00.000Z');
+    store.now = () => new Date('2026-11-25T10:00:00.000Z');
 
     const { created, card } = await saveIntegration(deps, 'tenant-a', {
       apiKey: secondKey,
@@ -134,13 +113,14 @@ describe('integration use cases', () => {
 
   it('refuses a rotation whose new key does not cover the senders, and changes nothing', async () => {
     await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
-    const before = stored;
+    const before = stored();
     provider.domains = [{ domain: 'globex.example', valid: true }];
 
     await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey })).rejects.toMatchObject({
       code: 'sender_not_authenticated',
     });
-    expect(stored).toBe(before);
+    expect(stored()).toEqual(before);
+    expect(store.calls.update).toBe(0);
   });
 
   it('checks edited senders with the stored, decrypted key in its region', async () => {
@@ -165,11 +145,41 @@ describe('integration use cases', () => {
   it('deletes the item at the revision it read', async () => {
     await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
 
+    const remove = vi.spyOn(store, 'delete');
+
     await deleteIntegration(deps, 'tenant-a');
 
-    expect(stored).toBeUndefined();
-    expect(documentClient.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':expected': 1 },
+    expect(stored()).toBeUndefined();
+    expect(remove).toHaveBeenCalledWith('tenant-a', 1);
+  });
+
+  it('answers integration_unreadable for a damaged item, and still deletes it', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    store.items.set('tenant-a', { ...store.items.get('tenant-a'), status: 42 });
+
+    await expect(getIntegration(deps, 'tenant-a')).rejects.toMatchObject({ code: 'integration_unreadable' });
+    await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey })).rejects.toMatchObject({
+      code: 'integration_unreadable',
+    });
+    await expect(updateSenders(deps, 'tenant-a', { emails: ['info@acme.example'] })).rejects.toMatchObject({
+      code: 'integration_unreadable',
+    });
+    await deleteIntegration(deps, 'tenant-a');
+
+    expect(store.items.has('tenant-a')).toBe(false);
+  });
+
+  it('leaves revision and timestamps to the store: each write bumps the revision by one', async () => {
+    const { card } = await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    store.now = () => new Date('2026-11-25T10:00:00.000Z');
+    await rotateKey(deps, 'tenant-a', { apiKey: secondKey });
+    await updateSenders(deps, 'tenant-a', { emails: ['billing@acme.example'] });
+
+    expect(stored()).toMatchObject({
+      revision: 3,
+      createdAt: card.createdAt,
+      updatedAt: '2026-11-25T10:00:00.000Z',
+      rotatedAt: '2026-11-25T10:00:00.000Z',
     });
   });
 });
