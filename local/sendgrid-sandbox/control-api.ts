@@ -1,3 +1,4 @@
+import { EventWebhookError } from './event-webhooks.js';
 import { emptyReply, jsonReply, type Reply } from './replies.js';
 import { type SandboxState, SandboxStateError } from './sandbox-state.js';
 import type { FaultSpec, NewSandboxKey } from './sandbox-types.js';
@@ -12,13 +13,26 @@ export const CONTROL_PREFIX = '/__sandbox';
  *   POST       /__sandbox/keys/{id}/revoke
  *   POST/DELETE /__sandbox/faults         inject a fault (see FaultSpec) / clear them
  *   POST       /__sandbox/reset           back to the demo state
+ *   PUT/GET/DELETE /__sandbox/accounts/{accountId}/event-webhook   the account's Event Webhook
+ *                                         ({url, enabled?}; signed, with the account's public key)
+ *   POST       /__sandbox/event-webhook/flush        post every waiting event batch now
+ *   GET        /__sandbox/event-webhook/deliveries   every post attempt
  * Answers are plain JSON; errors are `{"error": "..."}` with 400, 404 or 409.
  */
-export function answerControl(method: string, path: string, body: Buffer, state: SandboxState): Reply {
+export async function answerControl(method: string, path: string, body: Buffer, state: SandboxState): Promise<Reply> {
   try {
-    return route(method, path.slice(CONTROL_PREFIX.length), body, state);
+    const relative = path.slice(CONTROL_PREFIX.length);
+    const webhook = /^\/accounts\/([^/]+)\/event-webhook$/.exec(relative);
+    if (webhook?.[1]) return answerEventWebhook(method, decodeURIComponent(webhook[1]), body, state);
+    if (method === 'POST' && relative === '/event-webhook/flush') {
+      return jsonReply(200, { deliveries: await state.eventWebhooks.flush() });
+    }
+    if (method === 'GET' && relative === '/event-webhook/deliveries') {
+      return jsonReply(200, { deliveries: state.eventWebhooks.deliveries() });
+    }
+    return route(method, relative, body, state);
   } catch (error) {
-    if (error instanceof SandboxStateError) {
+    if (error instanceof SandboxStateError || error instanceof EventWebhookError) {
       const status = { invalid: 400, not_found: 404, conflict: 409 }[error.reason];
       return jsonReply(status, { error: error.message, field: error.field });
     }
@@ -55,6 +69,32 @@ function route(method: string, path: string, body: Buffer, state: SandboxState):
     default:
       return jsonReply(404, { error: `No sandbox control endpoint ${method} ${CONTROL_PREFIX}${path}.` });
   }
+}
+
+function answerEventWebhook(method: string, accountId: string, body: Buffer, state: SandboxState): Reply {
+  if (!state.account(accountId)) throw new SandboxStateError('not_found', `No account "${accountId}".`, 'accountId');
+  if (method === 'PUT') {
+    const input = readJson(body);
+    if (typeof input.url !== 'string') throw new SandboxStateError('invalid', 'url must be a string.', 'url');
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') {
+      throw new SandboxStateError('invalid', 'enabled must be true or false when given.', 'enabled');
+    }
+    const enabled = input.enabled as boolean | undefined;
+    return jsonReply(
+      200,
+      state.eventWebhooks.configure(accountId, { url: input.url, ...(enabled === undefined ? {} : { enabled }) }),
+    );
+  }
+  if (method === 'GET') {
+    const webhook = state.eventWebhooks.get(accountId);
+    if (!webhook) throw new SandboxStateError('not_found', `Account "${accountId}" has no Event Webhook.`);
+    return jsonReply(200, webhook);
+  }
+  if (method === 'DELETE') {
+    state.eventWebhooks.remove(accountId);
+    return emptyReply(204);
+  }
+  return jsonReply(405, { error: `${method} is not supported on an account's event-webhook.` });
 }
 
 function readJson(body: Buffer): Record<string, unknown> {

@@ -14,12 +14,13 @@ export type * from './sandbox-types.js';
 /**
  * A stand-in for SendGrid's v3 API that speaks its shapes (../shared/sendgrid/FACTS.md and the
  * OpenAPI documents beside it) for the endpoints this service calls: `/v3/scopes`,
- * `/v3/whitelabel/domains`, `/v3/verified_senders` and `/v3/mail/send`. Two listeners play the
- * global and the EU host over one state, so region detection is exercised for real.
+ * `/v3/whitelabel/domains`, `/v3/verified_senders` and `/v3/mail/send`, and posts signed Event
+ * Webhook batches for the mail it accepts. Two listeners play the global and the EU host over one
+ * state, so region detection is exercised for real.
  */
 export async function startSendGridSandbox(options: SendGridSandboxOptions = {}): Promise<SendGridSandbox> {
   const host = options.host ?? '127.0.0.1';
-  const state = new SandboxState();
+  const state = new SandboxState(options.eventWebhook);
   const global = await listen(host, options.globalPort ?? 0, 'global', state, options.log);
   const eu = await listen(host, options.euPort ?? 0, 'eu', state, options.log);
   return {
@@ -37,7 +38,15 @@ export async function startSendGridSandbox(options: SendGridSandboxOptions = {})
     injectFault: (fault) => state.faults.add(fault),
     clearFaults: () => state.faults.clear(),
     reset: () => state.reset(),
+    setEventWebhook: (accountId, webhook) => {
+      if (!state.account(accountId)) throw new Error(`No sandbox account "${accountId}".`);
+      return state.eventWebhooks.configure(accountId, webhook);
+    },
+    eventWebhook: (accountId) => state.eventWebhooks.get(accountId),
+    flushEventWebhooks: () => state.eventWebhooks.flush(),
+    eventWebhookDeliveries: () => state.eventWebhooks.deliveries(),
     close: async () => {
+      state.eventWebhooks.close();
       await Promise.all([close(global), close(eu)]);
     },
   };
@@ -86,7 +95,7 @@ async function serve(
   if (body === 'too_large') return write(response, messageReply(413, SENDGRID_MESSAGES.contentTooLarge));
 
   if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-    return write(response, answerControl(method, url.pathname, body, state));
+    return write(response, await answerControl(method, url.pathname, body, state));
   }
 
   const fault = state.faults.take(url.pathname);

@@ -1,5 +1,6 @@
 import { demoAccounts, demoKeySpecs } from './accounts.js';
 import { API_KEY_PATTERN, demoApiKey, keyIdOf, randomApiKey } from './api-keys.js';
+import { EventWebhooks, type EventWebhookTiming } from './event-webhooks.js';
 import { FaultQueue } from './faults.js';
 import { RateLimitWindows } from './rate-limits.js';
 import type { AcceptedMessage, NewSandboxKey, SandboxAccount, SandboxKey } from './sandbox-types.js';
@@ -25,22 +26,28 @@ export interface StoredAccount extends SandboxAccount {
 /** Accepted messages kept, newest last; a long-running `npm start` must not grow without bound. */
 const MAX_STORED_MESSAGES = 10_000;
 
-/** Everything both listeners share: accounts, keys, accepted mail, injected faults, rate-limit windows. */
+/**
+ * Everything both listeners share: accounts, keys, accepted mail, injected faults, rate-limit windows
+ * and each account's Event Webhook.
+ */
 export class SandboxState {
   readonly faults = new FaultQueue();
   readonly rateLimits = new RateLimitWindows();
+  readonly eventWebhooks: EventWebhooks;
   private readonly accounts = new Map<string, StoredAccount>();
   private readonly keysByApiKey = new Map<string, SandboxKey>();
   private accepted: AcceptedMessage[] = [];
   private demoKeyNames: string[] = [];
   private nextUserId = 1;
 
-  constructor() {
+  constructor(eventWebhookTiming: EventWebhookTiming = {}) {
+    this.eventWebhooks = new EventWebhooks(eventWebhookTiming);
     this.reset();
   }
 
-  /** Back to the demo accounts and keys, with no messages, faults or rate-limit history. */
+  /** Back to the demo accounts and keys, with no messages, faults, rate-limit history or webhooks. */
   reset(): void {
+    this.eventWebhooks.reset();
     this.accounts.clear();
     this.keysByApiKey.clear();
     this.accepted = [];
@@ -135,7 +142,9 @@ export class SandboxState {
     return this.keysByApiKey.get(apiKey);
   }
 
+  /** Keeps accepted mail and queues its Event Webhook events (none for sandbox mode, which delivers nothing). */
   recordMessage(message: AcceptedMessage): void {
+    if (!message.sandboxMode) this.eventWebhooks.accepted(message.accountId, message.messageId, message.body);
     this.accepted.push(message);
     if (this.accepted.length > MAX_STORED_MESSAGES) this.accepted.splice(0, this.accepted.length - MAX_STORED_MESSAGES);
   }

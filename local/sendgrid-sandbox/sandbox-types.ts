@@ -1,3 +1,8 @@
+import type { EventWebhookDelivery, EventWebhookTiming, SandboxEventWebhook } from './event-webhooks.js';
+
+export type { EventWebhookDelivery, EventWebhookTiming, SandboxEventWebhook } from './event-webhooks.js';
+export type { WebhookEvent } from './webhook-events.js';
+
 /** SendGrid regions the sandbox plays: one listener each. */
 export type SandboxRegion = 'global' | 'eu';
 
@@ -92,8 +97,15 @@ export interface SendGridSandbox {
   messages(): AcceptedMessage[];
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
-  /** Back to demo state: demo accounts and keys, no messages, no faults. */
+  /** Back to demo state: demo accounts and keys, no messages, no faults, no Event Webhooks. */
   reset(): void;
+  /** Sets the account's Event Webhook (signed with the account's own P-256 key; enabled unless said otherwise). */
+  setEventWebhook(accountId: string, webhook: { url: string; enabled?: boolean }): SandboxEventWebhook;
+  eventWebhook(accountId: string): SandboxEventWebhook | undefined;
+  /** Posts every waiting event batch now; resolves with these attempts. */
+  flushEventWebhooks(): Promise<EventWebhookDelivery[]>;
+  /** Every Event Webhook post attempt so far, oldest first. */
+  eventWebhookDeliveries(): EventWebhookDelivery[];
   close(): Promise<void>;
 }
 
@@ -106,4 +118,6 @@ export interface SendGridSandboxOptions {
   euPort?: number;
   /** Receives one line per request: method, path and status only, never a header or body. */
   log?: (line: string) => void;
+  /** When and how often Event Webhook batches are posted. */
+  eventWebhook?: EventWebhookTiming;
 }
