@@ -1,18 +1,16 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_AWS_ENVIRONMENT } from '../local/dynamodb-local.js';
-import { EnvelopeCipher } from '../shared/crypto/envelope.js';
-import { LocalKeyring } from '../shared/crypto/local-keyring.js';
-import { IntegrationRepository } from '../shared/integrations/integration-repository.js';
-import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
-import { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
+import { envelopeCipher } from '../shared/composition/keys.js';
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import type { SendPathSettings } from '../shared/composition/sending.js';
+import { integrationRepository } from '../shared/composition/store.js';
 import { REDELIVERY_POLICY } from '../shared/sending/redelivery-policy.js';
-import { SendLedger } from '../shared/sending/send-ledger.js';
 import { measureColdStarts } from './cold-start.js';
 import {
   BATCH_WORKERS,
@@ -49,13 +47,21 @@ const { dynamoEndpoint, sinkUrl } = JSON.parse(
 const setSinkDelay = async (ms: number) => {
   await fetch(`${sinkUrl}/__bench/delay?ms=${ms}`, { method: 'PUT' });
 };
-const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_AWS_ENVIRONMENT.AWS_REGION };
-const repository = new IntegrationRepository({ tableName: 'bench-integrations', clientConfig });
-const ledger = new SendLedger({ tableName: 'bench-send-ledger', clientConfig });
-const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
+// The same composition the functions use, configured as the benchmark's world.
+const keyringDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-keys-'));
+const settings: SendPathSettings = {
+  integrations: { tableName: 'bench-integrations', endpoint: dynamoEndpoint },
+  ledger: { tableName: 'bench-send-ledger', endpoint: dynamoEndpoint },
+  keys: { keyringFile: join(keyringDir, 'keyring.json') },
+  sendGrid: { baseUrls: { global: sinkUrl, eu: sinkUrl }, timeoutMs: 10_000 },
+  ses: {},
+  send: { leaseMs: 60_000 },
+};
+const repository = integrationRepository(settings.integrations);
+const cipher = envelopeCipher(settings.keys);
 const tenants = await seedTenants({ repository, cipher });
 const concurrency = BATCH_WORKERS * REDELIVERY_POLICY.batchConcurrency;
-const world = { repository, cipher, ledger, sinkUrl };
+const world = { settings, repository, cipher };
 
 process.stdout.write(
   `email-integrations benchmark — ${MESSAGES} messages, ${TENANTS} tenants, ${BATCH_WORKERS} batches of 10 in flight (≤ ${concurrency} sends), ${cpus().length} cores, Node ${process.version}\n\n`,
@@ -74,9 +80,7 @@ for (const delayMs of [0, 50]) {
 
 // Verify: every SendGrid call takes 100 ms; the calls should overlap.
 await setSinkDelay(100);
-const provider = new SendGridProvider({
-  api: new SendGridApi({ baseUrls: { global: sinkUrl, eu: sinkUrl }, timeoutMs: 5_000 }),
-});
+const provider = sendGridProvider({ ...settings.sendGrid, timeoutMs: 5_000 });
 const verifyKey = `SG.${'v'.repeat(22)}.${'w'.repeat(43)}`;
 await provider.verify({ apiKey: verifyKey, region: 'global' });
 const verifyTimes: number[] = [];
@@ -90,6 +94,7 @@ const slowestCallMs = 100;
 
 const cold = await measureColdStarts();
 services.stdin?.end();
+rmSync(keyringDir, { recursive: true, force: true });
 
 // Report.
 const fixed = (value: number, digits = 1) => value.toFixed(digits);

@@ -5,14 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Client } from '@sendgrid/client';
 import { sqsRecord } from '../local/endpoints/eventbridge-events.js';
+import { emailDispatcher, type SendPathSettings } from '../shared/composition/sending.js';
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
 import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
-import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
-import { SendGridMailTransport } from '../shared/providers/sendgrid/sendgrid-mail.js';
-import { EmailDispatcher } from '../shared/sending/email-dispatcher.js';
-import { MailAccounts } from '../shared/sending/mail-accounts.js';
-import type { SendLedger } from '../shared/sending/send-ledger.js';
 import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../shared/sending/send-request.js';
 import { CACHE_WINDOWS, SendingCredentials } from '../shared/sending/sending-credentials.js';
@@ -33,10 +29,10 @@ export interface RunResult {
 }
 
 export interface PipelineWorld {
+  /** Tables, keyring and the sink as SendGrid: what the composition module builds the pipeline from. */
+  settings: SendPathSettings;
   repository: IntegrationRepository;
   cipher: EnvelopeCipher;
-  ledger: SendLedger;
-  sinkUrl: string;
 }
 
 /** Saves one integration per tenant, with a real encrypted key, as the API would. */
@@ -109,19 +105,7 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
     { repository: countingRepository, cipher: countingCipher },
     naive ? { recordMs: 0, keyMs: 0 } : CACHE_WINDOWS,
   );
-  const api = new SendGridApi({ baseUrls: { global: world.sinkUrl, eu: world.sinkUrl }, timeoutMs: 10_000 });
-  const dispatcher = new EmailDispatcher({
-    accounts: new MailAccounts({
-      credentials,
-      repository: world.repository,
-      transports: { sendgrid: new SendGridMailTransport(api) },
-      now: () => new Date(),
-    }),
-    ledger: world.ledger,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    leaseMs: 60_000,
-    now: () => new Date(),
-  });
+  const dispatcher = emailDispatcher(world.settings, { credentials, logger: new Logger({ logLevel: 'SILENT' }) });
   const latencies: number[] = [];
   const timed = {
     dispatch: async (body: unknown, eventId: string) => {

@@ -1,6 +1,6 @@
+import { integrationRepository, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { getIntegration } from '../shared/integrations/integration-use-cases.js';
-import { integrationRepository, routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = { repository: integrationRepository() };
 

@@ -1,9 +1,9 @@
+import { envelopeCipher } from '../shared/composition/keys.js';
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import { integrationRepository, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { rotateKeyBody } from '../shared/http/api-schemas.js';
 import { rotateKey } from '../shared/integrations/integration-use-cases.js';
-import { envelopeCipher } from '../shared/key-dependencies.js';
-import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
-import { integrationRepository, routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
 

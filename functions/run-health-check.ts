@@ -1,10 +1,11 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
+import { envelopeCipher } from '../shared/composition/keys.js';
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import { lazySesDomains } from '../shared/composition/ses.js';
+import { integrationRepository } from '../shared/composition/store.js';
 import { type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
-import { envelopeCipher } from '../shared/key-dependencies.js';
 import { createLogger } from '../shared/observability/logger.js';
-import { lazySesDomains, sendGridProvider } from '../shared/sendgrid-dependencies.js';
-import { integrationRepository } from '../shared/service-dependencies.js';
 
 const deps = {
   repository: integrationRepository(),

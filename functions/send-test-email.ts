@@ -1,7 +1,7 @@
+import { testSender } from '../shared/composition/sending.js';
+import { routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { testSendBody } from '../shared/http/api-schemas.js';
-import { testSender } from '../shared/sendgrid-dependencies.js';
-import { routeEnvironment } from '../shared/service-dependencies.js';
 
 const sender = testSender();
 

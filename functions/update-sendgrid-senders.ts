@@ -1,9 +1,10 @@
+import { envelopeCipher } from '../shared/composition/keys.js';
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import { lazySesDomains } from '../shared/composition/ses.js';
+import { integrationRepository, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { updateSendersBody } from '../shared/http/api-schemas.js';
 import { updateSenders } from '../shared/integrations/integration-use-cases.js';
-import { envelopeCipher } from '../shared/key-dependencies.js';
-import { lazySesDomains, sendGridProvider } from '../shared/sendgrid-dependencies.js';
-import { integrationRepository, routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = {
   provider: sendGridProvider(),

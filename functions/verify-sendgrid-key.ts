@@ -1,8 +1,8 @@
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import { routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { verifyKeyBody } from '../shared/http/api-schemas.js';
 import { verifyKey } from '../shared/integrations/integration-use-cases.js';
-import { sendGridProvider } from '../shared/sendgrid-dependencies.js';
-import { routeEnvironment } from '../shared/service-dependencies.js';
 
 const deps = { provider: sendGridProvider() };
 

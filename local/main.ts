@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ConfigurationError, integerSetting } from '../shared/composition/environment.js';
 import { DataFolderInUseError } from './dynamodb-local.js';
 import { LOCAL_ENDPOINTS } from './local-endpoints.js';
 import { startLocalRuntime } from './local-runtime.js';
@@ -9,10 +10,21 @@ import { demoKeyTable } from './sendgrid-sandbox/index.js';
  * dynalite under .local-data/ (DATA_DIR overrides), the local keyring, and the SendGrid
  * sandbox on the next two ports unless SENDGRID_API_BASE_URL / SENDGRID_EU_API_BASE_URL are set.
  */
-const port = Number(process.env.PORT ?? 3000);
+const port = readPort();
 const dataDir = resolve(process.env.DATA_DIR ?? '.local-data');
 const globalUrl = process.env.SENDGRID_API_BASE_URL;
 const euUrl = process.env.SENDGRID_EU_API_BASE_URL;
+
+/** `PORT` (0 picks free ports; the sandbox takes the next two), or a plain message and exit 1. */
+function readPort(): number {
+  try {
+    return integerSetting(process.env, 'PORT', { fallback: 3000, min: 0, max: 65_533 });
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`email-integrations could not start: ${error.message}\n`);
+    process.exit(1);
+  }
+}
 
 const runtime = await startLocalRuntime({
   dataDir,

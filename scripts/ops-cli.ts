@@ -1,12 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { EnvelopeCipher } from '../shared/crypto/envelope.js';
-import { KmsDataKeys } from '../shared/crypto/kms-data-keys.js';
-import { LocalKeyring } from '../shared/crypto/local-keyring.js';
+import { sendGridSettings, sesSettings } from '../shared/composition/environment.js';
+import { envelopeCipher } from '../shared/composition/keys.js';
+import { sendGridProvider } from '../shared/composition/sendgrid.js';
+import { loadSesProvider } from '../shared/composition/ses.js';
+import { integrationRepository } from '../shared/composition/store.js';
+import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { senderEmails } from '../shared/http/api-schemas.js';
 import { checkIntegration, runHealthCheck } from '../shared/integrations/health-check.js';
 import { type IntegrationRecord, toCard } from '../shared/integrations/integration-record.js';
-import { IntegrationRepository } from '../shared/integrations/integration-repository.js';
+import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
 import {
   IntegrationError,
   requireAuthenticatedSenders,
@@ -14,9 +17,8 @@ import {
 } from '../shared/integrations/integration-use-cases.js';
 import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
-import { SendGridApi } from '../shared/providers/sendgrid/sendgrid-api.js';
-import { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
-import { SesProvider } from '../shared/providers/ses/ses-provider.js';
+import type { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
+import type { SesProvider } from '../shared/providers/ses/ses-provider.js';
 
 /** Where the operator's commands read and write. */
 export interface OpsTarget {
@@ -287,8 +289,8 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-/** Builds the clients for a target given by flags (see USAGE). */
-export function targetFrom(parts: {
+/** Builds the clients for a target given by flags (see USAGE), through the service's composition module. */
+export async function targetFrom(parts: {
   tableName: string;
   dynamoEndpoint?: string;
   keyringFile?: string;
@@ -296,19 +298,20 @@ export function targetFrom(parts: {
   sendGridUrls?: { global?: string; eu?: string };
   describe: string;
   close?: () => Promise<void>;
-}): OpsTarget {
-  const repository = new IntegrationRepository({
-    tableName: parts.tableName,
-    clientConfig: parts.dynamoEndpoint ? { endpoint: parts.dynamoEndpoint } : {},
-  });
-  const dataKeys = parts.kmsKeyArn
-    ? new KmsDataKeys(parts.kmsKeyArn)
-    : LocalKeyring.fromFile(parts.keyringFile ?? '.local-data/keyring.json');
+}): Promise<OpsTarget> {
+  const sendGrid = sendGridSettings(process.env);
   return {
-    repository,
-    cipher: new EnvelopeCipher(dataKeys),
-    sendGrid: new SendGridProvider({ api: new SendGridApi({ baseUrls: parts.sendGridUrls ?? {} }) }),
-    ses: new SesProvider({ ...(process.env.SES_ACCOUNT_ID ? { accountId: process.env.SES_ACCOUNT_ID } : {}) }),
+    repository: integrationRepository({
+      tableName: parts.tableName,
+      ...(parts.dynamoEndpoint ? { endpoint: parts.dynamoEndpoint } : {}),
+    }),
+    cipher: envelopeCipher(
+      parts.kmsKeyArn
+        ? { kmsKeyId: parts.kmsKeyArn }
+        : { keyringFile: parts.keyringFile ?? '.local-data/keyring.json' },
+    ),
+    sendGrid: sendGridProvider({ ...sendGrid, baseUrls: parts.sendGridUrls ?? sendGrid.baseUrls }),
+    ses: await loadSesProvider(sesSettings(process.env)),
     describe: parts.describe,
     close: parts.close ?? (async () => undefined),
   };

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { integerSetting } from '../../shared/composition/environment.js';
+import { emailDispatcher } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { createLogger } from '../../shared/observability/logger.js';
-import { emailDispatcher } from '../../shared/sendgrid-dependencies.js';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
@@ -117,7 +118,7 @@ export const deadLettersEndpoint: LocalEndpoint = {
 };
 
 async function deliver(queue: QueuedMessage[]): Promise<void> {
-  const maxDelayMs = Number(process.env.LOCAL_QUEUE_MAX_DELAY_MS ?? 2_000);
+  const maxDelayMs = integerSetting(process.env, 'LOCAL_QUEUE_MAX_DELAY_MS', { fallback: 2_000, min: 0 });
   let pending = queue;
   while (pending.length > 0) {
     const again: QueuedMessage[] = [];

@@ -1,0 +1,159 @@
+/**
+ * The service's configuration, parsed from environment variables into explicit settings objects
+ * (one per concern, so each function reads only what it uses). Every parser fails fast, at cold
+ * start, with a {@link ConfigurationError} naming the variable: a missing required variable or a
+ * malformed number never turns into a silent default.
+ */
+
+/** Environment variables as `process.env` holds them. */
+export type EnvironmentVariables = Record<string, string | undefined>;
+
+/** A variable is missing or malformed: the deployment (or the local runtime) must fix it. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Environment variable ${variable} ${problem}; the deployment (or local runtime) must set it correctly.`);
+  }
+}
+
+/** A required, non-blank variable. */
+export function requiredText(env: EnvironmentVariables, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigurationError(name, 'is not set');
+  return value;
+}
+
+/** An optional variable; blank counts as unset. */
+export function optionalText(env: EnvironmentVariables, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * A whole number within `[min, max]`, or `fallback` when unset. Anything else ("5s", "-1",
+ * "1e3x") is an error naming the variable.
+ */
+export function integerSetting(
+  env: EnvironmentVariables,
+  name: string,
+  options: { fallback: number; min?: number; max?: number },
+): number {
+  const text = optionalText(env, name);
+  if (text === undefined) return options.fallback;
+  const min = options.min ?? 1;
+  const max = options.max ?? Number.MAX_SAFE_INTEGER;
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(name, `is "${text}", not a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** An optional absolute http(s) URL. */
+export function urlSetting(env: EnvironmentVariables, name: string): string | undefined {
+  const text = optionalText(env, name);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError(name, `is "${text}", not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(name, `is "${text}", not an http(s) URL`);
+  }
+  return text;
+}
+
+/** What every HTTP route reads: the JWT claim that carries the tenant id. */
+export interface RouteSettings {
+  tenantClaim: string;
+}
+
+/** `TENANT_CLAIM` (required). */
+export function routeSettings(env: EnvironmentVariables = process.env): RouteSettings {
+  return { tenantClaim: requiredText(env, 'TENANT_CLAIM') };
+}
+
+/** Where a DynamoDB table is: its name, and an endpoint only locally (dynalite). */
+export interface TableSettings {
+  tableName: string;
+  endpoint?: string;
+}
+
+/** The integration table: `TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
+export function integrationTableSettings(env: EnvironmentVariables = process.env): TableSettings {
+  return tableSettings(env, 'TABLE_NAME');
+}
+
+/** The send ledger: `SEND_LEDGER_TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
+export function sendLedgerTableSettings(env: EnvironmentVariables = process.env): TableSettings {
+  return tableSettings(env, 'SEND_LEDGER_TABLE_NAME');
+}
+
+function tableSettings(env: EnvironmentVariables, nameVariable: string): TableSettings {
+  const endpoint = urlSetting(env, 'DYNAMODB_ENDPOINT');
+  return { tableName: requiredText(env, nameVariable), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** Where data keys come from: a KMS key in AWS, the local keyring file in the local runtime. */
+export type KeySettings = { kmsKeyId: string } | { keyringFile: string };
+
+/** `KMS_KEY_ID` (the stack sets it) or `LOCAL_KEYRING_FILE` (the local runtime); one is required. */
+export function keySettings(env: EnvironmentVariables = process.env): KeySettings {
+  const kmsKeyId = optionalText(env, 'KMS_KEY_ID');
+  if (kmsKeyId) return { kmsKeyId };
+  const keyringFile = optionalText(env, 'LOCAL_KEYRING_FILE');
+  if (keyringFile) return { keyringFile };
+  throw new ConfigurationError('KMS_KEY_ID', 'is not set (nor LOCAL_KEYRING_FILE, its local stand-in)');
+}
+
+/** SendGrid's hosts (default its public ones) and the timeout of each call. */
+export interface SendGridSettings {
+  baseUrls: { global?: string; eu?: string };
+  timeoutMs: number;
+}
+
+/** `SENDGRID_API_BASE_URL`, `SENDGRID_EU_API_BASE_URL` (optional URLs), `SENDGRID_TIMEOUT_MS` (default 5 s). */
+export function sendGridSettings(env: EnvironmentVariables = process.env): SendGridSettings {
+  const global = urlSetting(env, 'SENDGRID_API_BASE_URL');
+  const eu = urlSetting(env, 'SENDGRID_EU_API_BASE_URL');
+  return {
+    baseUrls: { ...(global ? { global } : {}), ...(eu ? { eu } : {}) },
+    timeoutMs: integerSetting(env, 'SENDGRID_TIMEOUT_MS', { fallback: 5_000, max: 60_000 }),
+  };
+}
+
+/** Amazon SES: the account that owns the identities (for SES tenants; optional). */
+export interface SesSettings {
+  accountId?: string;
+}
+
+/** `SES_ACCOUNT_ID` (optional: twelve digits when set). */
+export function sesSettings(env: EnvironmentVariables = process.env): SesSettings {
+  const accountId = optionalText(env, 'SES_ACCOUNT_ID');
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+    throw new ConfigurationError('SES_ACCOUNT_ID', `is "${accountId}", not a twelve-digit AWS account id`);
+  }
+  return accountId ? { accountId } : {};
+}
+
+/** The send path's own settings. */
+export interface SendSettings {
+  /** How long a ledger claim is presumed alive: longer than the send function's timeout. */
+  leaseMs: number;
+}
+
+/** `SEND_LEASE_MS` (default 2 minutes). */
+export function sendSettings(env: EnvironmentVariables = process.env): SendSettings {
+  return { leaseMs: integerSetting(env, 'SEND_LEASE_MS', { fallback: 120_000 }) };
+}
+
+/** The send queue the send function delays messages on: `SEND_QUEUE_URL` (required there). */
+export function sendQueueUrl(env: EnvironmentVariables = process.env): string {
+  return requiredText(env, 'SEND_QUEUE_URL');
+}

@@ -1,0 +1,107 @@
+import type { IntegrationRepository } from '../integrations/integration-repository.js';
+import { createLogger } from '../observability/logger.js';
+import { SendGridMailTransport } from '../providers/sendgrid/sendgrid-mail.js';
+import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
+import { MailAccounts } from '../sending/mail-accounts.js';
+import { SendLedger } from '../sending/send-ledger.js';
+import { SendingCredentials } from '../sending/sending-credentials.js';
+import { TestSender } from '../sending/test-send.js';
+import {
+  type EnvironmentVariables,
+  integrationTableSettings,
+  type KeySettings,
+  keySettings,
+  type SendGridSettings,
+  type SendSettings,
+  type SesSettings,
+  sendGridSettings,
+  sendLedgerTableSettings,
+  sendSettings,
+  sesSettings,
+  type TableSettings,
+} from './environment.js';
+import { envelopeCipher } from './keys.js';
+import { sendGridApi } from './sendgrid.js';
+import { lazySesTransport } from './ses.js';
+import { dynamoClientConfig, integrationRepository } from './store.js';
+
+/** What sending mail for a tenant needs, with or without the queue: its record, key and provider. */
+export interface MailAccountSettings {
+  integrations: TableSettings;
+  keys: KeySettings;
+  sendGrid: SendGridSettings;
+  ses: SesSettings;
+}
+
+/** Everything the queued send path reads from its environment. */
+export interface SendPathSettings extends MailAccountSettings {
+  ledger: TableSettings;
+  send: SendSettings;
+}
+
+/** Parses the mail accounts' settings; fails naming the first missing or malformed variable. */
+export function mailAccountSettings(env: EnvironmentVariables = process.env): MailAccountSettings {
+  return {
+    integrations: integrationTableSettings(env),
+    keys: keySettings(env),
+    sendGrid: sendGridSettings(env),
+    ses: sesSettings(env),
+  };
+}
+
+/** Parses the send path's settings; fails naming the first missing or malformed variable. */
+export function sendPathSettings(env: EnvironmentVariables = process.env): SendPathSettings {
+  return { ...mailAccountSettings(env), ledger: sendLedgerTableSettings(env), send: sendSettings(env) };
+}
+
+/** The send ledger (`SEND_LEDGER_TABLE_NAME`): idempotency of the send path. */
+export function sendLedger(settings: TableSettings = sendLedgerTableSettings()): SendLedger {
+  return new SendLedger({ tableName: settings.tableName, clientConfig: dynamoClientConfig(settings) });
+}
+
+/** Parts a caller may supply instead of having them built (the benchmark counts reads and decrypts). */
+export interface SendPathOverrides {
+  repository?: IntegrationRepository;
+  credentials?: SendingCredentials;
+  logger?: DispatcherDeps['logger'];
+}
+
+/**
+ * Accounts and transports of the send path: cached credentials over the table and the cipher,
+ * one transport per provider (SendGrid; SES for tenants moved there, loaded on first use).
+ */
+export function mailAccounts(
+  settings: MailAccountSettings = mailAccountSettings(),
+  overrides: Pick<SendPathOverrides, 'repository' | 'credentials'> = {},
+): MailAccounts {
+  const repository = overrides.repository ?? integrationRepository(settings.integrations);
+  return new MailAccounts({
+    credentials: overrides.credentials ?? new SendingCredentials({ repository, cipher: envelopeCipher(settings.keys) }),
+    repository,
+    transports: {
+      sendgrid: new SendGridMailTransport(sendGridApi(settings.sendGrid)),
+      ses: lazySesTransport(settings.ses),
+    },
+    now: () => new Date(),
+  });
+}
+
+/** The queued send path: accounts, the ledger and the lease (`SEND_LEASE_MS`, longer than the function's timeout). */
+export function emailDispatcher(
+  settings: SendPathSettings = sendPathSettings(),
+  overrides: SendPathOverrides = {},
+): EmailDispatcher {
+  return new EmailDispatcher({
+    accounts: mailAccounts(settings, overrides),
+    ledger: sendLedger(settings.ledger),
+    logger: overrides.logger ?? createLogger(),
+    leaseMs: settings.send.leaseMs,
+    now: () => new Date(),
+  });
+}
+
+/** The console's test send, through the same accounts and transports as queued mail. */
+export function testSender(settings: MailAccountSettings = mailAccountSettings()): TestSender {
+  const repository = integrationRepository(settings.integrations);
+  return new TestSender({ accounts: mailAccounts(settings, { repository }), repository });
+}
