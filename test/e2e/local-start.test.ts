@@ -72,4 +72,15 @@ describe('npm start (local/main.ts)', () => {
     expect(rival.status).toBe(1);
     expect(rival.stderr).toContain('is in use by another process');
   });
+
+  it('refuses a malformed PORT with a message naming it', () => {
+    const started = spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: 'three thousand' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain('PORT is "three thousand"');
+  });
 });
