@@ -25,6 +25,7 @@ const SEND_ENV = {
   TENANT_CLAIM: 'custom:tenant_id',
   SENDGRID_TIMEOUT_MS: '10000',
   SEND_LEASE_MS: '90000',
+  SEND_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/send',
 };
 
 describe('environment settings', () => {
@@ -111,7 +112,7 @@ describe('Lambda entry points', () => {
   });
 
   it('fail at cold start on a malformed number instead of running with a default', async () => {
-    await expect(coldStart('send-test-email', { ...SEND_ENV, SEND_LEASE_MS: '2 minutes' })).rejects.toThrow(
+    await expect(coldStart('send-email', { ...SEND_ENV, SEND_LEASE_MS: '2 minutes' })).rejects.toThrow(
       /SEND_LEASE_MS is "2 minutes"/,
     );
     await expect(coldStart('verify-sendgrid-key', { ...SEND_ENV, SENDGRID_TIMEOUT_MS: '5s' })).rejects.toThrow(
@@ -120,7 +121,8 @@ describe('Lambda entry points', () => {
   });
 
   it('start when every variable is well formed', async () => {
-    const module = await coldStart('send-test-email', SEND_ENV);
-    expect(typeof module.handler).toBe('function');
+    for (const name of ['send-email', 'send-test-email', 'run-health-check']) {
+      expect(typeof (await coldStart(name, SEND_ENV)).handler).toBe('function');
+    }
   });
 });
