@@ -1,10 +1,16 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { additionalData, type DataKey, type DataKeySource, type EncryptionContext, EnvelopeError } from './envelope.js';
+import {
+  AUTH_TAG_BYTES,
+  additionalData,
+  type DataKey,
+  type DataKeySource,
+  type EncryptionContext,
+  EnvelopeError,
+} from './envelope.js';
 
 const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * Stand-in for KMS in the local runtime: a 256-bit master key in a file (created on first
@@ -34,7 +40,7 @@ export class LocalKeyring implements DataKeySource {
   async generateDataKey(context: EncryptionContext): Promise<DataKey> {
     const plaintext = randomBytes(32);
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv, { authTagLength: AUTH_TAG_BYTES });
     cipher.setAAD(additionalData(context));
     const wrapped = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return {
@@ -48,10 +54,12 @@ export class LocalKeyring implements DataKeySource {
     if (masterKeyId !== this.masterKeyId) throw new EnvelopeError();
     const blob = Buffer.from(encrypted);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.masterKey, blob.subarray(0, IV_BYTES));
+      const decipher = createDecipheriv('aes-256-gcm', this.masterKey, blob.subarray(0, IV_BYTES), {
+        authTagLength: AUTH_TAG_BYTES,
+      });
       decipher.setAAD(additionalData(context));
-      decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+      decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + AUTH_TAG_BYTES));
+      return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + AUTH_TAG_BYTES)), decipher.final()]);
     } catch (error) {
       throw new EnvelopeError({ cause: error });
     }

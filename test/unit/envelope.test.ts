@@ -56,6 +56,13 @@ describe('EnvelopeCipher with the local keyring', () => {
     });
   });
 
+  it('refuses an auth tag cut short, even one that is a true prefix of the real tag', async () => {
+    const stored = await cipher.encrypt(secretKey, tenantA);
+    const truncated = { ...stored, authTag: Buffer.from(stored.authTag, 'base64').subarray(0, 4).toString('base64') };
+
+    await expect(cipher.decrypt(truncated, tenantA)).rejects.toBeInstanceOf(EnvelopeError);
+  });
+
   it('refuses a secret wrapped by another master key', async () => {
     const other = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
     const stored = await other.encrypt(secretKey, tenantA);
