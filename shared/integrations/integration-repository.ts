@@ -85,6 +85,31 @@ export interface IntegrationStore {
   list(options?: { limit?: number; pageToken?: string }): Promise<IntegrationPage>;
 }
 
+/** Something that caches integrations in this process and must drop a tenant's when it changes. */
+export interface IntegrationCache {
+  forget(tenantId: string): void;
+}
+
+// Held weakly: a cache that is gone (a test's, say) is not kept alive by being listed here.
+const processCaches = new Set<WeakRef<IntegrationCache>>();
+
+/**
+ * Has `cache` told of every integration write this process makes (create, update, delete), so
+ * a warm function never serves a deleted or replaced key after its own process changed it.
+ */
+export function dropOnIntegrationWrite(cache: IntegrationCache): void {
+  processCaches.add(new WeakRef(cache));
+}
+
+/** Tells every cache of this process that a tenant's integration was written. */
+export function announceIntegrationWrite(tenantId: string): void {
+  for (const reference of processCaches) {
+    const cache = reference.deref();
+    if (cache) cache.forget(tenantId);
+    else processCaches.delete(reference);
+  }
+}
+
 /** Options for {@link IntegrationRepository}. */
 export interface IntegrationRepositoryOptions {
   tableName: string;
@@ -133,6 +158,7 @@ export class IntegrationRepository implements IntegrationStore {
         }),
       ),
     );
+    announceIntegrationWrite(tenantId);
     return record;
   }
 
@@ -173,6 +199,7 @@ export class IntegrationRepository implements IntegrationStore {
         }),
       ),
     );
+    announceIntegrationWrite(tenantId);
     return parseIntegrationItem(result.Attributes ?? {});
   }
 
@@ -192,6 +219,7 @@ export class IntegrationRepository implements IntegrationStore {
         }),
       ),
     );
+    announceIntegrationWrite(tenantId);
   }
 
   /**

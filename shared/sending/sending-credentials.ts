@@ -1,6 +1,7 @@
-import type { EnvelopeCipher } from '../crypto/envelope.js';
+import { createHash } from 'node:crypto';
+import type { EncryptedSecret, EnvelopeCipher } from '../crypto/envelope.js';
 import { type IntegrationRecord, secretContext } from '../integrations/integration-record.js';
-import type { IntegrationStore } from '../integrations/integration-repository.js';
+import { dropOnIntegrationWrite, type IntegrationStore } from '../integrations/integration-repository.js';
 
 /** How long a warm function trusts what it read (issue #5): short enough that edits show up fast. */
 export const CACHE_WINDOWS = { recordMs: 60_000, keyMs: 5 * 60_000 } as const;
@@ -16,8 +17,11 @@ interface Timed<T> {
 /**
  * The integration record and decrypted key of each tenant the send path serves, cached in
  * memory so a burst of mail for one tenant costs one table read a minute and one KMS call per
- * key version per five minutes. Expired plaintext is dropped when next touched, and
- * {@link forget} drops a tenant at once (SendGrid answered 401: the key may just have been rotated).
+ * stored key per five minutes. A key is cached under a digest of its stored ciphertext, never
+ * under the key version (which starts at 1 again after a delete), so a replaced key can never
+ * be served for a new one. Expired plaintext is dropped when next touched, and {@link forget}
+ * drops a tenant at once: when SendGrid answered 401 (the key may just have been rotated) and
+ * whenever this process writes the tenant's integration (a delete, a save).
  */
 export class SendingCredentials {
   private readonly records = new Map<string, Timed<IntegrationRecord | undefined>>();
@@ -29,7 +33,9 @@ export class SendingCredentials {
     private readonly deps: { repository: Pick<IntegrationStore, 'get'>; cipher: Pick<EnvelopeCipher, 'decrypt'> },
     private readonly windows: { recordMs: number; keyMs: number } = CACHE_WINDOWS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    dropOnIntegrationWrite(this);
+  }
 
   /** The tenant's integration, at most `recordMs` old. */
   async record(tenantId: string): Promise<IntegrationRecord | undefined> {
@@ -41,12 +47,12 @@ export class SendingCredentials {
     return record;
   }
 
-  /** The plaintext key of this record's key version, at most `keyMs` old. */
+  /** The plaintext of this record's stored key, decrypted at most `keyMs` ago. */
   async apiKey(record: IntegrationRecord): Promise<string> {
-    const id = `${record.tenantId}\u0000${record.keyVersion}`;
+    if (!record.secret) throw new Error(`The ${record.provider} integration of this tenant holds no key.`);
+    const id = `${record.tenantId}\u0000${record.keyId}\u0000${ciphertextDigest(record.secret)}`;
     const cached = this.fresh(this.keys, id);
     if (cached) return cached.value;
-    if (!record.secret) throw new Error(`The ${record.provider} integration of this tenant holds no key.`);
     this.stats.keyDecrypts += 1;
     const apiKey = await this.deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
     this.remember(this.keys, id, apiKey, this.windows.keyMs);
@@ -75,4 +81,16 @@ export class SendingCredentials {
     }
     cache.set(id, { value, expiresAt: this.now() + windowMs });
   }
+}
+
+/**
+ * SHA-256 of everything stored of a key: every save encrypts under a fresh data key and IV, so
+ * two different stored keys (even at the same key version) never share a digest.
+ */
+function ciphertextDigest(secret: EncryptedSecret): string {
+  const hash = createHash('sha256');
+  for (const part of [secret.masterKeyId, secret.encryptedDataKey, secret.iv, secret.authTag, secret.ciphertext]) {
+    hash.update(part).update('\u0000');
+  }
+  return hash.digest('base64url');
 }

@@ -144,6 +144,22 @@ describe('send pipeline: a good event', () => {
   });
 });
 
+describe('send pipeline: a replaced key', () => {
+  it('sends with the new key right after a delete and a save of another key, never the deleted one', async () => {
+    const tenantId = await connectedTenant('good');
+    const before = sendRequest(tenantId);
+    expect((await publish(before))[0]).toMatchObject({ outcome: 'sent' });
+    expect(accepted(before.messageId)[0]?.keyId).toBe(service.sandbox.key('good').keyId);
+
+    expect((await service.as(tenantId).remove()).status).toBe(204);
+    expect((await service.as(tenantId).save(key('good-second'), ['info@acme.example'])).status).toBe(201);
+    const after = sendRequest(tenantId);
+
+    expect((await publish(after))[0]).toMatchObject({ outcome: 'sent' });
+    expect(accepted(after.messageId)[0]?.keyId).toBe(service.sandbox.key('good-second').keyId);
+  });
+});
+
 describe('send pipeline: rules checked before SendGrid is called', () => {
   it.each([
     ['an unregistered from', { from: 'ceo@acme.example' }, 'sender_not_registered'],

@@ -1,6 +1,7 @@
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
 import {
   type AtWriteTime,
+  announceIntegrationWrite,
   changedIntegrationRecord,
   conflict,
   type IntegrationChange,
@@ -57,6 +58,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     const record = newIntegrationRecord(tenantId, fields, this.now().toISOString());
     if (this.items.has(tenantId)) throw conflict();
     this.seed(record);
+    announceIntegrationWrite(tenantId);
     return structuredClone(record);
   }
 
@@ -74,6 +76,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
       this.now().toISOString(),
     );
     this.seed(record);
+    announceIntegrationWrite(tenantId);
     return structuredClone(record);
   }
 
@@ -82,6 +85,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     const item = this.items.get(tenantId);
     if (!item || (expectedRevision !== undefined && item.revision !== expectedRevision)) throw conflict();
     this.items.delete(tenantId);
+    announceIntegrationWrite(tenantId);
   }
 
   async list(options: { limit?: number; pageToken?: string } = {}): Promise<IntegrationPage> {

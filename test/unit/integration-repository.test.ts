@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
 import {
+  dropOnIntegrationWrite,
   type IntegrationChange,
   IntegrationRepository,
   IntegrationStoreError,
@@ -145,6 +146,19 @@ describe('IntegrationRepository', () => {
 
     expect(page.records.map((entry) => entry.tenantId)).toEqual(['tenant-a']);
     expect(page.unreadable).toEqual(['tenant-b']);
+  });
+
+  it('tells this process’s caches of each write it makes, and of none that failed', async () => {
+    const forgotten: string[] = [];
+    const cache = { forget: (tenantId: string) => forgotten.push(tenantId) };
+    dropOnIntegrationWrite(cache);
+    documentClient.on(UpdateCommand).resolves({ Attributes: { ...record, revision: 4 } });
+    documentClient.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+
+    await repository.update('tenant-a', 3, { status: 'active' });
+    await expect(repository.delete('tenant-a', 3)).rejects.toMatchObject({ code: 'conflict' });
+
+    expect(forgotten).toEqual(['tenant-a']);
   });
 
   it('deletes conditionally on the revision', async () => {
