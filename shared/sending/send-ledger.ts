@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
@@ -86,11 +91,13 @@ export class SendLedger {
 
   /**
    * Takes the claim for one attempt, unless the send is settled or another attempt holds it.
-   * One conditional write in the common case (nothing there yet, or a retryable entry); the
-   * entry is read only when that write is refused, to say why.
+   * One conditional write; when it is refused, DynamoDB returns the entry that refused it
+   * (`ReturnValuesOnConditionCheckFailure`), so a duplicate costs no second read. A refusal by
+   * our own claim means the SDK retried a write whose first response was lost: it is ours.
    */
   async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
     const now = this.now();
+    let existing: SendLedgerEntry | undefined;
     try {
       const result = await this.call(() =>
         this.client.send(
@@ -123,16 +130,23 @@ export class SendLedger {
               ':one': 1,
             },
             ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
       return { kind: 'claimed', attempts: Number(result.Attributes?.attempts ?? 1) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the item in its wire format (the document client converts only answers).
+      existing = error.Item ? (fromAttributeValues(error.Item) as unknown as SendLedgerEntry) : undefined;
     }
-    const existing = await this.get(tenantId, messageId);
+    // A DynamoDB that does not return the item (dynalite): read it.
+    existing ??= await this.get(tenantId, messageId);
     // Gone meanwhile (its TTL ran out): claim afresh.
     if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs);
+    if (existing.state === 'in_flight' && existing.attemptId === attemptId) {
+      return { kind: 'claimed', attempts: Number(existing.attempts) };
+    }
     if (existing.state === 'sent' || existing.state === 'failed') return { kind: 'settled', entry: existing };
     return existing.state === 'in_flight' && existing.leaseUntil <= this.now()
       ? { kind: 'abandoned', entry: existing }
@@ -278,4 +292,16 @@ export type SendLedgerPort = Pick<
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */
 export function sendKey(tenantId: string, messageId: string): string {
   return `${encodeURIComponent(tenantId)}#${messageId}`;
+}
+
+/** The plain values of a ledger item in DynamoDB's wire format (strings, numbers, nulls: all it holds). */
+function fromAttributeValues(item: Record<string, AttributeValue>): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (value.S !== undefined) plain[name] = value.S;
+    else if (value.N !== undefined) plain[name] = Number(value.N);
+    else if (value.NULL !== undefined) plain[name] = null;
+    else if (value.BOOL !== undefined) plain[name] = value.BOOL;
+  }
+  return plain;
 }

@@ -218,10 +218,10 @@ describe('send pipeline: no duplicates', () => {
     expect(accepted(request.messageId)).toHaveLength(1);
   });
 
-  it('sends an event retried after a SendGrid 500 exactly once', async () => {
+  it('sends an event retried after a SendGrid 503 exactly once', async () => {
     const tenantId = await connectedTenant();
     const request = sendRequest(tenantId);
-    service.sandbox.injectFault({ path: '/v3/mail/send', status: 500, times: 1 });
+    service.sandbox.injectFault({ path: '/v3/mail/send', status: 503, times: 1 });
     const [result] = await publish(request);
     expect(result).toMatchObject({ outcome: 'sent', deliveries: 2 });
     expect(accepted(request.messageId)).toHaveLength(1);
@@ -248,6 +248,28 @@ describe('send pipeline: no duplicates', () => {
     const [redelivered] = await publish(request);
     expect(redelivered?.outcome).toBe('duplicate');
     expect(accepted(request.messageId)).toHaveLength(0);
+  });
+
+  it('never resends after a 500, 502 or 504: the request may have reached SendGrid (delivery_unknown)', async () => {
+    const tenantId = await connectedTenant();
+    for (const status of [500, 502, 504]) {
+      const request = sendRequest(tenantId);
+      service.sandbox.injectFault({ path: '/v3/mail/send', status, times: 1 });
+      const [result] = await publish(request);
+      expect(result).toMatchObject({ outcome: 'failed', code: 'delivery_unknown', deliveries: 1 });
+      expect((await publish(request))[0]?.outcome).toBe('duplicate');
+      expect(accepted(request.messageId)).toHaveLength(0);
+    }
+  });
+
+  it('retries a send refused once with 401 when the same key still works, and leaves the card active', async () => {
+    const tenantId = await connectedTenant();
+    const request = sendRequest(tenantId);
+    service.sandbox.injectFault({ path: '/v3/mail/send', status: 401, times: 1 });
+    const [result] = await publish(request);
+    expect(result).toMatchObject({ outcome: 'sent', deliveries: 2 });
+    expect(accepted(request.messageId)).toHaveLength(1);
+    expect((await service.as(tenantId).card()).body).toMatchObject({ status: 'active' });
   });
 
   it('moves an event that keeps failing to the dead-letter queue after five deliveries', async () => {

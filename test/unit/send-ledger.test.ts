@@ -47,6 +47,38 @@ describe('SendLedger', () => {
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'abandoned' });
   });
 
+  it('reads the refusing entry from the refused write itself: a duplicate costs one call', async () => {
+    documents.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { state: { S: 'sent' }, attemptId: { S: 'other' }, attempts: { N: '1' }, tenantId: { S: 'tenant-a' } },
+      }),
+    );
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
+      kind: 'settled',
+      entry: { state: 'sent', attempts: 1 },
+    });
+    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    expect(documents.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('counts a claim refused by its own attempt (a retried write whose answer was lost) as claimed', async () => {
+    documents.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: {
+          state: { S: 'in_flight' },
+          attemptId: { S: 'attempt-1' },
+          attempts: { N: '3' },
+          leaseUntil: { N: String(now + 60_000) },
+        },
+      }),
+    );
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 3 });
+  });
+
   it('settles only the claim it holds', async () => {
     documents.on(UpdateCommand).rejects(conditionFailed());
     expect(await ledger.markSent('tenant-a', 'm-1', 'stale-attempt', 'sg-1')).toBe(false);

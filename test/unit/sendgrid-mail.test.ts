@@ -100,7 +100,15 @@ describe('classifySendError', () => {
     ],
     ['403 on from', httpError(403, [{ message: 'The from address does not match', field: 'from' }]), 'sender_rejected'],
     ['403 elsewhere', httpError(403, [{ message: 'access forbidden' }]), 'key_rejected'],
-    ['500', httpError(500, [{ message: 'internal server error' }]), 'transient'],
+    [
+      '500 (reached the mail send application: unknown)',
+      httpError(500, [{ message: 'internal server error' }]),
+      'outcome_unknown',
+    ],
+    ['502 (a gateway lost the answer)', httpError(502), 'outcome_unknown'],
+    ['504 (a gateway timed out)', httpError(504), 'outcome_unknown'],
+    ['503 (refused to process)', httpError(503), 'transient'],
+    ['404 (refused before processing)', httpError(404), 'transient'],
     [
       'a refused connection',
       new SendGridApiError('network', 'global', '/v3/mail/send', undefined, [], undefined, 'ECONNREFUSED'),
@@ -156,5 +164,110 @@ describe('SendGridMailTransport', () => {
     await expect(
       transport.send({ region: 'mars', apiKey: 'SG.key' }, { from: { email: 'a@b.example' }, to: [], text: 'x' }),
     ).rejects.toBeInstanceOf(SendFailure);
+  });
+
+  const message = { from: { email: 'info@acme.example' }, to: [{ email: 'jane@customer.example' }], text: 'Hi' };
+  /** A SendGrid that answers the send with `post` and the scopes call with `scopes`. */
+  const sendGrid = (post: () => Promise<unknown>, scopes: () => Promise<unknown> = async () => ({})) => {
+    const calls: string[] = [];
+    const api = {
+      get: async (_region: string, _key: string, path: string) => {
+        calls.push(`GET ${path}`);
+        return (await scopes()) as never;
+      },
+      post: async (_region: string, _key: string, path: string) => {
+        calls.push(`POST ${path}`);
+        return (await post()) as never;
+      },
+    };
+    return { transport: new SendGridMailTransport(api, () => now), calls };
+  };
+  const failureOf = async (promise: Promise<unknown>) => {
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SendFailure);
+    return error as SendFailure;
+  };
+
+  it.each([200, 201, 204])('counts a %i answer to a real send as an unknown outcome, not as sent', async (status) => {
+    const { transport } = sendGrid(async () => ({ status, body: '', headers: { 'x-message-id': 'sg-1' } }));
+    const failure = await failureOf(transport.send({ region: 'global', apiKey: 'SG.key' }, message));
+    expect(failure.failureClass).toBe('outcome_unknown');
+  });
+
+  it('counts 200 as sent for a sandbox-mode send', async () => {
+    const { transport } = sendGrid(async () => ({ status: 200, body: '', headers: {} }));
+    const receipt = await transport.send({ region: 'global', apiKey: 'SG.key' }, { ...message, sandbox: true });
+    expect(receipt).toEqual({ providerMessageId: null });
+  });
+
+  it('confirms a 401 with the same key: refused again, the key is rejected', async () => {
+    const { transport, calls } = sendGrid(
+      async () => {
+        throw httpError(401, [{ message: 'The provided authorization grant is invalid, expired, or revoked' }]);
+      },
+      async () => {
+        throw new SendGridApiError(
+          'http',
+          'global',
+          '/v3/scopes',
+          401,
+          [{ message: 'authorization required' }],
+          undefined,
+        );
+      },
+    );
+    const failure = await failureOf(transport.send({ region: 'global', apiKey: 'SG.key' }, message));
+    expect(failure).toMatchObject({ failureClass: 'key_rejected', options: { status: 401 } });
+    expect(calls).toEqual(['POST /v3/mail/send', 'GET /v3/scopes']);
+  });
+
+  it('confirms a 401 with the same key: a key that lost Mail Send is rejected', async () => {
+    const { transport } = sendGrid(
+      async () => {
+        throw httpError(401, [{ message: 'Authenticated user is not authorized to send mail' }]);
+      },
+      async () => ({ status: 200, body: { scopes: ['whitelabel.read'] }, headers: {} }),
+    );
+    const failure = await failureOf(transport.send({ region: 'global', apiKey: 'SG.key' }, message));
+    expect(failure.failureClass).toBe('key_rejected');
+  });
+
+  it.each([
+    [
+      'accepts the key with Mail Send',
+      async () => ({ status: 200, body: { scopes: ['mail.send', 'whitelabel.read'] }, headers: {} }),
+    ],
+    [
+      'cannot be reached',
+      async () => {
+        throw new SendGridApiError('network', 'global', '/v3/scopes', undefined, [], undefined, 'ECONNREFUSED');
+      },
+    ],
+    [
+      'answers 503',
+      async () => {
+        throw new SendGridApiError('http', 'global', '/v3/scopes', 503, [], undefined);
+      },
+    ],
+  ])('retries a send refused with 401 when SendGrid then %s', async (_case, scopes) => {
+    const { transport } = sendGrid(async () => {
+      throw httpError(401, [{ message: 'authorization required' }]);
+    }, scopes);
+    const failure = await failureOf(transport.send({ region: 'global', apiKey: 'SG.key' }, message));
+    expect(failure.failureClass).toBe('transient');
+  });
+
+  it('keeps recipient addresses out of the reason it reports, naming the field instead', () => {
+    const failure = classifySendError(
+      httpError(400, [
+        { message: 'Invalid email address jane@customer.example', field: 'personalizations.0.to.0.email' },
+      ]),
+      now,
+    );
+    expect(failure.reason).not.toContain('jane@customer.example');
+    expect(failure.reason).toContain('personalizations.0.to.0.email');
   });
 });
