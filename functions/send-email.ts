@@ -1,13 +1,13 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { sendQueueUrl } from '../shared/composition/environment.js';
 import { emailDispatcher } from '../shared/composition/sending.js';
-import { createLogger } from '../shared/observability/logger.js';
+import { serviceLogger } from '../shared/observability/logger.js';
 import { createSendHandler, SqsRedelivery } from '../shared/sending/send-handler.js';
 
 /** SQS → send: reports only the records to retry (partial batch response) and counts every outcome. */
 export const handler = createSendHandler({
   dispatcher: emailDispatcher(),
   redelivery: new SqsRedelivery({ queueUrl: sendQueueUrl() }),
-  logger: createLogger(),
+  logger: serviceLogger(),
   metrics: new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' }),
 });

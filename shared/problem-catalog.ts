@@ -27,8 +27,11 @@ export const PROBLEM_CATALOG = {
 /** A stable, documented problem code. */
 export type ProblemCode = keyof typeof PROBLEM_CATALOG;
 
-/** Extension members that ride along in a problem body (never secrets). */
+/** Extension members that ride along in a problem body (never secrets; only client errors show them all). */
 export type ProblemExtensions = Record<string, unknown>;
+
+/** The only extensions a server error (status ≥ 500) shows: whether and when to retry. */
+export const SERVER_ERROR_EXTENSIONS = ['retryable', 'retryAfterSeconds'] as const;
 
 /**
  * Base of every domain error family: a stable `code`, a plain-English `detail` that says how
@@ -48,12 +51,19 @@ export abstract class DomainProblem extends Error {
   }
 }
 
-/** Our dependencies (SendGrid, KMS, DynamoDB) failed or timed out: worth retrying. */
+/** Our own infrastructure: callers are told something of ours failed, never which part. */
+const INTERNAL_SERVICES: ReadonlySet<string> = new Set(['DynamoDB', 'AWS KMS']);
+
+/**
+ * A dependency (the tenant's provider, or our own DynamoDB and KMS) failed or timed out: worth
+ * retrying. `service` stays on the error for the log; the answer names only the provider.
+ */
 export class UpstreamUnavailableError extends DomainProblem {
   override readonly name = 'UpstreamUnavailableError';
 
   constructor(service: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super('upstream_unavailable', `${service} did not answer in time or failed. Try again in a moment.`, {
+    const who = INTERNAL_SERVICES.has(service) ? 'A service we depend on' : service;
+    super('upstream_unavailable', `${who} did not answer in time or failed. Try again in a moment.`, {
       cause: options.cause,
       extensions: {
         retryable: true,

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { integerSetting } from '../../shared/composition/environment.js';
 import { emailDispatcher } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
-import { createLogger } from '../../shared/observability/logger.js';
+import { serviceLogger } from '../../shared/observability/logger.js';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
@@ -171,7 +171,7 @@ const onQueue = new Map<string, QueuedMessage>();
 function localSendHandler(): SendHandler {
   sendHandler ??= createSendHandler({
     dispatcher: emailDispatcher(),
-    logger: createLogger(),
+    logger: serviceLogger(),
     metrics: { addMetric: () => undefined },
     redelivery: {
       async delay(record, seconds) {

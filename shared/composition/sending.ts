@@ -1,5 +1,5 @@
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
-import { createLogger } from '../observability/logger.js';
+import { serviceLogger } from '../observability/logger.js';
 import { SendGridMailTransport } from '../providers/sendgrid/sendgrid-mail.js';
 import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
 import { MailAccounts } from '../sending/mail-accounts.js';
@@ -94,7 +94,7 @@ export function emailDispatcher(
   return new EmailDispatcher({
     accounts: mailAccounts(settings, overrides),
     ledger: sendLedger(settings.ledger),
-    logger: overrides.logger ?? createLogger(),
+    logger: overrides.logger ?? serviceLogger(),
     leaseMs: settings.send.leaseMs,
     now: () => new Date(),
   });

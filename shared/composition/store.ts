@@ -1,6 +1,6 @@
 import type { RouteEnvironment } from '../http/api-route.js';
 import { IntegrationRepository } from '../integrations/integration-repository.js';
-import { createLogger } from '../observability/logger.js';
+import { serviceLogger } from '../observability/logger.js';
 import {
   type EnvironmentVariables,
   integrationTableSettings,
@@ -18,7 +18,7 @@ import {
 
 /** Logger and tenant claim: what every HTTP route needs. */
 export function routeEnvironment(env: EnvironmentVariables = process.env): RouteEnvironment {
-  return { tenantClaim: routeSettings(env).tenantClaim, logger: createLogger() };
+  return { tenantClaim: routeSettings(env).tenantClaim, logger: serviceLogger() };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
@@ -18,8 +19,10 @@ export interface RouteEnvironment {
 }
 
 /**
- * Wires one HTTP route: tenant from the authorizer's claims, strict JSON body (when a schema
- * is given), problem+json errors. The handler itself only calls one use case.
+ * Wires one HTTP route: the Lambda context on the logger (request id, cold start; never the
+ * event, which carries keys), tenant from the authorizer's claims (added to the logger too),
+ * strict JSON body (when a schema is given), problem+json errors. The handler itself only
+ * calls one use case.
  */
 export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
   environment: RouteEnvironment,
@@ -44,8 +47,10 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
   const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, ApiContext>(
     base,
   )
+    // logEvent: false overrides POWERTOOLS_LOGGER_LOG_EVENT; resetKeys drops the tenant after the request.
+    .use(injectLambdaContext(environment.logger, { logEvent: false, resetKeys: true }))
     .use(problemResponses({ logger: environment.logger }))
-    .use(tenantFromClaims({ claim: environment.tenantClaim }));
+    .use(tenantFromClaims({ claim: environment.tenantClaim, logger: environment.logger }));
   if (options.body) handler.use(jsonBody({ schema: options.body }));
   return handler;
 }

@@ -26,9 +26,10 @@ const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /**
  * Reads the tenant id from the JWT authorizer's claims, and only from there: body, path and
- * query never choose the tenant. No or malformed claim → 401.
+ * query never choose the tenant. No or malformed claim → 401. The tenant is appended to the
+ * logger's keys, so every later line of the request names it.
  */
-export function tenantFromClaims(options: { claim: string }): ApiMiddleware {
+export function tenantFromClaims(options: { claim: string; logger?: Logger }): ApiMiddleware {
   const tenantFromClaimsBefore: ApiMiddleware['before'] = (request) => {
     const value = request.event.requestContext?.authorizer?.jwt?.claims?.[options.claim];
     const tenantId = typeof value === 'number' ? String(value) : value;
@@ -39,6 +40,7 @@ export function tenantFromClaims(options: { claim: string }): ApiMiddleware {
       );
     }
     request.context.tenantId = tenantId;
+    options.logger?.appendKeys({ tenantId });
   };
   return { before: tenantFromClaimsBefore };
 }
@@ -97,11 +99,14 @@ export function jsonBody(options: JsonBodyOptions): ApiMiddleware {
 }
 
 /**
- * Turns every error into `application/problem+json`. Domain errors keep their code and detail;
- * anything else becomes a generic 500 whose details go only to the log (sanitized).
+ * Turns every error into `application/problem+json`. Domain errors keep their code and detail
+ * (extensions only for client errors, see problemResponse); anything else becomes a generic 500
+ * whose details go only to the log (sanitized). A response another middleware already set is
+ * left alone (as Middy's http-error-handler does).
  */
 export function problemResponses(options: { logger: Logger }): ApiMiddleware {
   const problemResponsesOnError: ApiMiddleware['onError'] = (request) => {
+    if (request.response !== undefined) return;
     const error = request.error;
     if (error instanceof DomainProblem) {
       const status = PROBLEM_CATALOG[error.code].status;

@@ -1,5 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PROBLEM_CATALOG, type ProblemCode, type ProblemExtensions } from '../problem-catalog.js';
+import {
+  PROBLEM_CATALOG,
+  type ProblemCode,
+  type ProblemExtensions,
+  SERVER_ERROR_EXTENSIONS,
+} from '../problem-catalog.js';
 
 /** An RFC 9457 problem body as this API sends it. */
 export interface ProblemBody extends ProblemExtensions {
@@ -15,6 +20,17 @@ export function problemType(code: ProblemCode): string {
   return `urn:email-integrations:problem:${code}`;
 }
 
+/**
+ * The extensions a caller may see: all of them for a client error (they say what to fix); for a
+ * server error only whether and when to retry — which dependency failed is for the log.
+ */
+export function exposedExtensions(status: number, extensions: ProblemExtensions): ProblemExtensions {
+  if (status < 500) return extensions;
+  return Object.fromEntries(
+    SERVER_ERROR_EXTENSIONS.filter((name) => name in extensions).map((name) => [name, extensions[name]]),
+  );
+}
+
 /** Builds the `application/problem+json` response for a code. */
 export function problemResponse(
   code: ProblemCode,
@@ -22,8 +38,9 @@ export function problemResponse(
   extensions: ProblemExtensions = {},
 ): APIGatewayProxyStructuredResultV2 {
   const { status, title } = PROBLEM_CATALOG[code];
-  const body: ProblemBody = { ...extensions, type: problemType(code), title, status, detail, code };
-  const retryAfter = extensions.retryAfterSeconds;
+  const exposed = exposedExtensions(status, extensions);
+  const body: ProblemBody = { ...exposed, type: problemType(code), title, status, detail, code };
+  const retryAfter = exposed.retryAfterSeconds;
   return {
     statusCode: status,
     headers: {

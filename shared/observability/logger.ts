@@ -19,12 +19,24 @@ export function redactLogValue(key: string, value: unknown): unknown {
   return value;
 }
 
-/** The service's structured logger (Powertools) with redaction; service name and level come from the environment. */
+/** A new structured logger (Powertools) with redaction; service name and level come from the environment. */
 export function createLogger(): Logger {
   return new Logger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'email-integrations',
     jsonReplacerFn: redactLogValue,
   });
+}
+
+let processLogger: Logger | undefined;
+
+/**
+ * The process's one logger, shared by the edge and every use case: the Lambda context and the
+ * tenant the edge adds to it reach every line of a request. (A Lambda process serves one
+ * invocation at a time; the local runtime, serving several, may mix them up.)
+ */
+export function serviceLogger(): Logger {
+  processLogger ??= createLogger();
+  return processLogger;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoute } from '../../shared/http/api-route.js';
 import { saveIntegrationBody } from '../../shared/http/api-schemas.js';
 import { IntegrationError } from '../../shared/integrations/integration-use-cases.js';
+import { createLogger, serviceLogger } from '../../shared/observability/logger.js';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 const environment = { tenantClaim: 'custom:tenant_id', logger };
@@ -121,5 +122,76 @@ describe('apiRoute', () => {
     expect(problem(result)).toMatchObject({ status: 500, code: 'internal_error' });
     expect(result.body).not.toContain('hunter2');
     expect(result.body).not.toContain(apiKey);
+  });
+});
+
+describe('apiRoute logging', () => {
+  const lambdaContext = {
+    functionName: 'get-sendgrid-integration',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:get-sendgrid-integration',
+    memoryLimitInMB: '512',
+    awsRequestId: 'request-1234',
+    getRemainingTimeInMillis: () => 10_000,
+  } as unknown as Context;
+  let lines: Array<Record<string, unknown>>;
+
+  beforeEach(() => {
+    lines = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        return true;
+      });
+    }
+  });
+
+  it('tags a line a use case logs with the request id, cold start and tenant', async () => {
+    const logger = serviceLogger();
+    const handler = apiRoute({ tenantClaim: 'custom:tenant_id', logger }, {}, async () => {
+      serviceLogger().info('use case ran');
+      return { status: 204 };
+    });
+
+    await handler(event({ claims: { 'custom:tenant_id': 'tenant-log' } }), lambdaContext);
+
+    expect(lines.find((line) => line.message === 'use case ran')).toMatchObject({
+      tenantId: 'tenant-log',
+      function_request_id: 'request-1234',
+      cold_start: expect.any(Boolean),
+    });
+  });
+
+  it('tags the refusal line with the tenant, and drops the tenant once the request ends', async () => {
+    const logger = serviceLogger();
+    const handler = apiRoute({ tenantClaim: 'custom:tenant_id', logger }, {}, async () => {
+      throw new IntegrationError('not_found', 'No integration.');
+    });
+
+    await handler(event({ claims: { 'custom:tenant_id': 'tenant-gone' } }), lambdaContext);
+    logger.info('between requests');
+
+    expect(lines.find((line) => line.message === 'request refused')).toMatchObject({
+      tenantId: 'tenant-gone',
+      function_request_id: 'request-1234',
+    });
+    expect(lines.find((line) => line.message === 'between requests')).not.toHaveProperty('tenantId');
+  });
+
+  it('never logs the event, even when POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+    vi.stubEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'true');
+    const logger = createLogger();
+    const handler = apiRoute({ tenantClaim: 'custom:tenant_id', logger }, { body: saveIntegrationBody }, async () => ({
+      status: 200,
+    }));
+
+    await handler(
+      event({ body: JSON.stringify({ apiKey, emails: ['info@acme.example'] }), contentType: 'application/json' }),
+      lambdaContext,
+    );
+    vi.unstubAllEnvs();
+
+    expect(JSON.stringify(lines)).not.toContain('info@acme.example');
+    expect(lines.some((line) => line.message === 'Lambda invocation event')).toBe(false);
   });
 });
