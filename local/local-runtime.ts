@@ -13,6 +13,8 @@ import {
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
+import type { SesEventBridgeEvent } from './ses-sandbox/index.js';
+import { type LocalSes, startLocalSes } from './ses-sandbox/local-ses.js';
 
 /** Options for {@link startLocalRuntime}. */
 export interface LocalRuntimeOptions {
@@ -35,12 +37,20 @@ export interface LocalRuntimeOptions {
   sendGridTimeoutMs?: number;
   /** The EventBridge source the send rule matches (as the stack's `eventSource` context). */
   eventSource?: string;
+  /** Port of the SES sandbox (0 = a free one); none starts when AWS_ENDPOINT_URL_SESV2 is set. */
+  sesPort?: number;
+  /** How long records published in the local DNS must resolve before SES's status follows (default 3 s). */
+  sesVerificationDelayMs?: number;
+  /** Receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints, tenant status). */
+  onSesEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
 }
 
 /** The running local service. */
 export interface LocalRuntime {
   url: string;
   sandbox: SendGridSandbox | undefined;
+  /** The SES sandbox and the local DNS server the service's resolver is pointed at. */
+  ses: LocalSes;
   dynamoDb: LocalDynamoDb;
   close(): Promise<void>;
 }
@@ -50,7 +60,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Serves the API's routes over HTTP by calling the very handlers the Lambda functions run,
- * with API Gateway v2-shaped events, on dynalite, the local keyring and a SendGrid sandbox.
+ * with API Gateway v2-shaped events, on dynalite, the local keyring, a SendGrid sandbox, and an
+ * SES sandbox with the local DNS server it verifies domains through.
  * Configuration reaches the handlers the way it does in AWS: through environment variables
  * read when their modules load, so run one runtime per process.
  */
@@ -67,6 +78,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const dynamoDb = await startLocalDynamoDb({
     dataDir: options.dataDir,
     tables: serviceTables(),
+  });
+  // Sets AWS_ENDPOINT_URL_SESV2, DNS_RESOLVERS and SES_ACCOUNT_ID unless set, before the handlers load.
+  const ses = await startLocalSes({
+    dataDir: options.dataDir,
+    sesPort: options.sesPort ?? 0,
+    ...(options.sesVerificationDelayMs === undefined ? {} : { verificationDelayMs: options.sesVerificationDelayMs }),
+    ...(options.onSesEvent ? { onEvent: options.onSesEvent } : {}),
   });
 
   Object.assign(process.env, {
@@ -139,6 +157,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   return {
     url: `http://${address.address}:${address.port}`,
     sandbox,
+    ses,
     dynamoDb,
     close: async () => {
       await new Promise<void>((resolve) => {
@@ -147,6 +166,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       await dynamoDb.close();
       await sandbox?.close();
+      await ses.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LOCAL_AWS_ENVIRONMENT, serviceTables, startLocalDynamoDb } from '../local/dynamodb-local.js';
 import { startSendGridSandbox } from '../local/sendgrid-sandbox/index.js';
+import { startLocalSes } from '../local/ses-sandbox/local-ses.js';
 import { askOnTerminal, type OpsTarget, runOps, targetFrom } from './ops-cli.js';
 
 /** `npm run ops -- <command>`: the operator CLI (see scripts/ops-cli.ts and the README). */
@@ -29,7 +30,8 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
       describe: `local DynamoDB at ${text('endpoint')}`,
     });
   }
-  // The local runtime's data: its own dynalite on the folder, and a SendGrid sandbox for verify.
+  // The local runtime's data: its own dynalite on the folder, a SendGrid sandbox for verify, and
+  // the SES sandbox on the folder's SES state (identities, tenants) unless AWS_ENDPOINT_URL_SESV2 is set.
   Object.assign(process.env, LOCAL_AWS_ENVIRONMENT);
   const dataDir = resolve(text('data-dir') ?? process.env.DATA_DIR ?? '.local-data');
   const dynamo = await startLocalDynamoDb({
@@ -37,6 +39,7 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
     tables: serviceTables(),
   });
   const sandbox = process.env.SENDGRID_API_BASE_URL ? undefined : await startSendGridSandbox();
+  const ses = await startLocalSes({ dataDir });
   return targetFrom({
     tableName: dynamo.tables.integrations as string,
     dynamoEndpoint: dynamo.endpoint,
@@ -47,6 +50,7 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
     describe: `local data in ${dataDir}`,
     close: async () => {
       await sandbox?.close();
+      await ses.close();
       await dynamo.close();
     },
   });

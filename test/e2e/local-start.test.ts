@@ -83,4 +83,13 @@ describe('npm start (local/main.ts)', () => {
     expect(started.status).toBe(1);
     expect(started.stderr).toContain('PORT is "three thousand"');
   });
+
+  it('lists the SES sandbox and the local DNS server it starts', async () => {
+    const started = await start(mkdtempSync(join(tmpdir(), 'email-integrations-start-ses-')));
+    children.push(started.child);
+    const sesUrl = /SES:\s+sandbox at (http:\/\/\S+) \(AWS_ENDPOINT_URL_SESV2\)/.exec(started.output())?.[1];
+    expect(started.output()).toMatch(/DNS:\s+127\.0\.0\.1:\d+ \(DNS_RESOLVERS 127\.0\.0\.1:\d+\)/);
+    const account = await fetch(`${sesUrl}/__ses/account`);
+    expect(await account.json()).toEqual({ sandbox: false, sendingEnabled: true, enforcementStatus: 'HEALTHY' });
+  });
 });
