@@ -1,17 +1,15 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { envelopeCipher } from '../shared/composition/keys.js';
-import { sendGridProvider } from '../shared/composition/sendgrid.js';
-import { lazySesDomains } from '../shared/composition/ses.js';
+import { providerRegistry } from '../shared/composition/providers.js';
 import { integrationRepository } from '../shared/composition/store.js';
-import { type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
+import { type HealthCheckScope, type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
 import { serviceLogger } from '../shared/observability/logger.js';
 
 const deps = {
   repository: integrationRepository(),
   cipher: envelopeCipher(),
-  provider: sendGridProvider(),
-  ses: lazySesDomains(),
+  providers: providerRegistry(),
 };
 const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });
 const logger = serviceLogger();
@@ -19,16 +17,33 @@ const logger = serviceLogger();
 /** Outcomes that mean the check itself could not tell: the stack alarms on them. */
 const FAILURES = new Set(['unreachable', 'unreadable']);
 
-/** Daily (EventBridge Scheduler): re-verifies every integration; one metric per outcome. */
-export async function handler(_event?: Partial<ScheduledEvent>, context?: Context): Promise<HealthCheckSummary> {
+/** What the schedules send: the daily run passes nothing (or a scheduled event), the 15-minute one `{"scope":"blocked"}`. */
+export type HealthCheckEvent = Partial<ScheduledEvent> & { scope?: unknown };
+
+/** The scope an event asks for; an unknown scope is a misconfigured schedule and fails loudly. */
+export function scopeOf(event: HealthCheckEvent | undefined): HealthCheckScope {
+  const scope = event?.scope ?? 'all';
+  if (scope === 'all' || scope === 'blocked') return scope;
+  throw new Error(`Unknown health check scope ${JSON.stringify(scope)}; use "all" or "blocked".`);
+}
+
+/**
+ * EventBridge Scheduler: daily re-verifies every integration; every 15 minutes (`{"scope":"blocked"}`)
+ * re-checks only blocked tenants, so one whose key works again is unblocked soon. One metric per outcome.
+ */
+export async function handler(event?: HealthCheckEvent, context?: Context): Promise<HealthCheckSummary> {
   // Request id and cold start on every line (the local runtime calls it without a context).
   if (context) logger.addContext(context);
-  const summary = await runHealthCheck({
-    ...deps,
-    onOutcome: (outcome, tenantId) => {
-      if (outcome !== 'active') logger.warn('integration health', { tenantId, outcome });
+  const scope = scopeOf(event);
+  const summary = await runHealthCheck(
+    {
+      ...deps,
+      onOutcome: (outcome, tenantId) => {
+        if (outcome !== 'active') logger.warn('integration health', { tenantId, outcome, scope });
+      },
     },
-  });
+    { scope },
+  );
   for (const [outcome, count] of Object.entries(summary.outcomes)) {
     metrics.addMetric(`HealthCheck_${outcome}`, MetricUnit.Count, count);
   }
@@ -37,6 +52,6 @@ export async function handler(_event?: Partial<ScheduledEvent>, context?: Contex
     .reduce((sum, [, count]) => sum + count, 0);
   metrics.addMetric('HealthCheckFailures', MetricUnit.Count, failures);
   metrics.publishStoredMetrics();
-  logger.info('health check done', { ...summary });
+  logger.info('health check done', { scope, ...summary });
   return summary;
 }

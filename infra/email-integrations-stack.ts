@@ -177,7 +177,8 @@ export class EmailIntegrationsStack extends Stack {
         fn?.role.addToPolicy(sesSend);
         fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
       }
-      // The health check and sender edits check SES tenants' senders against SES's verified domains.
+      // The health check and sender edits check SES tenants' senders against the identities of
+      // each tenant's own SES tenant (ListTenantResources), then those identities' status.
       for (const fn of [healthCheck, routeFunctions.get('update-sendgrid-senders')]) {
         fn?.role.addToPolicy(
           new PolicyStatement({
@@ -189,12 +190,17 @@ export class EmailIntegrationsStack extends Stack {
           }),
         );
         fn?.role.addToPolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:ListEmailIdentities'], resources: ['*'] }),
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ['ses:ListTenantResources'],
+            resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:tenant/*`],
+          }),
         );
         if (fn) {
           Validations.of(fn.role).acknowledge({
-            id: 'AwsSolutions-IAM5[Resource::*]',
-            reason: 'ses:ListEmailIdentities supports no resource-level permissions; it only lists names.',
+            id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:tenant/*]',
+            reason:
+              'SES tenant ARNs end in an id SES assigns; the code asks only for the tenant named after its own tenant.',
           });
         }
       }

@@ -2,30 +2,23 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { sendGridSettings, sesSettings } from '../shared/composition/environment.js';
 import { envelopeCipher } from '../shared/composition/keys.js';
-import { sendGridProvider } from '../shared/composition/sendgrid.js';
-import { loadSesProvider } from '../shared/composition/ses.js';
+import { providerRegistry } from '../shared/composition/providers.js';
 import { integrationRepository } from '../shared/composition/store.js';
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { senderEmails } from '../shared/http/api-schemas.js';
 import { checkIntegration, runHealthCheck } from '../shared/integrations/health-check.js';
 import { type IntegrationRecord, toCard } from '../shared/integrations/integration-record.js';
 import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
-import {
-  IntegrationError,
-  requireAuthenticatedSenders,
-  updateSenders,
-} from '../shared/integrations/integration-use-cases.js';
+import { IntegrationError, updateSenders } from '../shared/integrations/integration-use-cases.js';
 import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
-import type { SendGridProvider } from '../shared/providers/sendgrid/sendgrid-provider.js';
-import type { SesProvider } from '../shared/providers/ses/ses-provider.js';
+import type { ProviderRegistry } from '../shared/providers/provider-registry.js';
 
 /** Where the operator's commands read and write. */
 export interface OpsTarget {
   repository: IntegrationRepository;
   cipher: EnvelopeCipher;
-  sendGrid: SendGridProvider;
-  ses: SesProvider;
+  providers: ProviderRegistry;
   describe: string;
   close(): Promise<void>;
 }
@@ -182,15 +175,12 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
         ))
       )
         return 3;
-      const card =
-        record.provider === 'ses'
-          ? await setSesSenders(target, record, checked.data)
-          : await updateSenders({ ...target, provider: target.sendGrid }, record.tenantId, { emails: checked.data });
+      const card = await updateSenders(target, record.tenantId, { emails: checked.data });
       print(card, () => `Senders of ${record.tenantId}: ${card.emails.join(', ')}`);
       return 0;
     }
     case 'verify': {
-      const deps = { repository: target.repository, cipher: target.cipher, provider: target.sendGrid, ses: target.ses };
+      const deps = { repository: target.repository, cipher: target.cipher, providers: target.providers };
       if (flags.all) {
         const summary = await runHealthCheck(deps);
         print(summary, () =>
@@ -208,7 +198,7 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
     }
     case 'migrate': {
       const record = await requireRecord(target, args[0]);
-      const deps = { repository: target.repository, cipher: target.cipher, ses: target.ses, sendGrid: target.sendGrid };
+      const deps = { repository: target.repository, cipher: target.cipher, providers: target.providers };
       if (flags.to === 'ses') {
         if (!flags.region) {
           io.err('migrate --to ses needs --region <aws-region>: the region whose verified identities will send.\n');
@@ -236,16 +226,6 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
       io.err(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;
   }
-}
-
-async function setSesSenders(target: OpsTarget, record: IntegrationRecord, emails: string[]) {
-  const domains = await target.ses.listSenderDomains(record.region);
-  const normalized = requireAuthenticatedSenders(emails, domains);
-  const updated = await target.repository.update(record.tenantId, record.revision, (now) => ({
-    emails: normalized,
-    lastVerifiedAt: now,
-  }));
-  return toCard(updated);
 }
 
 async function confirmed(io: OpsIo, flags: Flags, question: string): Promise<boolean> {
@@ -310,8 +290,10 @@ export async function targetFrom(parts: {
         ? { kmsKeyId: parts.kmsKeyArn }
         : { keyringFile: parts.keyringFile ?? '.local-data/keyring.json' },
     ),
-    sendGrid: sendGridProvider({ ...sendGrid, baseUrls: parts.sendGridUrls ?? sendGrid.baseUrls }),
-    ses: await loadSesProvider(sesSettings(process.env)),
+    providers: providerRegistry({
+      sendGrid: { ...sendGrid, baseUrls: parts.sendGridUrls ?? sendGrid.baseUrls },
+      ses: sesSettings(process.env),
+    }),
     describe: parts.describe,
     close: parts.close ?? (async () => undefined),
   };

@@ -1,6 +1,5 @@
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
 import { serviceLogger } from '../observability/logger.js';
-import { SendGridMailTransport } from '../providers/sendgrid/sendgrid-mail.js';
 import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
 import { MailAccounts } from '../sending/mail-accounts.js';
 import { SendLedger } from '../sending/send-ledger.js';
@@ -21,8 +20,7 @@ import {
   type TableSettings,
 } from './environment.js';
 import { envelopeCipher } from './keys.js';
-import { sendGridApi } from './sendgrid.js';
-import { lazySesTransport } from './ses.js';
+import { providerRegistry } from './providers.js';
 import { dynamoClientConfig, integrationRepository } from './store.js';
 
 /** What sending mail for a tenant needs, with or without the queue: its record, key and provider. */
@@ -78,10 +76,7 @@ export function mailAccounts(
   return new MailAccounts({
     credentials: overrides.credentials ?? new SendingCredentials({ repository, cipher: envelopeCipher(settings.keys) }),
     repository,
-    transports: {
-      sendgrid: new SendGridMailTransport(sendGridApi(settings.sendGrid)),
-      ses: lazySesTransport(settings.ses),
-    },
+    transports: providerRegistry(settings),
     now: () => new Date(),
   });
 }

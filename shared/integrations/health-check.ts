@@ -2,42 +2,53 @@ import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { EnvelopeError } from '../crypto/envelope.js';
 import { mapBounded } from '../map-bounded.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
-import { type EmailProvider, validDomainNames } from '../providers/email-provider.js';
-import { KeyVerificationError } from '../providers/sendgrid/sendgrid-provider.js';
+import {
+  CredentialsProblem,
+  type EmailProvider,
+  type ProviderName,
+  type SenderDomain,
+  sendersOutside,
+} from '../providers/email-provider.js';
 import { type IntegrationRecord, type IntegrationStatus, secretContext } from './integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 
 /**
  * What re-verifying one integration found: a status it wrote onto the card, or why it could
- * not tell (`unreachable`: SendGrid failed; `unreadable`: the stored key does not decrypt;
- * `changed_meanwhile`: the tenant changed the integration while it was being checked).
+ * not tell (`unreachable`: the provider failed; `unreadable`: the stored item or key cannot be
+ * read; `changed_meanwhile`: the tenant changed the integration while it was being checked).
  */
 export type HealthOutcome = IntegrationStatus | 'unreachable' | 'unreadable' | 'changed_meanwhile';
 
-/** Reads a provider's sending domains for integrations that hold no key (SES). */
-export interface KeylessDomains {
-  listSenderDomains(region: string): Promise<Array<{ domain: string; valid: boolean }>>;
-}
+/**
+ * Which integrations a run checks: `all` (daily), or only `blocked` ones (`key_rejected`,
+ * every 15 minutes), so a tenant whose key works again is unblocked soon.
+ */
+export type HealthCheckScope = 'all' | 'blocked';
+
+/** Statuses the `blocked` scope re-checks: they stop the tenant's mail until cleared. */
+export const BLOCKED_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_rejected']);
 
 export interface HealthCheckSummary {
   checked: number;
   outcomes: Partial<Record<HealthOutcome, number>>;
 }
 
+/** What a health check needs from each provider: verify pasted-key credentials where it can, else its domains. */
+export type CheckedProviders = Readonly<Record<ProviderName, Pick<EmailProvider, 'verify' | 'senderDomains'>>>;
+
 export interface HealthCheckDeps {
   repository: Pick<IntegrationStore, 'list' | 'update'>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
-  provider: Pick<EmailProvider, 'verify'>;
-  /** Amazon SES, for tenants moved there: their senders are checked against SES's verified domains. */
-  ses?: KeylessDomains;
-  /** Integrations checked at once: bounds SendGrid and KMS load. */
+  /** The provider registry: each integration is checked with its own provider. */
+  providers: CheckedProviders;
+  /** Integrations checked at once: bounds provider and KMS load. */
   concurrency?: number;
   pageSize?: number;
   /** Told each tenant's outcome (the function counts them as metrics). */
   onOutcome?: (outcome: HealthOutcome, tenantId: string) => void;
 }
 
-const KEY_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
+const CREDENTIAL_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
   key_rejected: 'key_rejected',
   invalid_key_format: 'key_rejected',
   missing_scopes: 'scopes_changed',
@@ -47,28 +58,34 @@ const KEY_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
 };
 
 /**
- * The daily health check: re-verifies every stored integration with its own key — key still
- * accepted, scopes unchanged, same region, registered senders still at valid authenticated
- * domains — and writes the result onto the card (`status`, `lastVerifiedAt`). Pages through
- * the table and checks a bounded number at a time. A write is conditional on the revision
- * read, so a tenant's own change made meanwhile always wins.
+ * The health check: re-verifies every stored integration (or, with scope `blocked`, only the
+ * blocked ones) with its own provider — credentials still accepted, permissions unchanged,
+ * registered senders still at the tenant's valid domains — and writes the result onto the card
+ * (`status`, `lastVerifiedAt`). Pages through the table and checks a bounded number at a time.
+ * A write is conditional on the revision read, so a tenant's own change made meanwhile always
+ * wins. One tenant's trouble (an unreadable item, a failing provider) never stops the run.
  */
-export async function runHealthCheck(deps: HealthCheckDeps): Promise<HealthCheckSummary> {
+export async function runHealthCheck(
+  deps: HealthCheckDeps,
+  options: { scope?: HealthCheckScope } = {},
+): Promise<HealthCheckSummary> {
   const summary: HealthCheckSummary = { checked: 0, outcomes: {} };
+  const count = (outcome: HealthOutcome, tenantId: string) => {
+    summary.checked += 1;
+    summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
+    deps.onOutcome?.(outcome, tenantId);
+  };
   let pageToken: string | undefined;
   do {
     const page = await deps.repository.list({ limit: deps.pageSize ?? 100, ...(pageToken ? { pageToken } : {}) });
-    const outcomes = await mapBounded(page.records, deps.concurrency ?? 4, (record) => checkIntegration(deps, record));
-    const tally = (outcome: HealthOutcome, tenantId: string) => {
-      summary.checked += 1;
-      summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
-      deps.onOutcome?.(outcome, tenantId);
-    };
-    page.records.forEach((record, index) => {
-      tally(outcomes[index] as HealthOutcome, record.tenantId);
+    const blockedOnly = options.scope === 'blocked';
+    const records = blockedOnly ? page.records.filter((record) => BLOCKED_STATUSES.has(record.status)) : page.records;
+    const outcomes = await mapBounded(records, deps.concurrency ?? 4, (record) => checkIntegration(deps, record));
+    records.forEach((record, index) => {
+      count(outcomes[index] as HealthOutcome, record.tenantId);
     });
-    // A damaged item is that tenant's trouble only: counted, and the run goes on.
-    for (const tenantId of page.unreadable) tally('unreadable', tenantId);
+    // A damaged item is that tenant's trouble only: counted (by the full run), and the run goes on.
+    if (!blockedOnly) for (const tenantId of page.unreadable) count('unreadable', tenantId);
     pageToken = page.nextPageToken;
   } while (pageToken);
   return summary;
@@ -78,20 +95,11 @@ export async function runHealthCheck(deps: HealthCheckDeps): Promise<HealthCheck
 export async function checkIntegration(deps: HealthCheckDeps, record: IntegrationRecord): Promise<HealthOutcome> {
   let status: IntegrationStatus;
   try {
-    let domains: Array<{ domain: string; valid: boolean }>;
-    if (record.provider === 'ses' || !record.secret) {
-      if (!deps.ses) return 'unreachable';
-      domains = await deps.ses.listSenderDomains(record.region);
-    } else {
-      const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
-      domains = (await deps.provider.verify({ apiKey, region: record.region })).domains;
-    }
-    const valid = validDomainNames(domains);
-    const stranded = record.emails.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1)));
-    status = stranded.length > 0 ? 'sender_unauthenticated' : 'active';
+    const domains = await currentDomains(deps, record);
+    status = sendersOutside(record.emails, domains).length > 0 ? 'sender_unauthenticated' : 'active';
   } catch (error) {
-    if (error instanceof KeyVerificationError && KEY_CODES_TO_STATUS[error.code]) {
-      status = KEY_CODES_TO_STATUS[error.code] as IntegrationStatus;
+    if (error instanceof CredentialsProblem && CREDENTIAL_CODES_TO_STATUS[error.code]) {
+      status = CREDENTIAL_CODES_TO_STATUS[error.code] as IntegrationStatus;
     } else if (error instanceof EnvelopeError) {
       return 'unreadable';
     } else if (error instanceof UpstreamUnavailableError) {
@@ -113,4 +121,17 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
     throw error;
   }
   return status;
+}
+
+/**
+ * The domains the integration can send from now, asked of its own provider: with a stored key,
+ * the full credential check where the provider has one (it also catches changed permissions).
+ */
+async function currentDomains(deps: HealthCheckDeps, record: IntegrationRecord): Promise<SenderDomain[]> {
+  const provider = deps.providers[record.provider];
+  const account = { region: record.region, tenantId: record.tenantId };
+  if (!record.secret) return provider.senderDomains(account);
+  const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
+  if (provider.verify) return (await provider.verify({ apiKey, region: record.region })).domains;
+  return provider.senderDomains({ ...account, apiKey });
 }

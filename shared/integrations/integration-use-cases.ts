@@ -2,11 +2,15 @@ import type { EncryptedSecret, EnvelopeCipher } from '../crypto/envelope.js';
 import { DomainProblem } from '../problem-catalog.js';
 import {
   type ApiKeyCredentials,
+  type CredentialProvider,
   type EmailProvider,
+  PROVIDER_LABELS,
+  type ProviderName,
   type ProviderVerification,
+  type SenderDomain,
+  sendersOutside,
   validDomainNames,
 } from '../providers/email-provider.js';
-import type { KeylessDomains } from './health-check.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 
@@ -15,9 +19,9 @@ export class IntegrationError extends DomainProblem {
   override readonly name = 'IntegrationError';
 }
 
-/** What verifying needs: only the provider (no table, no key material). */
+/** What verifying needs: only the provider that checks pasted keys (no table, no key material). */
 export interface VerifyDeps {
-  provider: EmailProvider;
+  provider: CredentialProvider;
 }
 
 /** What reading and deleting need: only the table. */
@@ -28,6 +32,12 @@ export interface StoreDeps {
 /** What writing a key or re-checking senders needs. */
 export interface WriteDeps extends VerifyDeps, StoreDeps {
   cipher: EnvelopeCipher;
+}
+
+/** What editing senders needs: the table, the cipher and every provider (a tenant's record names its own). */
+export interface SenderEditDeps extends StoreDeps {
+  cipher: Pick<EnvelopeCipher, 'decrypt'>;
+  providers: Readonly<Record<ProviderName, Pick<EmailProvider, 'senderDomains'>>>;
 }
 
 /** Checks a key and lists the senders it allows; stores nothing. */
@@ -42,7 +52,7 @@ export async function saveIntegration(
   input: ApiKeyCredentials & { emails: string[] },
 ): Promise<{ created: boolean; card: IntegrationCard }> {
   const verification = await deps.provider.verify(input);
-  const emails = requireAuthenticatedSenders(input.emails, verification.domains);
+  const emails = requireAuthenticatedSenders(input.emails, verification.domains, verification.provider);
   const existing = await deps.repository.get(tenantId);
   if (existing) requireSendGrid(existing);
   const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
@@ -82,7 +92,7 @@ export async function rotateKey(
 ): Promise<IntegrationCard> {
   const existing = requireSendGrid(await requireIntegration(deps, tenantId));
   const verification = await deps.provider.verify({ apiKey: input.apiKey });
-  requireAuthenticatedSenders(existing.emails, verification.domains);
+  requireAuthenticatedSenders(existing.emails, verification.domains, verification.provider);
   const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
   const rotated = await deps.repository.update(tenantId, existing.revision, (now) => ({
     provider: verification.provider,
@@ -98,26 +108,29 @@ export async function rotateKey(
   return toCard(rotated);
 }
 
-/** Replaces the sender list, checked against the domains the stored key can use now. */
+/**
+ * Replaces the sender list, checked against the domains the tenant's own provider account can
+ * use now (its stored key; for SES, the identities of its own SES tenant).
+ */
 export async function updateSenders(
-  deps: WriteDeps & { ses?: KeylessDomains },
+  deps: SenderEditDeps,
   tenantId: string,
   input: { emails: string[] },
 ): Promise<IntegrationCard> {
   const existing = await requireIntegration(deps, tenantId);
-  const domains =
-    existing.provider === 'ses' && deps.ses
-      ? await deps.ses.listSenderDomains(existing.region)
-      : await sendGridDomains(deps, requireSendGrid(existing));
-  const emails = requireAuthenticatedSenders(input.emails, domains);
+  const domains = await tenantDomains(deps, existing);
+  const emails = requireAuthenticatedSenders(input.emails, domains, existing.provider);
   const updated = await deps.repository.update(tenantId, existing.revision, (now) => ({ emails, lastVerifiedAt: now }));
   return toCard(updated);
 }
 
-/** The domains the tenant's stored SendGrid key can send from now. */
-async function sendGridDomains(deps: WriteDeps, record: IntegrationRecord & { secret: EncryptedSecret }) {
-  const apiKey = await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider));
-  return deps.provider.listSenderDomains({ apiKey, region: record.region });
+/** The domains the tenant's integration can send from now, asked of its own provider (with its key, if it holds one). */
+async function tenantDomains(deps: SenderEditDeps, record: IntegrationRecord): Promise<SenderDomain[]> {
+  const account = { region: record.region, tenantId: record.tenantId };
+  const apiKey = record.secret
+    ? await deps.cipher.decrypt(record.secret, secretContext(record.tenantId, record.provider))
+    : undefined;
+  return deps.providers[record.provider].senderDomains(apiKey === undefined ? account : { ...account, apiKey });
 }
 
 /**
@@ -136,14 +149,16 @@ export async function deleteIntegration(deps: StoreDeps, tenantId: string): Prom
 }
 
 /**
- * The SendGrid key routes (save, rotate) act on a SendGrid key; a tenant an operator moved to
- * another provider (SES) has none until it is moved back (`npm run ops`).
+ * The key routes (save, rotate) act on a pasted SendGrid key; a tenant an operator moved to
+ * another provider has none until it is moved back (`npm run ops`).
  */
 export function requireSendGrid(record: IntegrationRecord): IntegrationRecord & { secret: EncryptedSecret } {
   if (record.provider !== 'sendgrid' || !record.secret) {
+    const now = PROVIDER_LABELS[record.provider];
+    const keyed = PROVIDER_LABELS.sendgrid;
     throw new IntegrationError(
       'wrong_provider',
-      'This tenant sends through Amazon SES now, so it has no SendGrid key to change here. An operator can move it back to SendGrid (npm run ops -- migrate <tenant> --to sendgrid).',
+      `This tenant sends through ${now} now, so it has no ${keyed} key to change here. An operator can move it back to ${keyed} (npm run ops -- migrate <tenant> --to sendgrid).`,
       { extensions: { provider: record.provider } },
     );
   }
@@ -155,28 +170,30 @@ async function requireIntegration(deps: StoreDeps, tenantId: string): Promise<In
   if (!record) {
     throw new IntegrationError(
       'not_found',
-      'This tenant has no SendGrid integration. Verify a key (POST /integrations/sendgrid/verify) and save it (PUT /integrations/sendgrid).',
+      'This tenant has no email integration. Verify a key (POST /integrations/sendgrid/verify) and save it (PUT /integrations/sendgrid).',
     );
   }
   return record;
 }
 
 /**
- * Lower-cases and de-duplicates the senders and checks that each is at a valid authenticated
- * domain of the key (exact domain match, as SendGrid's domain authentication does).
+ * Lower-cases and de-duplicates the senders and checks that each is at a valid domain of the
+ * tenant's provider account (exact domain match, as domain authentication works).
  */
 export function requireAuthenticatedSenders(
   emails: readonly string[],
-  domains: ReadonlyArray<{ domain: string; valid: boolean }>,
+  domains: readonly SenderDomain[],
+  provider: ProviderName,
 ): string[] {
-  const valid = validDomainNames(domains);
   const normalized = [...new Set(emails.map((email) => email.trim().toLowerCase()))];
-  const offenders = normalized.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1)));
+  const offenders = sendersOutside(normalized, domains);
   if (offenders.length > 0) {
+    const valid = [...validDomainNames(domains)];
+    const label = PROVIDER_LABELS[provider];
     throw new IntegrationError(
       'sender_not_authenticated',
-      `${offenders.join(', ')} ${offenders.length === 1 ? 'is' : 'are'} not at a verified authenticated domain of this SendGrid key (${[...valid].join(', ') || 'none'}). Pick addresses at those domains, or authenticate the domain in SendGrid (Settings → Sender Authentication) first.`,
-      { extensions: { emails: offenders, authenticatedDomains: [...valid] } },
+      `${offenders.join(', ')} ${offenders.length === 1 ? 'is' : 'are'} not at a domain verified for sending with this tenant's ${label} account (${valid.join(', ') || 'none'}). Pick addresses at those domains, or verify the domain in ${label} first.`,
+      { extensions: { emails: offenders, authenticatedDomains: valid } },
     );
   }
   return normalized;

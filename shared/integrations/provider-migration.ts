@@ -1,6 +1,14 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
-import type { EmailProvider, SenderDomain } from '../providers/email-provider.js';
-import { validDomainNames } from '../providers/email-provider.js';
+import {
+  type DomainAdoption,
+  domainOf,
+  type EmailProvider,
+  PROVIDER_LABELS,
+  type ProviderName,
+  type SenderDomain,
+  sendersOutside,
+  validDomainNames,
+} from '../providers/email-provider.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
 import type { IntegrationStore } from './integration-repository.js';
 import { IntegrationError } from './integration-use-cases.js';
@@ -8,17 +16,16 @@ import { IntegrationError } from './integration-use-cases.js';
 /** What moving a tenant between providers needs. */
 export interface MigrationDeps {
   repository: Pick<IntegrationStore, 'get' | 'update'>;
-  ses: {
-    listSenderDomains(region: string): Promise<SenderDomain[]>;
-    prepareTenant(region: string, tenantId: string, domains: string[]): Promise<string>;
-  };
-  sendGrid: Pick<EmailProvider, 'listSenderDomains'>;
+  /** The provider registry; the target of a move to SES must be able to adopt domains. */
+  providers: Readonly<Record<ProviderName, Pick<EmailProvider, 'senderDomains' | 'adoption'>>>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
 }
 
 /**
  * Moves a tenant from SendGrid to Amazon SES, keeping its senders — only if every one of them
- * is at a domain verified (with DKIM) in SES in that region; otherwise it refuses and names them.
+ * is at a domain verified (with DKIM) in SES in that region and held by no other tenant;
+ * otherwise it refuses and names them. Each domain it relies on is then associated with the
+ * tenant's own SES tenant, so the tenant's senders stay checkable (and sendable) there.
  * The switch is one conditional write of the tenant's item: an event handled before it goes
  * through SendGrid, one after through SES, and the send ledger (keyed by tenant and messageId,
  * not by provider) keeps any event from going out twice across the switch. The SendGrid key
@@ -31,12 +38,17 @@ export async function moveToSes(
 ): Promise<IntegrationCard> {
   const record = await requireRecord(deps, tenantId);
   if (record.provider !== 'sendgrid' || !record.secret) {
-    throw new IntegrationError('conflict', `Tenant ${tenantId} already sends through ${record.provider}.`);
+    throw new IntegrationError(
+      'conflict',
+      `Tenant ${tenantId} already sends through ${PROVIDER_LABELS[record.provider]}.`,
+    );
   }
-  const domains = await deps.ses.listSenderDomains(options.region);
-  requireSendersAt(record.emails, domains, `Amazon SES (${options.region})`);
-  const senderDomains = record.emails.map((email) => email.slice(email.lastIndexOf('@') + 1));
-  const sesTenant = await deps.ses.prepareTenant(options.region, tenantId, senderDomains);
+  const adoption = requireAdoption(deps, 'ses');
+  const account = { region: options.region, tenantId };
+  const senderDomains = [...new Set(record.emails.map(domainOf))];
+  const domains = await adoption.adoptable(account, senderDomains);
+  requireSendersAt(record.emails, domains, `${PROVIDER_LABELS.ses} (${options.region}) for this tenant`);
+  const sesTenant = await adoption.adopt(account, senderDomains);
   const parkedSendGrid = {
     region: record.region,
     keyId: record.keyId,
@@ -63,12 +75,12 @@ export async function moveToSendGrid(deps: MigrationDeps, tenantId: string): Pro
   if (record.provider !== 'ses' || !parked) {
     throw new IntegrationError(
       'conflict',
-      `Tenant ${tenantId} is not on SES with a kept SendGrid key; have the customer connect SendGrid again instead.`,
+      `Tenant ${tenantId} is not on ${PROVIDER_LABELS.ses} with a kept ${PROVIDER_LABELS.sendgrid} key; have the customer connect ${PROVIDER_LABELS.sendgrid} again instead.`,
     );
   }
   const apiKey = await deps.cipher.decrypt(parked.secret, secretContext(tenantId, 'sendgrid'));
-  const domains = await deps.sendGrid.listSenderDomains({ apiKey, region: parked.region });
-  requireSendersAt(record.emails, domains, 'the kept SendGrid key');
+  const domains = await deps.providers.sendgrid.senderDomains({ apiKey, region: parked.region, tenantId });
+  requireSendersAt(record.emails, domains, `the kept ${PROVIDER_LABELS.sendgrid} key`);
   const back = await deps.repository.update(tenantId, record.revision, (now) => ({
     provider: 'sendgrid',
     region: parked.region,
@@ -83,10 +95,16 @@ export async function moveToSendGrid(deps: MigrationDeps, tenantId: string): Pro
   return toCard(back);
 }
 
+function requireAdoption(deps: MigrationDeps, provider: ProviderName): DomainAdoption {
+  const adoption = deps.providers[provider].adoption;
+  if (!adoption) throw new Error(`${PROVIDER_LABELS[provider]} cannot take over domains for a tenant.`);
+  return adoption;
+}
+
 function requireSendersAt(emails: string[], domains: SenderDomain[], where: string): void {
-  const valid = validDomainNames(domains);
-  const stranded = emails.filter((email) => !valid.has(email.slice(email.lastIndexOf('@') + 1).toLowerCase()));
+  const stranded = sendersOutside(emails, domains);
   if (stranded.length > 0) {
+    const valid = validDomainNames(domains);
     throw new IntegrationError(
       'sender_not_authenticated',
       `Not moved: ${stranded.join(', ')} ${stranded.length === 1 ? 'is' : 'are'} not at a domain verified for sending in ${where} (verified: ${[...valid].join(', ') || 'none'}). Verify the domain there first, or change the senders.`,

@@ -1,12 +1,20 @@
+import { DomainProblem } from '../problem-catalog.js';
 import type { OutboundEmail } from '../sending/outbound-email.js';
 
 /**
- * The provider-neutral seam: what the integration use cases need from an email provider.
- * SendGrid implements it today (`./sendgrid/`); Amazon SES can implement it later.
+ * The provider-neutral seam: the one interface every email provider implements (one folder
+ * per provider: `./sendgrid/`, `./ses/`), and the neutral types and errors the use cases and
+ * the send path work with. Vendor answers become these types inside each provider's folder.
  */
 
 /** Providers this service can integrate. */
 export type ProviderName = 'sendgrid' | 'ses';
+
+/** How each provider is named to people, so the neutral layer can name a tenant's provider. */
+export const PROVIDER_LABELS: Readonly<Record<ProviderName, string>> = {
+  sendgrid: 'SendGrid',
+  ses: 'Amazon SES',
+};
 
 /** A sending domain as the provider reports it. Only `valid` domains may send. */
 export interface SenderDomain {
@@ -39,13 +47,62 @@ export interface ApiKeyCredentials {
   region?: string;
 }
 
-/** The operations the integration use cases need from a provider. */
+/** Where and as whom a provider acts for one tenant: provider-specific, opaque to the callers. */
+export interface SendingAccount {
+  region: string;
+  /** The decrypted API key, for providers that hold the customer's own key (SendGrid). */
+  apiKey?: string;
+  /** Our tenant, for providers that keep tenants apart themselves (SES tenants). */
+  tenantId?: string;
+  /** An SES configuration set to send under, when one is configured. */
+  configurationSet?: string;
+}
+
+/** What a provider said about a message it accepted. */
+export interface SendReceipt {
+  /** The provider's id for the message (SendGrid `X-Message-Id`, SES `MessageId`), when it gives one. */
+  providerMessageId: string | null;
+}
+
+/**
+ * Domains in the platform's own provider account (SES) that an operator hands to a tenant:
+ * the tenant may then send from them, and from no other tenant's.
+ */
+export interface DomainAdoption {
+  /** These domains as the tenant could use them: `valid` when verified for sending and held by no other tenant. */
+  adoptable(account: SendingAccount & { tenantId: string }, domains: readonly string[]): Promise<SenderDomain[]>;
+  /** Makes the domains the tenant's at the provider (idempotent); returns the provider's name for the tenant. */
+  adopt(account: SendingAccount & { tenantId: string }, domains: readonly string[]): Promise<string>;
+}
+
+/** The one interface every email provider implements. Optional members are capabilities some providers have. */
 export interface EmailProvider {
   readonly name: ProviderName;
-  /** Checks the credentials fully (format, permissions, region) and lists the senders they may use. */
-  verify(credentials: ApiKeyCredentials): Promise<ProviderVerification>;
-  /** Lists the sending domains stored credentials can use now (to re-check registered senders). */
-  listSenderDomains(credentials: Required<ApiKeyCredentials>): Promise<SenderDomain[]>;
+  /**
+   * Checks credentials the customer pasted, fully (format, permissions, region), and lists the
+   * senders they allow. Absent for providers that hold no customer credentials (SES).
+   */
+  verify?(credentials: ApiKeyCredentials): Promise<ProviderVerification>;
+  /** The sending domains this tenant's account may use now (to check registered senders). */
+  senderDomains(account: SendingAccount): Promise<SenderDomain[]>;
+  /** Sends one message; resolves with a receipt or rejects with a {@link SendFailure}. */
+  send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt>;
+  /** Handing platform-account domains to a tenant (operator migration), where the provider has it. */
+  readonly adoption?: DomainAdoption;
+}
+
+/** A provider that checks customer-pasted credentials (the key routes need one). */
+export type CredentialProvider = EmailProvider & Required<Pick<EmailProvider, 'verify'>>;
+
+/** The send part of {@link EmailProvider}: what the send path calls. */
+export type MailTransport = Pick<EmailProvider, 'send'>;
+
+/**
+ * The provider refused the tenant's credentials, or they cannot do what the product needs.
+ * `code` says which (`key_rejected`, `missing_scopes`, …); each provider maps its own answers to it.
+ */
+export class CredentialsProblem extends DomainProblem {
+  override readonly name: string = 'CredentialsProblem';
 }
 
 /** The domains among `domains` that may send, lower-cased. */
@@ -53,10 +110,15 @@ export function validDomainNames(domains: readonly SenderDomain[]): Set<string> 
   return new Set(domains.filter((domain) => domain.valid).map((domain) => domain.domain.toLowerCase()));
 }
 
-/** What a provider said about a message it accepted. */
-export interface SendReceipt {
-  /** The provider's id for the message (SendGrid `X-Message-Id`), when it gives one. */
-  providerMessageId: string | null;
+/** The domain part of an address, lower-cased. */
+export function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** The senders among `emails` that are not at one of the valid `domains` (exact domain match). */
+export function sendersOutside(emails: readonly string[], domains: readonly SenderDomain[]): string[] {
+  const valid = validDomainNames(domains);
+  return emails.filter((email) => !valid.has(domainOf(email)));
 }
 
 /**
@@ -82,27 +144,10 @@ export class SendFailure extends Error {
 
   constructor(
     readonly failureClass: SendFailureClass,
-    /** The provider's own words (e.g. SendGrid's error message), safe to show an operator. */
+    /** The provider's own words (e.g. its error message), safe to show an operator. */
     readonly reason: string,
     readonly options: { status?: number; field?: string | null; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     super(`${failureClass}: ${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
   }
-}
-
-/** Where and how to send for one tenant: provider-specific, opaque to the send path. */
-export interface SendingAccount {
-  region: string;
-  /** The decrypted API key (SendGrid); absent for providers that need none (SES). */
-  apiKey?: string;
-  /** Our tenant, for providers that keep tenants apart themselves (SES tenants). */
-  tenantId?: string;
-  /** An SES configuration set to send under, when one is configured. */
-  configurationSet?: string;
-}
-
-/** What the send path needs from a provider. */
-export interface MailTransport {
-  /** Sends one message; resolves with a receipt or rejects with a {@link SendFailure}. */
-  send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt>;
 }

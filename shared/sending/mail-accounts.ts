@@ -30,9 +30,9 @@ export class MailAccounts {
     return this.deps.credentials;
   }
 
-  /** Where to send for a record: its region, and its decrypted key where the provider needs one. */
+  /** Where to send for a record: its region, and its decrypted key where the integration holds one. */
   async accountOf(record: IntegrationRecord): Promise<SendingAccount> {
-    if (record.provider === 'sendgrid') {
+    if (record.secret) {
       return { region: record.region, apiKey: await this.deps.credentials.apiKey(record), tenantId: record.tenantId };
     }
     return { region: record.region, tenantId: record.tenantId };

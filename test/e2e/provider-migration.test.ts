@@ -1,8 +1,15 @@
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  CreateTenantCommand,
+  CreateTenantResourceAssociationCommand,
+  type CreateTenantResourceAssociationCommandInput,
   GetEmailIdentityCommand,
-  ListEmailIdentitiesCommand,
+  ListResourceTenantsCommand,
+  type ListResourceTenantsCommandInput,
+  ListTenantResourcesCommand,
+  type ListTenantResourcesCommandInput,
+  NotFoundException,
   SESv2Client,
   SendEmailCommand,
 } from '@aws-sdk/client-sesv2';
@@ -12,10 +19,7 @@ import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { IntegrationRepository } from '../../shared/integrations/integration-repository.js';
 import { moveToSendGrid, moveToSes } from '../../shared/integrations/provider-migration.js';
-import { SendGridApi } from '../../shared/providers/sendgrid/sendgrid-api.js';
-import { SendGridMailTransport } from '../../shared/providers/sendgrid/sendgrid-mail.js';
-import { SendGridProvider } from '../../shared/providers/sendgrid/sendgrid-provider.js';
-import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
+import { createProviderRegistry, type ProviderRegistry } from '../../shared/providers/provider-registry.js';
 import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import { SendLedger } from '../../shared/sending/send-ledger.js';
@@ -28,6 +32,9 @@ let migration: Parameters<typeof moveToSes>[0];
 let repository: IntegrationRepository;
 let ledger: SendLedger;
 let cipher: EnvelopeCipher;
+let providers: ProviderRegistry;
+/** SES's tenant associations as the mocked SES holds them: resource ARN → tenant names. */
+const associations = new Map<string, Set<string>>();
 
 beforeAll(async () => {
   service = await startLocalService();
@@ -38,22 +45,34 @@ beforeAll(async () => {
   });
   ledger = new SendLedger({ tableName: service.runtime.dynamoDb.tables.sendLedger as string, clientConfig });
   cipher = new EnvelopeCipher(LocalKeyring.fromFile(join(service.dataDir, 'keyring.json')));
-  migration = {
-    repository,
-    cipher,
-    ses: new SesProvider({ accountId: '123456789012' }),
-    sendGrid: new SendGridProvider({
-      api: new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
-    }),
-  };
+  providers = createProviderRegistry({
+    sendGrid: { baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } },
+    ses: { accountId: '123456789012' },
+  });
+  migration = { repository, cipher, providers };
 });
 afterAll(() => service?.close());
 beforeEach(() => {
   ses.reset();
+  associations.clear();
+  ses.on(GetEmailIdentityCommand).rejects(new NotFoundException({ message: 'Identity does not exist', $metadata: {} }));
   ses
-    .on(ListEmailIdentitiesCommand)
-    .resolves({ EmailIdentities: [{ IdentityType: 'DOMAIN', IdentityName: 'acme.example' }] });
-  ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
+    .on(GetEmailIdentityCommand, { EmailIdentity: 'acme.example' })
+    .resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
+  ses.on(CreateTenantCommand).resolves({});
+  ses.on(CreateTenantResourceAssociationCommand).callsFake((input: CreateTenantResourceAssociationCommandInput) => {
+    const tenants = associations.get(input.ResourceArn as string) ?? new Set<string>();
+    associations.set(input.ResourceArn as string, tenants.add(input.TenantName as string));
+    return {};
+  });
+  ses.on(ListResourceTenantsCommand).callsFake((input: ListResourceTenantsCommandInput) => ({
+    ResourceTenants: [...(associations.get(input.ResourceArn as string) ?? [])].map((TenantName) => ({ TenantName })),
+  }));
+  ses.on(ListTenantResourcesCommand).callsFake((input: ListTenantResourcesCommandInput) => ({
+    TenantResources: [...associations]
+      .filter(([, tenants]) => tenants.has(input.TenantName as string))
+      .map(([ResourceArn]) => ({ ResourceType: 'EMAIL_IDENTITY', ResourceArn })),
+  }));
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message' });
 });
 
@@ -63,12 +82,7 @@ function freshDispatcher(): EmailDispatcher {
     accounts: new MailAccounts({
       credentials: new SendingCredentials({ repository, cipher }),
       repository,
-      transports: {
-        sendgrid: new SendGridMailTransport(
-          new SendGridApi({ baseUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl } }),
-        ),
-        ses: new SesProvider(),
-      },
+      transports: providers,
       now: () => new Date(),
     }),
     ledger,

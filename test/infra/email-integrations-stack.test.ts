@@ -244,13 +244,15 @@ describe('EmailIntegrationsStack', () => {
     expect(sesStatements.map((statement) => statement.Action).sort()).toEqual([
       'ses:GetEmailIdentity',
       'ses:GetEmailIdentity',
-      'ses:ListEmailIdentities',
-      'ses:ListEmailIdentities',
+      'ses:ListTenantResources',
+      'ses:ListTenantResources',
       'ses:SendEmail',
       'ses:SendEmail',
     ]);
-    for (const statement of sesStatements.filter((entry) => entry.Action !== 'ses:ListEmailIdentities')) {
-      expect(JSON.stringify(statement.Resource)).toContain(':identity/acme.example');
+    for (const statement of sesStatements) {
+      expect(JSON.stringify(statement.Resource)).toContain(
+        statement.Action === 'ses:ListTenantResources' ? ':tenant/*' : ':identity/acme.example',
+      );
     }
   }, 60_000);
 

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
-import { runHealthCheck } from '../../shared/integrations/health-check.js';
+import { type CheckedProviders, runHealthCheck } from '../../shared/integrations/health-check.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
 import { UpstreamUnavailableError } from '../../shared/problem-catalog.js';
-import type { ProviderVerification } from '../../shared/providers/email-provider.js';
+import type { EmailProvider, ProviderVerification, SenderDomain } from '../../shared/providers/email-provider.js';
 import { KeyVerificationError } from '../../shared/providers/sendgrid/sendgrid-provider.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
@@ -44,6 +44,17 @@ function providerAnswering(answers: Record<string, () => ProviderVerification>) 
       if (!answer) throw new Error(`unexpected key ${apiKey}`);
       return answer();
     },
+  };
+}
+
+/** The registry as the health check sees it, with SendGrid's verify scripted and SES's domains given. */
+function providersWith(sendgrid: Pick<EmailProvider, 'verify'>, sesDomains: SenderDomain[] = []): CheckedProviders {
+  const unused = async (): Promise<never> => {
+    throw new Error('not asked in this test');
+  };
+  return {
+    sendgrid: { verify: sendgrid.verify, senderDomains: unused },
+    ses: { senderDomains: async () => sesDomains },
   };
 }
 
@@ -87,7 +98,7 @@ describe('runHealthCheck', () => {
     const summary = await runHealthCheck({
       repository: store,
       cipher,
-      provider,
+      providers: providersWith(provider),
       concurrency: 2,
       pageSize: 4,
     });
@@ -127,7 +138,7 @@ describe('runHealthCheck', () => {
         },
       },
       cipher,
-      provider: providerAnswering({ good: fine }),
+      providers: providersWith(providerAnswering({ good: fine })),
     });
     expect(summary.outcomes).toEqual({ changed_meanwhile: 1 });
     expect(store.peek('busy')?.emails).toEqual(['sales@acme.example']);
@@ -141,11 +152,76 @@ describe('runHealthCheck', () => {
     const summary = await runHealthCheck({
       repository: store,
       cipher,
-      provider: providerAnswering({ good: fine }),
+      providers: providersWith(providerAnswering({ good: fine })),
       onOutcome: (outcome, tenantId) => seen.push([tenantId, outcome]),
     });
 
     expect(summary).toEqual({ checked: 2, outcomes: { active: 1, unreadable: 1 } });
     expect(seen).toContainEqual(['damaged', 'unreadable']);
+  });
+
+  it('re-checks only blocked tenants with scope blocked, and unblocks one whose key works again', async () => {
+    const blocked = { ...(await record('blocked', 'good')), status: 'key_rejected' as const, lastSendError: '401' };
+    const stillBlocked = { ...(await record('still-blocked', 'revoked')), status: 'key_rejected' as const };
+    const store = new InMemoryIntegrationStore({
+      records: [await record('healthy', 'unused-key'), blocked, stillBlocked],
+    });
+    const provider = providerAnswering({
+      good: fine,
+      revoked: () => {
+        throw new KeyVerificationError('key_rejected', 'revoked');
+      },
+    });
+
+    const summary = await runHealthCheck(
+      {
+        repository: store,
+        cipher,
+        providers: providersWith(provider),
+      },
+      { scope: 'blocked' },
+    );
+
+    expect(summary).toEqual({ checked: 2, outcomes: { active: 1, key_rejected: 1 } });
+    expect(store.calls.update).toBe(2);
+    expect(store.peek('blocked')).toMatchObject({ status: 'active', revision: 4 });
+    expect(store.peek('blocked')?.lastSendError).toBeUndefined();
+    expect(store.peek('still-blocked')).toMatchObject({ status: 'key_rejected', revision: 4 });
+    expect(store.peek('healthy')?.revision).toBe(3);
+  });
+
+  it('checks an SES tenant’s senders against its own SES tenant’s domains', async () => {
+    const onSes = (tenantId: string, emails: string[]): IntegrationRecord => ({
+      tenantId,
+      channel: 'email',
+      provider: 'ses',
+      region: 'eu-west-1',
+      keyId: `ei-${tenantId}`,
+      emails,
+      status: 'active',
+      keyVersion: 1,
+      revision: 1,
+      createdAt: '2026-11-01T00:00:00.000Z',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+    });
+    const asked: unknown[] = [];
+    const providers = providersWith(providerAnswering({}));
+    const summary = await runHealthCheck({
+      repository: new InMemoryIntegrationStore({ records: [onSes('tenant-b', ['info@acme.example'])] }),
+      cipher,
+      providers: {
+        ...providers,
+        ses: {
+          senderDomains: async (account) => {
+            asked.push(account);
+            return [{ domain: 'globex.example', valid: true }];
+          },
+        },
+      },
+    });
+
+    expect(summary.outcomes).toEqual({ sender_unauthenticated: 1 });
+    expect(asked).toEqual([{ region: 'eu-west-1', tenantId: 'tenant-b' }]);
   });
 });

@@ -10,7 +10,12 @@ import {
   saveIntegration,
   updateSenders,
 } from '../../shared/integrations/integration-use-cases.js';
-import type { EmailProvider, ProviderVerification, SenderDomain } from '../../shared/providers/email-provider.js';
+import type {
+  CredentialProvider,
+  ProviderVerification,
+  SenderDomain,
+  SendingAccount,
+} from '../../shared/providers/email-provider.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
@@ -21,7 +26,7 @@ const acmeDomains: SenderDomain[] = [
 ];
 
 /** A provider whose answers the test sets; remembers the credentials it was given. */
-class FakeProvider implements EmailProvider {
+class FakeProvider implements CredentialProvider {
   readonly name = 'sendgrid' as const;
   domains = acmeDomains;
   seen: Array<{ apiKey: string; region?: string }> = [];
@@ -38,22 +43,31 @@ class FakeProvider implements EmailProvider {
     };
   }
 
-  async listSenderDomains(credentials: { apiKey: string; region: string }) {
-    this.seen.push(credentials);
+  async senderDomains({ apiKey, region }: SendingAccount) {
+    this.seen.push({ apiKey: apiKey ?? '', region });
     return this.domains;
+  }
+
+  async send(): Promise<never> {
+    throw new Error('the use cases never send');
   }
 }
 
 describe('integration use cases', () => {
   let provider: FakeProvider;
-  let deps: Parameters<typeof saveIntegration>[0];
+  let deps: Parameters<typeof saveIntegration>[0] & Parameters<typeof updateSenders>[0];
   let store: InMemoryIntegrationStore;
   const stored = () => store.peek('tenant-a');
 
   beforeEach(() => {
     provider = new FakeProvider();
     store = new InMemoryIntegrationStore({ now: () => new Date('2026-11-24T10:00:00.000Z') });
-    deps = { provider, repository: store, cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))) };
+    deps = {
+      provider,
+      providers: { sendgrid: provider, ses: provider },
+      repository: store,
+      cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))),
+    };
   });
 
   it('saves a new integration encrypted, with lower-cased senders, and reports it as created', async () => {

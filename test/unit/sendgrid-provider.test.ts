@@ -239,18 +239,18 @@ describe('SendGridProvider.verify', () => {
   });
 });
 
-describe('SendGridProvider.listSenderDomains', () => {
+describe('SendGridProvider.senderDomains', () => {
   it('reads the domains in the stored region', async () => {
     const fake = new FakeSendGrid({ eu: account({ domains: [{ domain: 'euro.example', valid: true }] }) });
 
-    const domains = await new SendGridProvider({ api: fake }).listSenderDomains({ apiKey, region: 'eu' });
+    const domains = await new SendGridProvider({ api: fake }).senderDomains({ apiKey, region: 'eu' });
 
     expect(domains).toEqual([{ domain: 'euro.example', valid: true }]);
   });
 
   it('reports a key SendGrid no longer accepts as key_rejected', async () => {
     await expect(
-      new SendGridProvider({ api: new FakeSendGrid({}) }).listSenderDomains({ apiKey, region: 'global' }),
+      new SendGridProvider({ api: new FakeSendGrid({}) }).senderDomains({ apiKey, region: 'global' }),
     ).rejects.toMatchObject({ code: 'key_rejected' });
   });
 });

@@ -4,7 +4,7 @@ import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
 import { deleteIntegration, saveIntegration } from '../../shared/integrations/integration-use-cases.js';
-import type { EmailProvider, ProviderVerification } from '../../shared/providers/email-provider.js';
+import type { CredentialProvider, ProviderVerification } from '../../shared/providers/email-provider.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
@@ -13,7 +13,7 @@ const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
 const secondKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
 
 /** A provider that accepts every key, for saving through the real use case. */
-const provider: EmailProvider = {
+const provider: CredentialProvider = {
   name: 'sendgrid',
   async verify({ apiKey }): Promise<ProviderVerification> {
     return {
@@ -25,8 +25,11 @@ const provider: EmailProvider = {
       senders: [],
     };
   },
-  async listSenderDomains() {
+  async senderDomains() {
     return [{ domain: 'acme.example', valid: true }];
+  },
+  async send(): Promise<never> {
+    throw new Error('nothing is sent in these tests');
   },
 };
 

@@ -1,13 +1,17 @@
 import {
   AccountSuspendedException,
+  AlreadyExistsException,
   BadRequestException,
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
   InternalServiceErrorException,
   ListEmailIdentitiesCommand,
+  ListResourceTenantsCommand,
+  ListTenantResourcesCommand,
   MailFromDomainNotVerifiedException,
   MessageRejected,
+  NotFoundException,
   SESv2Client,
   SendEmailCommand,
   TooManyRequestsException,
@@ -18,18 +22,24 @@ import { classifySesError, SesProvider, sesTenantName } from '../../shared/provi
 
 const ses = mockClient(SESv2Client);
 const meta = { $metadata: {} };
+const arnPrefix = 'arn:aws:ses:eu-west-1:123456789012:';
+const identity = (name: string) => ({
+  ResourceType: 'EMAIL_IDENTITY' as const,
+  ResourceArn: `${arnPrefix}identity/${name}`,
+});
 
 beforeEach(() => ses.reset());
 
 describe('SesProvider', () => {
-  it('offers only domain identities that are verified for sending with DKIM, across pages', async () => {
+  it('offers only the domain identities of the tenant’s own SES tenant that are verified with DKIM, across pages', async () => {
     ses
-      .on(ListEmailIdentitiesCommand)
-      .resolvesOnce({ EmailIdentities: [{ IdentityType: 'DOMAIN', IdentityName: 'Acme.example' }], NextToken: 'p2' })
+      .on(ListTenantResourcesCommand)
+      .resolvesOnce({ TenantResources: [identity('Acme.example')], NextToken: 'p2' })
       .resolvesOnce({
-        EmailIdentities: [
-          { IdentityType: 'DOMAIN', IdentityName: 'old.acme.example' },
-          { IdentityType: 'EMAIL_ADDRESS', IdentityName: 'someone@acme.example' },
+        TenantResources: [
+          identity('old.acme.example'),
+          identity('someone@acme.example'),
+          { ResourceType: 'CONFIGURATION_SET', ResourceArn: `${arnPrefix}configuration-set/main` },
         ],
       });
     ses
@@ -38,11 +48,35 @@ describe('SesProvider', () => {
     ses
       .on(GetEmailIdentityCommand, { EmailIdentity: 'old.acme.example' })
       .resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'FAILED' } });
-    expect(await new SesProvider().listSenderDomains('eu-west-1')).toEqual([
+
+    const domains = await new SesProvider().senderDomains({ region: 'eu-west-1', tenantId: 'tenant-a' });
+
+    expect(domains).toEqual([
       { domain: 'acme.example', valid: true },
       { domain: 'old.acme.example', valid: false },
     ]);
-    expect(ses.commandCalls(ListEmailIdentitiesCommand)[1]?.args[0].input.NextToken).toBe('p2');
+    const listed = ses.commandCalls(ListTenantResourcesCommand).map((call) => call.args[0].input);
+    expect(listed[0]).toEqual({
+      TenantName: 'ei-tenant-a',
+      Filter: { RESOURCE_TYPE: 'EMAIL_IDENTITY' },
+      PageSize: 100,
+    });
+    expect(listed[1]?.NextToken).toBe('p2');
+    expect(ses.commandCalls(ListEmailIdentitiesCommand)).toHaveLength(0);
+  });
+
+  it('offers no domains to a tenant that has no SES tenant', async () => {
+    ses.on(ListTenantResourcesCommand).rejects(new NotFoundException({ message: 'no such tenant', ...meta }));
+
+    expect(await new SesProvider().senderDomains({ region: 'eu-west-1', tenantId: 'tenant-new' })).toEqual([]);
+  });
+
+  it('reports SES failing while listing as upstream_unavailable', async () => {
+    ses.on(ListTenantResourcesCommand).rejects(new TooManyRequestsException({ message: 'slow down', ...meta }));
+
+    await expect(new SesProvider().senderDomains({ region: 'eu-west-1', tenantId: 'tenant-a' })).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+    });
   });
 
   it('sends the neutral message as SendEmail under the tenant’s own SES tenant', async () => {
@@ -84,15 +118,51 @@ describe('SesProvider', () => {
   });
 
   it('creates the SES tenant and associates the sender domains, tolerating ones that exist', async () => {
-    ses.on(CreateTenantCommand).resolves({});
-    ses.on(CreateTenantResourceAssociationCommand).resolves({});
-    const name = await new SesProvider({ accountId: '123456789012' }).prepareTenant('eu-west-1', 'tenant-a', [
-      'acme.example',
-      'acme.example',
-    ]);
+    ses.on(CreateTenantCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
+    ses
+      .on(CreateTenantResourceAssociationCommand)
+      .rejectsOnce(new AlreadyExistsException({ message: 'exists', ...meta }))
+      .resolves({});
+
+    const name = await new SesProvider({ accountId: '123456789012' }).adoption.adopt(
+      { region: 'eu-west-1', tenantId: 'tenant-a' },
+      ['acme.example', 'Acme.example', 'news.acme.example'],
+    );
+
     expect(name).toBe('ei-tenant-a');
     expect(ses.commandCalls(CreateTenantResourceAssociationCommand).map((call) => call.args[0].input)).toEqual([
       { TenantName: 'ei-tenant-a', ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/acme.example' },
+      { TenantName: 'ei-tenant-a', ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/news.acme.example' },
+    ]);
+  });
+
+  it('lets a tenant adopt only verified domains that no other SES tenant holds', async () => {
+    ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
+    ses
+      .on(GetEmailIdentityCommand, { EmailIdentity: 'unverified.example' })
+      .resolves({ VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING' } });
+    ses
+      .on(GetEmailIdentityCommand, { EmailIdentity: 'unknown.example' })
+      .rejects(new NotFoundException({ message: 'no identity', ...meta }));
+    ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [] });
+    ses
+      .on(ListResourceTenantsCommand, { ResourceArn: `${arnPrefix}identity/acme.example` })
+      .resolves({ ResourceTenants: [{ TenantName: 'ei-tenant-a' }] });
+    ses
+      .on(ListResourceTenantsCommand, { ResourceArn: `${arnPrefix}identity/shared.example` })
+      .resolves({ ResourceTenants: [{ TenantName: 'ei-tenant-b' }] });
+
+    const domains = await new SesProvider({ accountId: '123456789012' }).adoption.adoptable(
+      { region: 'eu-west-1', tenantId: 'tenant-b' },
+      ['acme.example', 'shared.example', 'free.example', 'unverified.example', 'unknown.example'],
+    );
+
+    expect(domains).toEqual([
+      { domain: 'acme.example', valid: false },
+      { domain: 'shared.example', valid: true },
+      { domain: 'free.example', valid: true },
+      { domain: 'unverified.example', valid: false },
+      { domain: 'unknown.example', valid: false },
     ]);
   });
 

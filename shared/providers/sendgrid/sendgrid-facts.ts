@@ -10,6 +10,11 @@ export type SendGridRegion = 'global' | 'eu';
 /** The order in which an unknown key's region is probed: most accounts are global. */
 export const SENDGRID_REGIONS: readonly SendGridRegion[] = ['global', 'eu'];
 
+/** Whether a string names a SendGrid region. */
+export function isSendGridRegion(value: string | undefined): value is SendGridRegion {
+  return value !== undefined && (SENDGRID_REGIONS as readonly string[]).includes(value);
+}
+
 /** Public API hosts per region. EU regional subusers' keys work only on the EU host. */
 export const SENDGRID_HOSTS: Readonly<Record<SendGridRegion, string>> = {
   global: 'https://api.sendgrid.com',

@@ -2,8 +2,14 @@ import { withoutAddresses } from '../../sending/address-redaction.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
 import { type MailTransport, SendFailure, type SendingAccount, type SendReceipt } from '../email-provider.js';
 import { SendGridApiError, type SendGridResponse } from './sendgrid-api.js';
-import { MAIL_SEND_FULL_ACCESS, SCOPE_RULES, SENDGRID_PATHS, type SendGridRegion } from './sendgrid-facts.js';
-import { isSendGridRegion, type SendGridTransport } from './sendgrid-provider.js';
+import {
+  isSendGridRegion,
+  MAIL_SEND_FULL_ACCESS,
+  SCOPE_RULES,
+  SENDGRID_PATHS,
+  type SendGridRegion,
+} from './sendgrid-facts.js';
+import type { SendGridTransport } from './sendgrid-provider.js';
 
 /** The body of `POST /v3/mail/send` (../shared/sendgrid/openapi/tsg_mail_v3.json), for what we send. */
 export interface SendGridMailBody {

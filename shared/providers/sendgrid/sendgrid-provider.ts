@@ -1,15 +1,20 @@
-import { DomainProblem, UpstreamUnavailableError } from '../../problem-catalog.js';
+import { UpstreamUnavailableError } from '../../problem-catalog.js';
+import type { OutboundEmail } from '../../sending/outbound-email.js';
 import {
   type ApiKeyCredentials,
-  type EmailProvider,
+  type CredentialProvider,
+  CredentialsProblem,
   type ProviderVerification,
   type SenderDomain,
   type SenderOption,
+  type SendingAccount,
+  type SendReceipt,
   validDomainNames,
 } from '../email-provider.js';
 import { assessScopes, type ScopeAssessment, settingsToSwitchOff } from './scope-policy.js';
 import { SendGridApi, SendGridApiError } from './sendgrid-api.js';
 import {
+  isSendGridRegion,
   SENDGRID_API_KEY_PATTERN,
   SENDGRID_PAGINATION,
   SENDGRID_PATHS,
@@ -17,9 +22,12 @@ import {
   type SendGridRegion,
   SUGGESTED_SENDER_LOCAL_PARTS,
 } from './sendgrid-facts.js';
+import { SendGridMailTransport } from './sendgrid-mail.js';
 
-/** SendGrid refused a key, or the key cannot do what the product needs. */
-export class KeyVerificationError extends DomainProblem {
+export { isSendGridRegion };
+
+/** SendGrid refused a key, or the key cannot do what the product needs (the neutral {@link CredentialsProblem}). */
+export class KeyVerificationError extends CredentialsProblem {
   override readonly name = 'KeyVerificationError';
 }
 
@@ -43,11 +51,6 @@ export function parseSendGridApiKey(raw: string): ParsedApiKey {
   return { apiKey, keyId: match[1] };
 }
 
-/** Whether a string names a SendGrid region. */
-export function isSendGridRegion(value: string | undefined): value is SendGridRegion {
-  return value !== undefined && (SENDGRID_REGIONS as readonly string[]).includes(value);
-}
-
 interface DomainItem {
   domain?: unknown;
   valid?: unknown;
@@ -64,15 +67,19 @@ export type SendGridTransport = Pick<SendGridApi, 'get' | 'post'>;
 /** Options for {@link SendGridProvider}. */
 export interface SendGridProviderOptions {
   api?: SendGridTransport;
+  /** The clock for rate-limit resets (tests). */
+  now?: () => number;
 }
 
-/** The SendGrid implementation of {@link EmailProvider}. */
-export class SendGridProvider implements EmailProvider {
+/** The SendGrid implementation of the email provider interface: the customer's own key, per tenant. */
+export class SendGridProvider implements CredentialProvider {
   readonly name = 'sendgrid' as const;
   private readonly api: SendGridTransport;
+  private readonly mail: SendGridMailTransport;
 
   constructor(options: SendGridProviderOptions = {}) {
     this.api = options.api ?? new SendGridApi();
+    this.mail = new SendGridMailTransport(this.api, options.now);
   }
 
   async verify(credentials: ApiKeyCredentials): Promise<ProviderVerification> {
@@ -117,13 +124,20 @@ export class SendGridProvider implements EmailProvider {
     throw new KeyVerificationError('key_rejected', keyRejectedDetail(false));
   }
 
-  async listSenderDomains(credentials: Required<ApiKeyCredentials>): Promise<SenderDomain[]> {
-    const region = requireRegion(credentials.region);
+  /** The authenticated domains the tenant's stored key can read now. */
+  async senderDomains(account: SendingAccount): Promise<SenderDomain[]> {
+    const region = requireRegion(account.region);
+    if (account.apiKey === undefined) throw new KeyVerificationError('key_rejected', keyRejectedDetail(true));
     try {
-      return await this.readDomains(region, credentials.apiKey);
+      return await this.readDomains(region, account.apiKey);
     } catch (error) {
       throw translateFailure(error, true);
     }
+  }
+
+  /** Sends through v3 mail send with the tenant's key (see sendgrid-mail.ts for the answer classes). */
+  send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt> {
+    return this.mail.send(account, message);
   }
 
   /** Every page of authenticated domains. */

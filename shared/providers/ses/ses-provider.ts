@@ -8,7 +8,9 @@ import {
   GetEmailIdentityCommand,
   InternalServiceErrorException,
   LimitExceededException,
-  ListEmailIdentitiesCommand,
+  ListResourceTenantsCommand,
+  ListTenantResourcesCommand,
+  type ListTenantResourcesCommandOutput,
   MailFromDomainNotVerifiedException,
   MessageRejected,
   NotFoundException,
@@ -22,7 +24,8 @@ import { mapBounded } from '../../map-bounded.js';
 import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
 import {
-  type MailTransport,
+  type DomainAdoption,
+  type EmailProvider,
   type SenderDomain,
   SendFailure,
   type SendingAccount,
@@ -43,43 +46,49 @@ export function sesTenantName(tenantId: string): string {
   return `ei-${tenantId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 47)}-${hash}`;
 }
 
+/** Options for {@link SesProvider}. */
 export interface SesProviderOptions {
   /** One client per region, built on demand (tests pass a factory returning a mocked client). */
   clientFor?: (region: string) => SESv2Client;
   /** The AWS account that owns the identities: needed to name them by ARN for SES tenants. */
   accountId?: string;
+  /** The AWS partition of the ARNs (default `aws`). */
+  partition?: string;
 }
 
+/** Domain identities in a tenant's listing come as ARNs: `arn:<partition>:ses:<region>:<account>:identity/<name>`. */
+const IDENTITY_ARN = /^arn:[a-z0-9-]+:ses:[a-z0-9-]+:\d{12}:identity\/([^/@]+)$/;
+
 /**
- * Amazon SES (v2) behind the same seam as SendGrid. SES needs no stored key: the service's
- * own role sends, scoped to the verified identities. Each of our tenants maps to its own SES
- * tenant (`TenantName` on every send), so SES keeps reputation and suppression per tenant.
+ * Amazon SES (v2) behind the same interface as SendGrid. SES needs no stored key: the service's
+ * own role sends. Each of our tenants maps to its own SES tenant (`TenantName` on every send),
+ * and a tenant's senders must be at identities associated with that SES tenant — never merely
+ * at some verified identity of the platform's account, which would let one tenant send as another.
  */
-export class SesProvider implements MailTransport {
+export class SesProvider implements EmailProvider {
   readonly name = 'ses' as const;
   private readonly clients = new Map<string, SESv2Client>();
+  /** Operators hand verified domains of the platform's account to a tenant (`npm run ops -- migrate`). */
+  readonly adoption: DomainAdoption = {
+    adoptable: (account, domains) => this.adoptableDomains(account, domains),
+    adopt: (account, domains) => this.prepareTenant(account.region, account.tenantId, [...domains]),
+  };
 
   constructor(private readonly options: SesProviderOptions = {}) {}
 
-  /** The account's domain identities in the region that may send: verified and DKIM-verified. */
-  async listSenderDomains(region: string): Promise<SenderDomain[]> {
-    const client = this.client(region);
-    const names: string[] = [];
+  /**
+   * The domain identities associated with the tenant's own SES tenant (`ListTenantResources`),
+   * each valid when verified for sending with DKIM. A tenant with no SES tenant has none.
+   */
+  async senderDomains(account: SendingAccount): Promise<SenderDomain[]> {
+    if (!account.tenantId) return [];
+    const client = this.client(account.region);
     try {
-      let nextToken: string | undefined;
-      do {
-        const page = await client.send(new ListEmailIdentitiesCommand({ PageSize: 100, NextToken: nextToken }));
-        for (const identity of page.EmailIdentities ?? []) {
-          if (identity.IdentityType === 'DOMAIN' && identity.IdentityName)
-            names.push(identity.IdentityName.toLowerCase());
-        }
-        nextToken = page.NextToken;
-      } while (nextToken);
-      return await mapBounded(names, 5, async (domain) => {
-        const identity = await client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
-        const valid = identity.VerifiedForSendingStatus === true && identity.DkimAttributes?.Status === 'SUCCESS';
-        return { domain, valid };
-      });
+      const names = await this.tenantDomainNames(client, sesTenantName(account.tenantId));
+      return await mapBounded(names, 5, async (domain) => ({
+        domain,
+        valid: await this.verifiedDomain(client, domain),
+      }));
     } catch (error) {
       throw new UpstreamUnavailableError('Amazon SES', { cause: error });
     }
@@ -89,16 +98,14 @@ export class SesProvider implements MailTransport {
   async prepareTenant(region: string, tenantId: string, domains: string[]): Promise<string> {
     const client = this.client(region);
     const tenantName = sesTenantName(tenantId);
-    const accountId = this.options.accountId;
-    if (!accountId) throw new Error('SesProvider needs the AWS account id to associate identities with SES tenants.');
     try {
       await ignoreAlreadyExists(client.send(new CreateTenantCommand({ TenantName: tenantName })));
-      for (const domain of new Set(domains)) {
+      for (const domain of new Set(domains.map((name) => name.toLowerCase()))) {
         await ignoreAlreadyExists(
           client.send(
             new CreateTenantResourceAssociationCommand({
               TenantName: tenantName,
-              ResourceArn: `arn:aws:ses:${region}:${accountId}:identity/${domain}`,
+              ResourceArn: this.identityArn(region, domain),
             }),
           ),
         );
@@ -116,6 +123,95 @@ export class SesProvider implements MailTransport {
     } catch (error) {
       throw classifySesError(error);
     }
+  }
+
+  /**
+   * Each domain, valid when it is verified for sending with DKIM in the platform's account and
+   * associated with no SES tenant but this tenant's own (`ListResourceTenants`).
+   */
+  private async adoptableDomains(
+    account: SendingAccount & { tenantId: string },
+    domains: readonly string[],
+  ): Promise<SenderDomain[]> {
+    const client = this.client(account.region);
+    const ours = sesTenantName(account.tenantId);
+    const names = [...new Set(domains.map((domain) => domain.toLowerCase()))];
+    try {
+      return await mapBounded(names, 5, async (domain) => {
+        if (!(await this.verifiedDomain(client, domain))) return { domain, valid: false };
+        const holders = await this.tenantsOf(client, this.identityArn(account.region, domain));
+        return { domain, valid: holders.every((holder) => holder === ours) };
+      });
+    } catch (error) {
+      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+    }
+  }
+
+  /** Every domain identity associated with the SES tenant, lower-cased; none when the tenant does not exist. */
+  private async tenantDomainNames(client: SESv2Client, tenantName: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page: ListTenantResourcesCommandOutput;
+      try {
+        page = await client.send(
+          new ListTenantResourcesCommand({
+            TenantName: tenantName,
+            Filter: { RESOURCE_TYPE: 'EMAIL_IDENTITY' },
+            PageSize: 100,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof NotFoundException) return [];
+        throw error;
+      }
+      for (const resource of page.TenantResources ?? []) {
+        const name = IDENTITY_ARN.exec(resource.ResourceArn ?? '')?.[1];
+        if (resource.ResourceType === 'EMAIL_IDENTITY' && name) names.push(name.toLowerCase());
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return [...new Set(names)];
+  }
+
+  /** The SES tenants an identity is associated with. */
+  private async tenantsOf(client: SESv2Client, resourceArn: string): Promise<string[]> {
+    const tenants: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListResourceTenantsCommand({
+          ResourceArn: resourceArn,
+          PageSize: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const tenant of page.ResourceTenants ?? []) if (tenant.TenantName) tenants.push(tenant.TenantName);
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return tenants;
+  }
+
+  /** Whether a domain identity exists and may send: verified, with DKIM verified. */
+  private async verifiedDomain(client: SESv2Client, domain: string): Promise<boolean> {
+    try {
+      const identity = await client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+      return (
+        identity.IdentityType !== 'EMAIL_ADDRESS' &&
+        identity.VerifiedForSendingStatus === true &&
+        identity.DkimAttributes?.Status === 'SUCCESS'
+      );
+    } catch (error) {
+      if (error instanceof NotFoundException) return false;
+      throw error;
+    }
+  }
+
+  private identityArn(region: string, domain: string): string {
+    const accountId = this.options.accountId;
+    if (!accountId) throw new Error('SesProvider needs the AWS account id to name identities for SES tenants.');
+    return `arn:${this.options.partition ?? 'aws'}:ses:${region}:${accountId}:identity/${domain}`;
   }
 
   private client(region: string): SESv2Client {
