@@ -2,6 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { eventsForAcceptedMail, type WebhookEvent } from './webhook-events.js';
 import { accountSigningKey, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from './webhook-signing.js';
 
+/** The event toggles of SendGrid's webhook settings (EventWebhookRequest) and the event each one lets through. */
+export const EVENT_TOGGLES = {
+  processed: 'processed',
+  delivered: 'delivered',
+  deferred: 'deferred',
+  bounce: 'bounce',
+  dropped: 'dropped',
+  spam_report: 'spamreport',
+  open: 'open',
+  click: 'click',
+  unsubscribe: 'unsubscribe',
+  group_unsubscribe: 'group_unsubscribe',
+  group_resubscribe: 'group_resubscribe',
+} as const;
+
+/** One of SendGrid's event toggles. */
+export type EventToggle = keyof typeof EVENT_TOGGLES;
+
 /** An account's Event Webhook setting, as the control API and SendGrid's settings endpoints show it. */
 export interface SandboxEventWebhook {
   id: string;
@@ -13,6 +31,8 @@ export interface SandboxEventWebhook {
   /** Base64 DER SubjectPublicKeyInfo (P-256), what SendGrid's settings page shows as the verification key. */
   publicKey: string;
   friendlyName: string | null;
+  /** Which events are posted; the control API turns all on. */
+  events: Record<EventToggle, boolean>;
   createdDate: string;
   updatedDate: string;
 }
@@ -95,7 +115,13 @@ export class EventWebhooks {
   /** Creates or changes the account's webhook; signing stays as it was (on for a new one). */
   configure(
     accountId: string,
-    input: { url: string; enabled?: boolean; friendlyName?: string | null; signed?: boolean },
+    input: {
+      url: string;
+      enabled?: boolean;
+      friendlyName?: string | null;
+      signed?: boolean;
+      events?: Partial<Record<EventToggle, boolean>>;
+    },
   ): SandboxEventWebhook {
     const url = checkedUrl(input.url);
     const at = new Date(this.now()).toISOString();
@@ -108,11 +134,12 @@ export class EventWebhooks {
       signed: input.signed ?? existing?.signed ?? true,
       publicKey: accountSigningKey(accountId).publicKey,
       friendlyName: input.friendlyName === undefined ? (existing?.friendlyName ?? null) : input.friendlyName,
+      events: { ...(existing?.events ?? allEventsOn()), ...input.events },
       createdDate: existing?.createdDate ?? at,
       updatedDate: at,
     };
     this.webhooks.set(accountId, webhook);
-    return { ...webhook };
+    return structuredClone(webhook);
   }
 
   /** Turns Signature Verification on or off. */
@@ -121,13 +148,13 @@ export class EventWebhooks {
     if (!webhook) throw new EventWebhookError('not_found', `Account "${accountId}" has no Event Webhook.`);
     webhook.signed = signed;
     webhook.updatedDate = new Date(this.now()).toISOString();
-    return { ...webhook };
+    return structuredClone(webhook);
   }
 
   /** A copy of the account's webhook, if it has one. */
   get(accountId: string): SandboxEventWebhook | undefined {
     const webhook = this.webhooks.get(accountId);
-    return webhook ? { ...webhook } : undefined;
+    return webhook ? structuredClone(webhook) : undefined;
   }
 
   /** Removes the account's webhook; its waiting batches are dropped when due. */
@@ -137,8 +164,15 @@ export class EventWebhooks {
 
   /** Queues the events of mail SendGrid accepted, if the account's webhook is on. */
   accepted(accountId: string, xMessageId: string, body: unknown): void {
-    if (!this.webhooks.get(accountId)?.enabled) return;
-    const events = eventsForAcceptedMail(xMessageId, body, this.now());
+    const webhook = this.webhooks.get(accountId);
+    if (!webhook?.enabled) return;
+    const wanted = new Set<string>(
+      Object.entries(EVENT_TOGGLES).flatMap(([toggle, event]) =>
+        webhook.events[toggle as EventToggle] ? [event] : [],
+      ),
+    );
+    const events = eventsForAcceptedMail(xMessageId, body, this.now()).filter((event) => wanted.has(event.event));
+    if (events.length === 0) return;
     const open = this.pending.find(
       (batch) => batch.accountId === accountId && batch.attempts === 0 && batch.events.length < MAX_EVENTS_PER_BATCH,
     );
@@ -255,6 +289,10 @@ export class EventWebhooks {
       at: new Date(this.now()).toISOString(),
     };
   }
+}
+
+function allEventsOn(): Record<EventToggle, boolean> {
+  return Object.fromEntries(Object.keys(EVENT_TOGGLES).map((toggle) => [toggle, true])) as Record<EventToggle, boolean>;
 }
 
 function checkedUrl(value: string): string {

@@ -1,4 +1,5 @@
 import { randomMessageId } from './api-keys.js';
+import { EVENT_WEBHOOK_ENDPOINTS } from './event-webhook-api.js';
 import { isSandboxMode, MAX_MAIL_BODY_BYTES, senderAddresses, validateMailBody } from './mail-validation.js';
 import { queryCheck, type RequestCheck } from './openapi-validation.js';
 import { emptyReply, errorReply, jsonReply, messageReply, type Reply, SENDGRID_MESSAGES } from './replies.js';
@@ -17,7 +18,8 @@ export interface V3Request {
   body: Buffer;
 }
 
-interface Caller {
+/** Who called: the presented key and its account. */
+export interface Caller {
   key: SandboxKey;
   account: StoredAccount;
 }
@@ -26,34 +28,54 @@ interface Caller {
 const DOMAINS_PAGE = { default: 50, max: 200 };
 const VERIFIED_SENDERS_PAGE = { default: 25, max: 100 };
 
-type V3Endpoint = (request: V3Request, caller: Caller, state: SandboxState) => Reply;
+/** Handles one endpoint; `params` are the path's captured segments. */
+export type V3Endpoint = (request: V3Request, caller: Caller, state: SandboxState, params: string[]) => Reply;
 
-interface EndpointSpec {
+/** One `/v3` endpoint the sandbox plays. */
+export interface EndpointSpec {
   method: string;
+  /** The exact path, or a pattern whose groups are the path parameters. */
+  path: string | RegExp;
   handle: V3Endpoint;
   /** The query parameters by SendGrid's OpenAPI document of the endpoint. */
   query: RequestCheck<URLSearchParams>;
 }
 
-const ENDPOINTS: Record<string, EndpointSpec> = {
-  '/v3/scopes': {
+const ENDPOINTS: EndpointSpec[] = [
+  {
     method: 'GET',
+    path: '/v3/scopes',
     handle: (_request, caller) => jsonReply(200, { scopes: caller.key.scopes }),
     query: queryCheck('tsg_scopes_v3', 'GET', '/v3/scopes'),
   },
-  '/v3/whitelabel/domains': {
+  {
     method: 'GET',
+    path: '/v3/whitelabel/domains',
     handle: listDomains,
     query: queryCheck('tsg_domain_authentication_v3', 'GET', '/v3/whitelabel/domains'),
   },
-  '/v3/verified_senders': {
+  {
     method: 'GET',
+    path: '/v3/verified_senders',
     handle: listVerifiedSenders,
     query: queryCheck('tsg_verified_senders_v3', 'GET', '/v3/verified_senders'),
   },
   // The body is checked by its document in validateMailBody.
-  '/v3/mail/send': { method: 'POST', handle: sendMail, query: queryCheck('tsg_mail_v3', 'POST', '/v3/mail/send') },
-};
+  {
+    method: 'POST',
+    path: '/v3/mail/send',
+    handle: sendMail,
+    query: queryCheck('tsg_mail_v3', 'POST', '/v3/mail/send'),
+  },
+  ...EVENT_WEBHOOK_ENDPOINTS,
+];
+
+/** The path parameters if the endpoint's path matches, else undefined. */
+function matchPath(pattern: string | RegExp, path: string): string[] | undefined {
+  if (typeof pattern === 'string') return pattern === path ? [] : undefined;
+  const match = pattern.exec(path);
+  return match ? match.slice(1).map((segment) => decodeURIComponent(segment ?? '')) : undefined;
+}
 
 /**
  * Answers a `/v3` request the way SendGrid does for the endpoints this service calls:
@@ -61,14 +83,19 @@ const ENDPOINTS: Record<string, EndpointSpec> = {
  * SendGrid's `{"errors":[…]}` bodies.
  */
 export function answerV3(request: V3Request, state: SandboxState): Reply {
-  const endpoint = ENDPOINTS[request.path];
-  if (!endpoint) return messageReply(404, SENDGRID_MESSAGES.notFound);
-  if (endpoint.method !== request.method) return messageReply(405, SENDGRID_MESSAGES.methodNotAllowed);
+  const matching = ENDPOINTS.flatMap((spec) => {
+    const params = matchPath(spec.path, request.path);
+    return params ? [{ spec, params }] : [];
+  });
+  if (matching.length === 0) return messageReply(404, SENDGRID_MESSAGES.notFound);
+  const hit = matching.find((candidate) => candidate.spec.method === request.method);
+  if (!hit) return messageReply(405, SENDGRID_MESSAGES.methodNotAllowed);
+  const { spec: endpoint, params } = hit;
 
   const caller = authenticate(request, state);
   if ('status' in caller) return caller;
   const queryIssues = endpoint.query(request.query);
-  const reply = queryIssues.length > 0 ? errorReply(400, queryIssues) : endpoint.handle(request, caller, state);
+  const reply = queryIssues.length > 0 ? errorReply(400, queryIssues) : endpoint.handle(request, caller, state, params);
   const limits = state.rateLimits.take(caller.key.keyId, request.path);
   return { ...reply, headers: { ...limits, ...reply.headers } };
 }

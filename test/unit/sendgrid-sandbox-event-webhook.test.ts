@@ -268,3 +268,78 @@ describe('SendGrid sandbox: Event Webhook timing', () => {
     }
   });
 });
+
+describe('SendGrid sandbox: SendGrid’s Event Webhook settings endpoints', () => {
+  async function v3(method: string, path: string, keyName: string, body?: unknown) {
+    const response = await fetch(`${sandbox.globalUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key(keyName)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as Record<string, unknown> };
+  }
+
+  it('creates a webhook, turns signing on and posts batches that verify with the key SendGrid returns', async () => {
+    const created = await v3('POST', '/v3/user/webhooks/event/settings', 'full-access', {
+      url: receiver.url,
+      enabled: true,
+      processed: true,
+      delivered: true,
+      bounce: true,
+      friendly_name: 'Our service',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ url: receiver.url, enabled: true, delivered: true, spam_report: false });
+    const id = String(created.json.id);
+    expect((await v3('GET', `/v3/user/webhooks/event/settings/signed/${id}`, 'full-access')).json).toEqual({
+      id,
+      public_key: '',
+    });
+    const signed = await v3('PATCH', `/v3/user/webhooks/event/settings/signed/${id}`, 'full-access', { enabled: true });
+    expect(signed.status).toBe(200);
+    const publicKey = String(signed.json.public_key);
+    expect(publicKey).toBe(sandbox.eventWebhook('acme')?.publicKey);
+    const all = await v3('GET', '/v3/user/webhooks/event/settings/all', 'full-access');
+    expect(all.json).toMatchObject({ max_allowed: 1, webhooks: [{ id, public_key: publicKey }] });
+
+    await sendMail(['jane@customer.example', 'spam@customer.example'], { messageId: 'm-10' });
+    await sandbox.flushEventWebhooks();
+    const [post] = receiver.posts;
+    if (!post) throw new Error('nothing was posted');
+    expect(verifies(post, publicKey)).toBe(true);
+    // spam_report is off for this webhook, so no spamreport event.
+    expect(eventsOf(post).map((event) => event.event)).toEqual(['processed', 'delivered', 'processed', 'delivered']);
+  });
+
+  it('judges bodies by SendGrid’s document, checks scopes and ids, and keeps one webhook per account', async () => {
+    const noUrl = await v3('POST', '/v3/user/webhooks/event/settings', 'full-access', { enabled: true });
+    expect(noUrl.status).toBe(400);
+    expect(noUrl.json).toEqual({ errors: [{ field: 'url', message: 'The url field is required.', help: null }] });
+    const badType = await v3('POST', '/v3/user/webhooks/event/settings', 'full-access', {
+      url: receiver.url,
+      enabled: 'yes',
+    });
+    expect((badType.json.errors as Array<{ field: string }>)[0]?.field).toBe('enabled');
+    const restricted = await v3('POST', '/v3/user/webhooks/event/settings', 'good', { url: receiver.url });
+    expect(restricted.status).toBe(403);
+    const created = await v3('POST', '/v3/user/webhooks/event/settings', 'full-access', { url: receiver.url });
+    expect(created.status).toBe(201);
+    const second = await v3('POST', '/v3/user/webhooks/event/settings', 'full-access', { url: `${receiver.url}-2` });
+    expect(second.status).toBe(400);
+    const wrongId = await v3('GET', '/v3/user/webhooks/event/settings/not-this-one', 'full-access');
+    expect(wrongId).toEqual({ status: 404, json: { errors: [{ field: null, message: 'Invalid id provided.' }] } });
+    const id = String(created.json.id);
+    const patched = await v3('PATCH', `/v3/user/webhooks/event/settings/${id}`, 'full-access', {
+      url: receiver.url,
+      friendly_name: null,
+      enabled: true,
+    });
+    expect(patched.json).toMatchObject({ id, enabled: true, friendly_name: null });
+    expect((await v3('DELETE', `/v3/user/webhooks/event/settings/${id}`, 'full-access')).status).toBe(204);
+    expect(sandbox.eventWebhook('acme')).toBeUndefined();
+  });
+});
