@@ -54,15 +54,16 @@ export function requestBodyCheck(
   path: string,
   help?: (field: string | null) => string | null,
 ): RequestCheck<unknown> {
-  const operation = operationOf(name, method, path);
-  const requestBody = operation.requestBody;
-  if (!requestBody) throw new Error(`${name}: ${method} ${path} has no request body.`);
-  const bodyPointer =
-    typeof requestBody.$ref === 'string'
-      ? requestBody.$ref
-      : `#/paths/${pointerSegment(path)}/${method.toLowerCase()}/requestBody`;
-  const validate = compileAt(bodyAjv, name, `${bodyPointer}/content/application~1json/schema`);
-  return (body) => errorItems(validate, body, help);
+  const validate = once(() => {
+    const requestBody = operationOf(name, method, path).requestBody;
+    if (!requestBody) throw new Error(`${name}: ${method} ${path} has no request body.`);
+    const bodyPointer =
+      typeof requestBody.$ref === 'string'
+        ? requestBody.$ref
+        : `#/paths/${pointerSegment(path)}/${method.toLowerCase()}/requestBody`;
+    return compileAt(bodyAjv, name, `${bodyPointer}/content/application~1json/schema`);
+  });
+  return (body) => errorItems(validate(), body, help);
 }
 
 /**
@@ -71,22 +72,34 @@ export function requestBodyCheck(
  * as SendGrid ignores them.
  */
 export function queryCheck(name: SendGridDocumentName, method: string, path: string): RequestCheck<URLSearchParams> {
-  const document = loadDocument(name);
-  const parameters = (operationOf(name, method, path).parameters ?? [])
-    .map((parameter) =>
-      typeof parameter.$ref === 'string' ? (resolve(document, parameter.$ref) as JsonObject) : parameter,
-    )
-    .filter((parameter) => parameter.in === 'query');
-  const schema = {
-    type: 'object',
-    properties: Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.schema ?? {}])),
-    required: parameters.filter((parameter) => parameter.required === true).map((parameter) => parameter.name),
-  };
-  const validate = queryAjv.compile(withNullableTypes(schema) as JsonObject);
-  const names = new Set(parameters.map((parameter) => String(parameter.name)));
+  const compiled = once(() => {
+    const document = loadDocument(name);
+    const parameters = (operationOf(name, method, path).parameters ?? [])
+      .map((parameter) =>
+        typeof parameter.$ref === 'string' ? (resolve(document, parameter.$ref) as JsonObject) : parameter,
+      )
+      .filter((parameter) => parameter.in === 'query');
+    const schema = {
+      type: 'object',
+      properties: Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.schema ?? {}])),
+      required: parameters.filter((parameter) => parameter.required === true).map((parameter) => parameter.name),
+    };
+    const names = new Set(parameters.map((parameter) => String(parameter.name)));
+    return { validate: queryAjv.compile(withNullableTypes(schema) as JsonObject), names };
+  });
   return (query) => {
+    const { validate, names } = compiled();
     const values = Object.fromEntries([...query.entries()].filter(([key]) => names.has(key)));
     return errorItems(validate, values);
+  };
+}
+
+/** Compiled on first use: `npm run ops` and most tests never need most of the documents. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
   };
 }
 
