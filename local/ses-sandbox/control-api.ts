@@ -17,6 +17,11 @@ export interface ControlDeps {
   defaultRegion: string;
   now: () => Date;
   publish(events: SesEventBridgeEvent[]): void;
+  /** The events published so far (oldest first), and forgetting them. */
+  publishedEvents(): SesEventBridgeEvent[];
+  clearEvents(): void;
+  /** Whether a name is an error shape of the model (for injected faults). */
+  isErrorShape(name: string): boolean;
   changed(): void;
 }
 
@@ -38,6 +43,7 @@ class ControlError extends Error {
  *   GET/POST/DELETE /__ses/dns                 the local DNS zone: list / publish {type,name,value} / remove matching
  *   POST  /__ses/dns/identities/{identity}     publish every record SES asks for that identity ({region?})
  *   GET/DELETE /__ses/messages                 accepted messages (oldest first) / forget them
+ *   GET/DELETE /__ses/events                   SES-shaped EventBridge events published (oldest first) / forget them
  *   GET/POST /__ses/account                    {sandbox, sendingEnabled, enforcementStatus}
  *   POST  /__ses/identities/{identity}/verify  verified now, as if its link was clicked or its records found ({region?})
  *   POST  /__ses/tenants/{name}/sending-status SES pauses or resumes a tenant ({status: ENABLED|DISABLED, region?})
@@ -119,14 +125,28 @@ function route(method: string, url: URL, body: Buffer, deps: ControlDeps): Reply
     case 'DELETE /messages':
       deps.state.clearMessages();
       return emptyReply(204);
+    case 'GET /events':
+      return jsonReply(200, { events: deps.publishedEvents() });
+    case 'DELETE /events':
+      deps.clearEvents();
+      return emptyReply(204);
     case 'GET /account':
       return jsonReply(200, accountView(deps.state.account));
     case 'POST /account':
       deps.state.account = { ...deps.state.account, ...accountChange(input()) };
       return jsonReply(200, accountView(deps.state.account));
-    case 'POST /faults':
-      deps.faults.add(faultSpec(input()));
+    case 'POST /faults': {
+      const spec = faultSpec(input());
+      if (spec.error !== undefined && !deps.isErrorShape(spec.error)) {
+        throw new ControlError(
+          400,
+          `error must name an error shape of the SESv2 model, e.g. TooManyRequestsException.`,
+          'error',
+        );
+      }
+      deps.faults.add(spec);
       return emptyReply(204);
+    }
     case 'DELETE /faults':
       deps.faults.clear();
       return emptyReply(204);
@@ -134,6 +154,7 @@ function route(method: string, url: URL, body: Buffer, deps: ControlDeps): Reply
       deps.state.reset();
       deps.zone.remove();
       deps.faults.clear();
+      deps.clearEvents();
       return emptyReply(204);
     default:
       throw new ControlError(404, `No SES sandbox control endpoint ${method} ${CONTROL_PREFIX}${path}.`);

@@ -16,6 +16,8 @@ export type * from './sandbox-types.js';
 
 /** Largest request body read; SES's own limit for a message is 40 MB, the sandbox needs far less. */
 const MAX_BODY_BYTES = 12 * 1024 * 1024;
+/** Published events kept for the control API, newest last. */
+const MAX_KEPT_EVENTS = 1_000;
 
 /**
  * A stand-in for Amazon SES API v2 that the real `@aws-sdk/client-sesv2` talks to unchanged
@@ -43,7 +45,10 @@ export async function startSesSandbox(options: SesSandboxOptions = {}): Promise<
   const save = () => state.save(zone.list());
   const pending = new Set<Promise<void>>();
 
+  let published: SesEventBridgeEvent[] = [];
   const publish = (events: SesEventBridgeEvent[]) => {
+    published.push(...events);
+    if (published.length > MAX_KEPT_EVENTS) published.splice(0, published.length - MAX_KEPT_EVENTS);
     const onEvent = options.onEvent;
     if (!onEvent || events.length === 0) return;
     // After the answer, as SES publishes asynchronously; a failing receiver never fails a send.
@@ -86,7 +91,22 @@ export async function startSesSandbox(options: SesSandboxOptions = {}): Promise<
   timer?.unref();
   const stopWatching = zone.onChange(() => void checkNow().catch(() => undefined));
 
-  const deps = { model, binder, state, zone, faults, defaultRegion, now, publish, changed: save };
+  const deps = {
+    model,
+    binder,
+    state,
+    zone,
+    faults,
+    defaultRegion,
+    now,
+    publish,
+    publishedEvents: () => structuredClone(published),
+    clearEvents: () => {
+      published = [];
+    },
+    isErrorShape: (name: string) => model.errorStatus(name) !== undefined,
+    changed: save,
+  };
   const server = createServer((request, response) => {
     serve(request, response, deps).then(
       (line) => options.log?.(`ses-sandbox ${line}`),
@@ -107,6 +127,7 @@ export async function startSesSandbox(options: SesSandboxOptions = {}): Promise<
     accountId: state.accountId,
     zone,
     messages: () => state.messages(),
+    events: () => structuredClone(published),
     publish: (record) => zone.add(record),
     recordsFor: (region, name) => {
       const identity = state.region(region).identities[name.toLowerCase()];
@@ -124,6 +145,7 @@ export async function startSesSandbox(options: SesSandboxOptions = {}): Promise<
       state.reset();
       zone.remove();
       faults.clear();
+      published = [];
       save();
     },
     close: async () => {

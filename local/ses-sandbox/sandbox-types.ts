@@ -84,7 +84,7 @@ export interface SesSandboxOptions {
   checkIntervalMs?: number;
   /** SES gives up on records not found for this long (72 hours, as SES). */
   detectionWindowMs?: number;
-  /** Receives SES-shaped events of configuration sets with an enabled EventBridge destination. */
+  /** Receives SES-shaped events: sends of configuration sets with an enabled EventBridge destination, tenant status changes. */
   onEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
   /** Receives one line per request: operation and status only. */
   log?: (line: string) => void;
@@ -97,6 +97,8 @@ export interface SesSandbox {
   accountId: string;
   zone: DnsZone;
   messages(): SesRecordedMessage[];
+  /** The SES-shaped EventBridge events published so far, oldest first (also handed to `onEvent`). */
+  events(): SesEventBridgeEvent[];
   /** Publishes a record in the zone; verification follows after the delay. */
   publish(record: NewDnsRecord): DnsRecord;
   /** The DNS records SES asks for this domain identity (DKIM CNAMEs; MAIL FROM MX and SPF when set). */

@@ -98,6 +98,39 @@ function checkTenant(
   }
 }
 
+/** Fills `{{name}}` placeholders from the template data, as SES renders simple templates. */
+function render(text: string | undefined, data: Record<string, unknown>): string | null {
+  if (text === undefined) return null;
+  return text.replace(/{{\s*([\w.-]+)\s*}}/g, (_, name: string) => {
+    const value = name
+      .split('.')
+      .reduce<unknown>((scope, key) => (scope as Record<string, unknown> | undefined)?.[key], data);
+    return value === undefined || value === null ? '' : String(value);
+  });
+}
+
+/** The subject a Simple or Template message goes out with. */
+function subjectOf(context: OperationContext, content: Record<string, unknown>): string | null {
+  const simple = content.Simple as { Subject?: { Data?: string } } | undefined;
+  if (simple) return simple.Subject?.Data ?? null;
+  const template = content.Template as {
+    TemplateName?: string;
+    TemplateContent?: { Subject?: string };
+    TemplateData?: string;
+  };
+  let data: unknown = {};
+  try {
+    data = JSON.parse(template.TemplateData ?? '{}');
+  } catch {
+    throw new SesError('BadRequestException', 'TemplateData is not valid JSON.');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new SesError('BadRequestException', 'TemplateData must be a JSON object.');
+  }
+  const stored = template.TemplateName ? context.region.templates[template.TemplateName] : undefined;
+  return render(stored?.subject ?? template.TemplateContent?.Subject, data as Record<string, unknown>);
+}
+
 /** A message id shaped like SES's. */
 function messageId(): string {
   return `0107${randomBytes(6).toString('hex')}-${randomUUID()}-000000`;
@@ -165,7 +198,7 @@ export const SEND_OPERATIONS: Record<string, OperationHandler> = {
       throw new SesError('LimitExceededException', 'Daily message quota exceeded.');
     }
 
-    const simple = content.Simple as { Subject?: { Data?: string } } | undefined;
+    const subject = subjectOf(context, content);
     const message: SesRecordedMessage = {
       messageId: messageId(),
       region: regionName,
@@ -175,7 +208,7 @@ export const SEND_OPERATIONS: Record<string, OperationHandler> = {
       tenantName: tenantName ?? null,
       configurationSetName: configurationSetName ?? null,
       destination: { to, cc, bcc },
-      subject: simple?.Subject?.Data ?? null,
+      subject,
       tags,
       request: structuredClone(input),
     };

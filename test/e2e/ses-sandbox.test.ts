@@ -5,6 +5,7 @@ import {
   CreateConfigurationSetCommand,
   CreateConfigurationSetEventDestinationCommand,
   CreateEmailIdentityCommand,
+  CreateEmailTemplateCommand,
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
   DeleteEmailIdentityCommand,
@@ -378,6 +379,36 @@ describe('SES sandbox', () => {
     expect(await ses.send(new GetAccountCommand({}))).toMatchObject({ SendingEnabled: true });
   });
 
+  it('refuses to inject a fault with an error the model does not have', async () => {
+    expect(await control('POST', '/faults', { error: 'NoSuchThingException' })).toMatchObject({
+      status: 400,
+      body: { field: 'error' },
+    });
+  });
+
+  it('sends a stored template with its data filled into the subject', async () => {
+    await onboard('acme', 'acme.example');
+    await ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: 'welcome',
+        TemplateContent: { Subject: 'Welcome, {{name}}!', Text: 'Hello {{name}}' },
+      }),
+    );
+    const template = { Template: { TemplateName: 'welcome', TemplateData: '{"name":"Jane"}' } };
+    await ses.send(
+      new SendEmailCommand({ ...simpleMail('info@acme.example', ['jane@customer.example']), Content: template }),
+    );
+    expect((await control('GET', '/messages')).body.messages).toEqual([
+      expect.objectContaining({ subject: 'Welcome, Jane!' }),
+    ]);
+    const unknown = { Template: { TemplateName: 'nope', TemplateData: '{}' } };
+    await expect(
+      ses.send(
+        new SendEmailCommand({ ...simpleMail('info@acme.example', ['jane@customer.example']), Content: unknown }),
+      ),
+    ).rejects.toBeInstanceOf(NotFoundException);
+  });
+
   it('is reached through AWS_ENDPOINT_URL_SESV2 by a client built without an endpoint', async () => {
     const previous = process.env.AWS_ENDPOINT_URL_SESV2;
     process.env.AWS_ENDPOINT_URL_SESV2 = sandbox.url;
@@ -436,6 +467,23 @@ describe('SES sandbox events', () => {
       eventType: 'Complaint',
       complaint: { complainedRecipients: [{ emailAddress: 'spam@customer.example' }] },
     });
+  });
+
+  it('lists the events it published on the control API, oldest first', async () => {
+    await onboard('acme', 'acme.example');
+    const sent = await ses.send(
+      new SendEmailCommand(
+        simpleMail('info@acme.example', ['jane@customer.example'], { ConfigurationSetName: 'cs-acme' }),
+      ),
+    );
+    const { body } = await control('GET', '/events');
+    expect(body.events).toEqual([
+      expect.objectContaining({ 'detail-type': 'Email Sent', detail: expect.objectContaining({ eventType: 'Send' }) }),
+      expect.objectContaining({ 'detail-type': 'Email Delivered' }),
+    ]);
+    expect(JSON.stringify(body.events)).toContain(sent.MessageId);
+    expect((await control('DELETE', '/events')).status).toBe(204);
+    expect((await control('GET', '/events')).body.events).toEqual([]);
   });
 
   it('publishes nothing for a configuration set without an EventBridge destination', async () => {
