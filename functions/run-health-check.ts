@@ -5,13 +5,14 @@ import { providerRegistry } from '../shared/composition/providers.js';
 import { integrationRepository } from '../shared/composition/store.js';
 import { type HealthCheckScope, type HealthCheckSummary, runHealthCheck } from '../shared/integrations/health-check.js';
 import { serviceLogger } from '../shared/observability/logger.js';
+import { HEALTH_CHECK_METRICS, METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../shared/observability/metric-names.js';
 
 const deps = {
   repository: integrationRepository(),
   cipher: envelopeCipher(),
   providers: providerRegistry(),
 };
-const metrics = new Metrics({ namespace: 'EmailIntegrations', serviceName: 'email-integrations' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME });
 const logger = serviceLogger();
 
 /** Outcomes that mean the check itself could not tell: the stack alarms on them. */
@@ -45,12 +46,12 @@ export async function handler(event?: HealthCheckEvent, context?: Context): Prom
     { scope },
   );
   for (const [outcome, count] of Object.entries(summary.outcomes)) {
-    metrics.addMetric(`HealthCheck_${outcome}`, MetricUnit.Count, count);
+    metrics.addMetric(HEALTH_CHECK_METRICS.outcome(outcome), MetricUnit.Count, count);
   }
   const failures = Object.entries(summary.outcomes)
     .filter(([outcome]) => FAILURES.has(outcome))
     .reduce((sum, [, count]) => sum + count, 0);
-  metrics.addMetric('HealthCheckFailures', MetricUnit.Count, failures);
+  metrics.addMetric(HEALTH_CHECK_METRICS.failures, MetricUnit.Count, failures);
   metrics.publishStoredMetrics();
   logger.info('health check done', { scope, ...summary });
   return summary;

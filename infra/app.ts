@@ -16,6 +16,12 @@ function list(value: string[] | string): string[] {
   return value.trim().startsWith('[') ? (JSON.parse(value) as string[]) : value.split(',').map((item) => item.trim());
 }
 
+/** A list context value that may be left empty. */
+function optionalList(app: App, key: string): string[] {
+  const value = app.node.tryGetContext(key) as string[] | string | undefined;
+  return value === undefined || value === '' ? [] : list(value);
+}
+
 const app = new App();
 const stage = context<string>(app, 'stage');
 new EmailIntegrationsStack(app, `email-integrations-${stage}`, {
@@ -25,7 +31,9 @@ new EmailIntegrationsStack(app, `email-integrations-${stage}`, {
   tenantClaim: context<string>(app, 'tenantClaim'),
   corsOrigins: list(context<string[] | string>(app, 'corsOrigins')),
   eventSource: context<string>(app, 'eventSource'),
-  sesIdentityDomains: list((app.node.tryGetContext('sesIdentityDomains') as string[] | string | undefined) ?? []),
+  sesIdentityDomains: optionalList(app, 'sesIdentityDomains'),
+  sendPublisherPrincipals: optionalList(app, 'sendPublisherPrincipals'),
+  operatorRoleArns: optionalList(app, 'operatorRoleArns'),
   description: 'email-integrations: tenants’ own SendGrid accounts — verify, store, rotate, send',
 });
 // cdk-nag's AWS Solutions checks run on every synth; an unacknowledged finding fails it.

@@ -1,16 +1,28 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
-import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
+import { API_ROUTES } from '../shared/http/api-routes.js';
+import { HEALTH_CHECK_METRICS } from '../shared/observability/metric-names.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
 import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
 import { ServiceFunction } from './constructs/service-function.js';
+import {
+  FUNCTION_ACCESS,
+  type FunctionAccess,
+  type FunctionName,
+  type KeyAction,
+  SEND_TIMEOUT,
+  type ServiceTable,
+  sendGridRouteKeys,
+  TABLE_ENV,
+  type TableAction,
+} from './function-access.js';
 
 export interface EmailIntegrationsStackProps extends StackProps {
   stage: string;
@@ -26,77 +38,74 @@ export interface EmailIntegrationsStackProps extends StackProps {
    * Empty: SES is not used, and no function may call it.
    */
   sesIdentityDomains?: string[];
+  /**
+   * Who may publish send requests on the service's bus: IAM role ARNs, or account ids (every
+   * principal of that account allowed `events:PutEvents`). Empty (default): nobody can publish.
+   */
+  sendPublisherPrincipals?: string[];
+  /** Operator roles for `npm run ops`: may decrypt tenants' keys (context-bound) and redrive dead letters. */
+  operatorRoleArns?: string[];
 }
 
-/** API functions answer within API Gateway's 30 s; each SendGrid call times out well before. */
-const API_TIMEOUT = Duration.seconds(15);
-const SEND_TIMEOUT = Duration.seconds(30);
-const SENDGRID_TIMEOUT_MS = '5000';
+/** The event the 15-minute schedule sends: re-check only the tenants whose key was refused. */
+export const BLOCKED_RECHECK_EVENT = { scope: 'blocked' } as const;
 
 /**
- * email-integrations: the integration store (KMS key, integration table, send ledger), the
- * console's HTTP API with one least-privilege function per route, and the send pipeline
- * (EventBridge → SQS → send function) with its alarms.
+ * email-integrations: the integration store (KMS key, integration table, send ledger, key-check
+ * limiter), the console's HTTP API with one least-privilege function per route, the send pipeline
+ * (the service's own event bus → SQS → send function) and the health check, with their alarms.
+ * Every function comes from the access table in `function-access.ts`.
  */
 export class EmailIntegrationsStack extends Stack {
+  /** Every function of the stack, by name. */
+  readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
+
   constructor(scope: Construct, id: string, props: EmailIntegrationsStackProps) {
     super(scope, id, props);
+    const operatorRoleArns = props.operatorRoleArns ?? [];
     const store = new IntegrationStore(this, 'Store', { stage: props.stage });
-    const { integrations, sendLedger, secretsKey } = store;
-
-    /** What each route's function may do, beyond its logs: the whole of its role. */
-    const routeAccess: Record<HandlerName, { statements: PolicyStatement[]; env: Record<string, string> }> = {
-      'verify-sendgrid-key': { statements: [], env: {} },
-      'save-sendgrid-integration': {
-        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['GenerateDataKey'])],
-        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
-      },
-      'get-sendgrid-integration': {
-        statements: [tableAccess(integrations, ['GetItem'])],
-        env: { TABLE_NAME: integrations.tableName },
-      },
-      'rotate-sendgrid-key': {
-        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['GenerateDataKey'])],
-        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
-      },
-      'update-sendgrid-senders': {
-        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
-        env: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn },
-      },
-      'delete-sendgrid-integration': {
-        statements: [tableAccess(integrations, ['GetItem', 'DeleteItem'])],
-        env: { TABLE_NAME: integrations.tableName },
-      },
-      'send-test-email': {
-        // PutItem: a refused key or sender is written onto the card.
-        statements: [tableAccess(integrations, ['GetItem', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
-        env: {
-          TABLE_NAME: integrations.tableName,
-          KMS_KEY_ID: secretsKey.keyArn,
-          SEND_LEDGER_TABLE_NAME: sendLedger.tableName,
-        },
-      },
-    };
-
-    const routeFunctions = new Map<HandlerName, ServiceFunction>();
-    const routes = API_ROUTES.map((route) => {
-      const access = routeAccess[route.handler];
-      const fn = new ServiceFunction(this, pascalCase(route.handler), {
-        handler: route.handler,
-        description: `${route.method} ${route.path}`,
-        timeout: API_TIMEOUT,
-        statements: access.statements,
-        environment: { TENANT_CLAIM: props.tenantClaim, SENDGRID_TIMEOUT_MS, ...access.env },
-      });
-      routeFunctions.set(route.handler, fn);
-      return { method: route.method, path: route.path, function: fn.function };
+    const pipeline = new SendPipeline(this, 'SendPipeline', {
+      stage: props.stage,
+      eventSource: props.eventSource,
+      publishers: props.sendPublisherPrincipals ?? [],
+      operatorRoleArns,
+      sendFunctionTimeout: SEND_TIMEOUT,
     });
+    if ((props.sendPublisherPrincipals ?? []).length === 0) {
+      Annotations.of(pipeline.bus).addWarningV2(
+        'email-integrations:no-publishers',
+        'No sendPublisherPrincipals: nothing can publish send requests until they are named (README, Deploying).',
+      );
+    }
+
+    const functions = new Map<FunctionName, ServiceFunction>();
+    for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
+      functions.set(name, this.serviceFunction(name, access, { store, pipeline, props }));
+    }
+    this.functions = functions;
+    const fn = (name: FunctionName) => functions.get(name) as ServiceFunction;
+
+    // The key policy names each role that may use the key, and the operators: nobody else can.
+    const rolesWith = (action: KeyAction): IPrincipal[] =>
+      [...functions].filter(([name]) => FUNCTION_ACCESS[name].key.includes(action)).map(([, entry]) => entry.role);
+    store.allowKeyUse('ServiceRolesDecrypt', 'Decrypt', rolesWith('Decrypt'));
+    store.allowKeyUse('ServiceRolesGenerateDataKeys', 'GenerateDataKey', rolesWith('GenerateDataKey'));
+    store.allowKeyUse(
+      'OperatorsDecrypt',
+      'Decrypt',
+      operatorRoleArns.map((arn) => new ArnPrincipal(arn)),
+    );
+
     const http = new ServiceHttpApi(this, 'Http', {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       corsOrigins: props.corsOrigins,
-      routes,
-      tightRoutes: ['POST /integrations/sendgrid/verify', 'POST /integrations/sendgrid/test'],
+      routes: API_ROUTES.map((route) => ({
+        method: route.method,
+        path: route.path,
+        function: fn(route.handler).function,
+      })),
+      tightRoutes: sendGridRouteKeys(),
     });
     alarmWhenAtLeast(this, 'Api5xx', {
       description: 'The HTTP API answered 5xx: a function failed or timed out.',
@@ -104,44 +113,11 @@ export class EmailIntegrationsStack extends Stack {
       threshold: 5,
     });
 
-    const pipeline = new SendPipeline(this, 'SendPipeline', {
-      eventSource: props.eventSource,
-      sendFunctionTimeout: SEND_TIMEOUT,
-    });
-    const send = new ServiceFunction(this, 'SendEmail', {
-      handler: 'send-email',
-      description: 'Sends the automations’ emails through each tenant’s SendGrid account',
-      timeout: SEND_TIMEOUT,
-      statements: [
-        tableAccess(integrations, ['GetItem', 'PutItem']),
-        tableAccess(sendLedger, ['GetItem', 'PutItem', 'UpdateItem']),
-        keyAccess(secretsKey, ['Decrypt']),
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['sqs:ChangeMessageVisibility'],
-          resources: [pipeline.queue.queueArn],
-        }),
-      ],
-      environment: {
-        TABLE_NAME: integrations.tableName,
-        SEND_LEDGER_TABLE_NAME: sendLedger.tableName,
-        KMS_KEY_ID: secretsKey.keyArn,
-        SEND_QUEUE_URL: pipeline.queue.queueUrl,
-        SENDGRID_TIMEOUT_MS: '10000',
-        // A claim outlives the function that took it, so a live attempt is never taken for dead.
-        SEND_LEASE_MS: String((SEND_TIMEOUT.toSeconds() + 60) * 1000),
-      },
-    });
-    pipeline.connect(send.function);
+    pipeline.connect(fn('send-email').function);
 
-    // The daily health check: re-verifies every stored key and writes the result onto the cards.
-    const healthCheck = new ServiceFunction(this, 'RunHealthCheck', {
-      handler: 'run-health-check',
-      description: 'Daily: re-verifies every tenant’s SendGrid key, scopes and senders',
-      timeout: Duration.minutes(10),
-      statements: [tableAccess(integrations, ['Scan', 'PutItem']), keyAccess(secretsKey, ['Decrypt'])],
-      environment: { TABLE_NAME: integrations.tableName, KMS_KEY_ID: secretsKey.keyArn, SENDGRID_TIMEOUT_MS },
-    });
+    // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
+    // refused, so a tenant blocked by a refused key is unblocked soon after the key works again.
+    const healthCheck = fn('run-health-check');
     // The scheduler's invoke grant covers the function's versions (`arn:*`), which cdk-nag flags.
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(healthCheck.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
@@ -152,9 +128,17 @@ export class EmailIntegrationsStack extends Stack {
       schedule: ScheduleExpression.expression('cron(15 3 * * ? *)'),
       target: new LambdaInvoke(healthCheck.function, { retryAttempts: 2 }),
     });
+    new Schedule(this, 'BlockedTenantsRecheck', {
+      description: 'Re-checks the tenants whose key was refused, every 15 minutes',
+      schedule: ScheduleExpression.expression('rate(15 minutes)'),
+      target: new LambdaInvoke(healthCheck.function, {
+        input: ScheduleTargetInput.fromObject(BLOCKED_RECHECK_EVENT),
+        retryAttempts: 0,
+      }),
+    });
     alarmWhenAtLeast(this, 'HealthCheckFailures', {
       description: 'The health check could not verify some integrations (SendGrid unreachable or a key unreadable).',
-      metric: serviceMetric('HealthCheckFailures', Duration.days(1)),
+      metric: serviceMetric(HEALTH_CHECK_METRICS.failures, Duration.days(1)),
       threshold: 1,
     });
     alarmWhenAtLeast(this, 'HealthCheckErrors', {
@@ -163,55 +147,99 @@ export class EmailIntegrationsStack extends Stack {
       threshold: 1,
     });
 
-    // Amazon SES, only for the identities configured: the send path and the test send may send as them.
-    const sesDomains = props.sesIdentityDomains ?? [];
-    if (sesDomains.length > 0) {
-      const sesSend = new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['ses:SendEmail'],
-        resources: sesDomains.map(
-          (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
-        ),
-      });
-      for (const fn of [send, routeFunctions.get('send-test-email')]) {
-        fn?.role.addToPolicy(sesSend);
-        fn?.function.addEnvironment('SES_ACCOUNT_ID', this.account);
-      }
-      // The health check and sender edits check SES tenants' senders against the identities of
-      // each tenant's own SES tenant (ListTenantResources), then those identities' status.
-      for (const fn of [healthCheck, routeFunctions.get('update-sendgrid-senders')]) {
-        fn?.role.addToPolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ['ses:GetEmailIdentity'],
-            resources: sesDomains.map(
-              (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
-            ),
-          }),
-        );
-        fn?.role.addToPolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ['ses:ListTenantResources'],
-            resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:tenant/*`],
-          }),
-        );
-        if (fn) {
-          Validations.of(fn.role).acknowledge({
-            id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:tenant/*]',
-            reason:
-              'SES tenant ARNs end in an id SES assigns; the code asks only for the tenant named after its own tenant.',
-          });
-        }
-      }
-    }
-
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'TableName', { value: integrations.tableName, description: 'Integration table' });
-    new CfnOutput(this, 'SendLedgerTableName', { value: sendLedger.tableName, description: 'Send ledger table' });
-    new CfnOutput(this, 'KeyArn', { value: secretsKey.keyArn, description: 'KMS key wrapping stored SendGrid keys' });
+    new CfnOutput(this, 'TableName', { value: store.integrations.tableName, description: 'Integration table' });
+    new CfnOutput(this, 'SendLedgerTableName', {
+      value: store.sendLedger.tableName,
+      description: 'Send ledger table',
+    });
+    new CfnOutput(this, 'KeyArn', {
+      value: store.secretsKey.keyArn,
+      description: 'KMS key wrapping stored SendGrid keys',
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: pipeline.bus.eventBusName,
+      description: 'The bus automations publish "Email Send Requested" events to',
+    });
+    new CfnOutput(this, 'EventBusArn', { value: pipeline.bus.eventBusArn });
     new CfnOutput(this, 'SendQueueUrl', { value: pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: pipeline.deadLetters.queueUrl });
+  }
+
+  /** One function from its access table entry: its role holds exactly the entry, its environment names what it may use. */
+  private serviceFunction(
+    name: FunctionName,
+    access: FunctionAccess,
+    { store, pipeline, props }: { store: IntegrationStore; pipeline: SendPipeline; props: EmailIntegrationsStackProps },
+  ): ServiceFunction {
+    const statements: PolicyStatement[] = [];
+    const environment: Record<string, string> = {};
+    const route = API_ROUTES.find((entry) => entry.handler === name);
+    if (route) environment.TENANT_CLAIM = props.tenantClaim;
+
+    const tables = { integrations: store.integrations, sendLedger: store.sendLedger, keyChecks: store.keyChecks };
+    for (const [table, actions] of Object.entries(access.tables) as Array<[ServiceTable, TableAction[]]>) {
+      const resource = tables[table];
+      environment[TABLE_ENV[table]] = resource.tableName;
+      statements.push(tableAccess(resource, actions));
+    }
+    if (access.key.length > 0) {
+      statements.push(keyAccess(store.secretsKey, access.key));
+      environment.KMS_KEY_ID = store.secretsKey.keyArn;
+    }
+    if (access.sendQueue.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: access.sendQueue.map((action) => `sqs:${action}`),
+          resources: [pipeline.queue.queueArn],
+        }),
+      );
+      environment.SEND_QUEUE_URL = pipeline.queue.queueUrl;
+    }
+    const sesIdentities = (props.sesIdentityDomains ?? []).map(
+      (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
+    );
+    const usesSes = sesIdentities.length > 0 && access.ses.length > 0;
+    if (usesSes && access.ses.includes('send')) {
+      statements.push(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:SendEmail'], resources: sesIdentities }),
+      );
+      environment.SES_ACCOUNT_ID = this.account;
+    }
+    if (usesSes && access.ses.includes('read')) {
+      // SES tenants' senders are checked against the identities of each tenant's own SES tenant
+      // (ListTenantResources), then those identities' status.
+      statements.push(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:GetEmailIdentity'], resources: sesIdentities }),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['ses:ListTenantResources'],
+          resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:tenant/*`],
+        }),
+      );
+    }
+    if (access.sendGridTimeoutMs !== undefined) environment.SENDGRID_TIMEOUT_MS = String(access.sendGridTimeoutMs);
+    if (access.consumesSendEvents) {
+      environment.SEND_EVENT_SOURCE = props.eventSource;
+      environment.SEND_EVENT_ACCOUNT = this.account;
+    }
+
+    const created = new ServiceFunction(this, pascalCase(name), {
+      handler: name,
+      description: access.description,
+      timeout: access.timeout,
+      statements,
+      environment: { ...environment, ...access.env },
+    });
+    if (usesSes && access.ses.includes('read')) {
+      Validations.of(created.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:tenant/*]',
+        reason:
+          'SES tenant ARNs end in an id SES assigns; the code asks only for the tenant named after its own tenant.',
+      });
+    }
+    return created;
   }
 }
 

@@ -1,16 +1,19 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { KeyAction, TableAction } from '../function-access.js';
 
 /**
- * Least-privilege statements, one per need, so each function's role reads as a list of what
- * it does. KMS use is further bound to our encryption context (tenantId + provider): the key
- * cannot be used by these roles for anything else.
+ * The encryption context every use of the secrets key must carry: exactly tenantId and provider,
+ * with a tenant. Applied in the roles and in the key policy, so the key serves nothing else.
  */
-export function tableAccess(
-  table: ITableV2,
-  actions: Array<'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan'>,
-) {
+export const KEY_CONTEXT_CONDITIONS = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'provider'] },
+  Null: { 'kms:EncryptionContext:tenantId': 'false' },
+};
+
+/** DynamoDB actions on one table, and nothing else (no indexes, no streams). */
+export function tableAccess(table: ITableV2, actions: TableAction[]) {
   return new PolicyStatement({
     effect: Effect.ALLOW,
     actions: actions.map((action) => `dynamodb:${action}`),
@@ -18,14 +21,12 @@ export function tableAccess(
   });
 }
 
-export function keyAccess(key: IKey, actions: Array<'GenerateDataKey' | 'Decrypt'>) {
+/** KMS actions on the secrets key, bound to our encryption context (tenantId + provider). */
+export function keyAccess(key: IKey, actions: KeyAction[]) {
   return new PolicyStatement({
     effect: Effect.ALLOW,
     actions: actions.map((action) => `kms:${action}`),
     resources: [key.keyArn],
-    conditions: {
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'provider'] },
-      Null: { 'kms:EncryptionContext:tenantId': 'false' },
-    },
+    conditions: KEY_CONTEXT_CONDITIONS,
   });
 }

@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../../shared/observability/metric-names.js';
 
 /** An alarm that fires when a count reaches `threshold` in one period; no data is no trouble. */
 export function alarmWhenAtLeast(
@@ -18,12 +19,12 @@ export function alarmWhenAtLeast(
   });
 }
 
-/** A count the service publishes with Powertools Metrics (namespace EmailIntegrations). */
+/** A count the service publishes with Powertools Metrics, under the names in shared/observability/metric-names.ts. */
 export function serviceMetric(metricName: string, period: Duration): Metric {
   return new Metric({
-    namespace: 'EmailIntegrations',
+    namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { service: 'email-integrations' },
+    dimensionsMap: { service: METRIC_SERVICE_NAME },
     statistic: 'Sum',
     period,
   });

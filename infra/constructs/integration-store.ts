@@ -1,26 +1,62 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AccountRootPrincipal, Effect, type IPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { integrationTableKeys } from '../../shared/integrations/integration-table.js';
 import { sendLedgerTableKeys } from '../../shared/sending/send-ledger-table.js';
+import type { KeyAction } from '../function-access.js';
+import { KEY_CONTEXT_CONDITIONS } from './access.js';
 
 const attributeType = (type: 'S' | 'N' | 'B') =>
   ({ S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY })[type];
 
+/** The per-tenant key-check limiter's table: one counter item per tenant and window, removed by TTL. */
+export const keyCheckTableKeys = {
+  partitionKey: { name: 'pk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+/**
+ * Managing the key, for the account's administrators (and CloudFormation): everything but using it.
+ * No Encrypt, Decrypt, GenerateDataKey… or ReEncrypt…, and no CreateGrant either, which would let an
+ * administrator hand itself Decrypt without a visible change to this policy.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
 /**
  * Where tenants' keys live: the KMS key that wraps every stored SendGrid key (envelope
- * encryption, bound to tenant and provider by the encryption context), the integration table
- * and the send ledger. Both tables are built from the same key definitions the local runtime
- * uses, so the two cannot drift.
+ * encryption, bound to tenant and provider by the encryption context), the integration table,
+ * the send ledger and the key-check limiter. The tables are built from the same key definitions
+ * the local runtime uses, so the two cannot drift.
  */
 export class IntegrationStore extends Construct {
   readonly secretsKey: Key;
   readonly integrations: TableV2;
   readonly sendLedger: TableV2;
+  readonly keyChecks: TableV2;
 
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
+    // An explicit key policy: CDK's default one grants the account root kms:*, which lets every
+    // administrator in the account decrypt every tenant's key. The account keeps administration;
+    // use is granted per role by `allowKeyUse`.
     this.secretsKey = new Key(this, 'SecretsKey', {
       description: 'Wraps the data keys that encrypt tenants’ SendGrid API keys (email-integrations).',
       enableKeyRotation: true,
@@ -28,9 +64,20 @@ export class IntegrationStore extends Construct {
       // Deleting it would make every stored key unreadable: keep it, and let KMS's waiting period guard it.
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'KeyAdministration',
+            effect: Effect.ALLOW,
+            principals: [new AccountRootPrincipal()],
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
     });
 
-    // Both tables bill on demand (TableV2's default). They use the AWS-managed DynamoDB key: the secret inside is already envelope-encrypted
+    // The tables bill on demand (TableV2's default). They use the AWS-managed DynamoDB key: the secret inside is already envelope-encrypted
     // under `secretsKey`, so a stolen backup yields nothing without KMS Decrypt on that key.
     this.integrations = new TableV2(this, 'Integrations', {
       partitionKey: {
@@ -54,5 +101,35 @@ export class IntegrationStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 7 },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.keyChecks = new TableV2(this, 'KeyChecks', {
+      partitionKey: {
+        name: keyCheckTableKeys.partitionKey.name,
+        type: attributeType(keyCheckTableKeys.partitionKey.type),
+      },
+      timeToLiveAttribute: keyCheckTableKeys.timeToLiveAttribute,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      // No point-in-time recovery: the counters live for one limit window (an hour); a restore would
+      // bring back stale counts, and losing them only resets the limit. Nothing to keep on removal either.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * Lets `principals` use the secrets key for `action`, in the key policy, only with the tenant
+   * encryption context. Without such a statement a role's own policy cannot use the key.
+   */
+  allowKeyUse(sid: string, action: KeyAction, principals: IPrincipal[]): void {
+    if (principals.length === 0) return;
+    this.secretsKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid,
+        effect: Effect.ALLOW,
+        principals,
+        actions: [`kms:${action}`],
+        resources: ['*'],
+        conditions: KEY_CONTEXT_CONDITIONS,
+      }),
+    );
   }
 }

@@ -1,7 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { type CfnEventBus, EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import {
+  AccountPrincipal,
+  ArnPrincipal,
+  Effect,
+  PolicyDocument,
+  PolicyStatement,
+  StarPrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -15,17 +23,50 @@ import { alarmWhenAtLeast, serviceMetric } from './alarms.js';
 export const SEND_MAX_CONCURRENCY = 5;
 
 export interface SendPipelineProps {
+  stage: string;
   eventSource: string;
+  /**
+   * Who may publish send requests to the service's bus: IAM role ARNs, or account ids (every
+   * principal of that account with `events:PutEvents`). Empty: nobody can publish.
+   */
+  publishers: string[];
+  /** Operator roles that may put messages on the send queue themselves (`npm run ops -- redrive`). */
+  operatorRoleArns: string[];
   /** The send function's timeout: the queue's visibility timeout is six times it, as AWS advises. */
   sendFunctionTimeout: Duration;
 }
 
+/** An IAM role ARN (with optional path), or a 12-digit AWS account id. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Splits the configured publishers into role ARNs and account ids; anything else fails synth. */
+export function parsePublishers(publishers: string[]): { roleArns: string[]; accountIds: string[] } {
+  const invalid = publishers.filter((entry) => !ROLE_ARN.test(entry) && !ACCOUNT_ID.test(entry));
+  if (invalid.length > 0) {
+    throw new Error(
+      `sendPublisherPrincipals: ${invalid.join(', ')} is neither an IAM role ARN (arn:aws:iam::123456789012:role/name) nor a 12-digit account id.`,
+    );
+  }
+  return {
+    roleArns: publishers.filter((entry) => ROLE_ARN.test(entry)),
+    accountIds: publishers.filter((entry) => ACCOUNT_ID.test(entry)),
+  };
+}
+
 /**
- * EventBridge rule → SQS queue (dead-letter queue after REDELIVERY_POLICY.maxReceiveCount deliveries, and
+ * The service's own event bus → rule → SQS queue (dead-letter queue after REDELIVERY_POLICY.maxReceiveCount deliveries, and
  * one for events the rule cannot deliver) → the send function, plus the alarms an operator needs:
  * anything in a dead-letter queue, sends failing, sends with an unknown outcome.
+ *
+ * The trust boundary: only the named publishers may put events on the bus, the rule takes only
+ * this account's events of our source and detail type, and only the rule may put messages on the
+ * queue. Both policies deny everyone else explicitly, because in the same account an Allow-only
+ * resource policy restricts nobody who already has IAM rights.
  */
 export class SendPipeline extends Construct {
+  readonly bus: EventBus;
+  readonly rule: Rule;
   readonly queue: Queue;
   readonly deadLetters: Queue;
   readonly alarms: Alarm[] = [];
@@ -44,9 +85,23 @@ export class SendPipeline extends Construct {
       visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(props.sendFunctionTimeout.toSeconds())),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount },
     });
-    new Rule(this, 'SendRequested', {
+    const publishers = parsePublishers(props.publishers);
+    const eventBusName = `email-integrations-${props.stage}`;
+    this.bus = new EventBus(this, 'Bus', { eventBusName });
+    // The ARN from the name: the bus's own ARN attribute inside its policy would depend on itself.
+    (this.bus.node.defaultChild as CfnEventBus).policy = publishPolicy(
+      Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName }),
+      publishers,
+      props.eventSource,
+    );
+    this.rule = new Rule(this, 'SendRequested', {
       description: 'Automations asking for an email to be sent on a tenant’s behalf',
-      eventPattern: { source: [props.eventSource], detailType: [EMAIL_SEND_REQUESTED] },
+      eventBus: this.bus,
+      eventPattern: {
+        source: [props.eventSource],
+        detailType: [EMAIL_SEND_REQUESTED],
+        account: [Stack.of(this).account],
+      },
       targets: [
         new SqsQueue(this.queue, {
           deadLetterQueue: this.deadLetters,
@@ -55,6 +110,22 @@ export class SendPipeline extends Construct {
         }),
       ],
     });
+
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheSendRuleSends',
+        effect: Effect.DENY,
+        principals: [new StarPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnNotEquals: {
+            'aws:SourceArn': this.rule.ruleArn,
+            ...(props.operatorRoleArns.length > 0 ? { 'aws:PrincipalArn': props.operatorRoleArns } : {}),
+          },
+        },
+      }),
+    );
 
     this.alarms.push(
       alarmWhenAtLeast(this, 'DeadLettersNotEmpty', {
@@ -74,6 +145,12 @@ export class SendPipeline extends Construct {
         metric: serviceMetric(SEND_METRICS.deliveryUnknown, Duration.minutes(5)),
         threshold: 1,
       }),
+      alarmWhenAtLeast(this, 'UntrustedSendEvents', {
+        description:
+          'A send request from an unexpected source or account reached the send queue and was refused: find who published it.',
+        metric: serviceMetric(SEND_METRICS.untrustedEvent, Duration.minutes(5)),
+        threshold: 1,
+      }),
     );
   }
 
@@ -88,4 +165,48 @@ export class SendPipeline extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The bus's resource policy: the named publishers may put our events; every other principal is
+ * denied PutEvents, whatever its IAM policies say.
+ */
+function publishPolicy(
+  busArn: string,
+  publishers: { roleArns: string[]; accountIds: string[] },
+  eventSource: string,
+): PolicyDocument {
+  const named = [
+    ...publishers.roleArns.map((arn) => new ArnPrincipal(arn)),
+    ...publishers.accountIds.map((account) => new AccountPrincipal(account)),
+  ];
+  const exempt = {
+    ...(publishers.roleArns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': publishers.roleArns } } : {}),
+    ...(publishers.accountIds.length > 0 ? { StringNotEquals: { 'aws:PrincipalAccount': publishers.accountIds } } : {}),
+  };
+  const document = new PolicyDocument();
+  if (named.length > 0) {
+    document.addStatements(
+      new PolicyStatement({
+        sid: 'NamedPublishersPutSendRequests',
+        effect: Effect.ALLOW,
+        principals: named,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringEquals: { 'events:source': eventSource, 'events:detail-type': EMAIL_SEND_REQUESTED } },
+      }),
+    );
+  }
+  document.addStatements(
+    new PolicyStatement({
+      sid: 'NobodyElsePuts',
+      effect: Effect.DENY,
+      principals: [new StarPrincipal()],
+      actions: ['events:PutEvents'],
+      resources: [busArn],
+      // Conditions in one statement all apply: denied unless the ARN or the account is named.
+      ...(Object.keys(exempt).length > 0 ? { conditions: exempt } : {}),
+    }),
+  );
+  return document;
 }

@@ -5,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../../shared/observability/metric-names.js';
 import { BUNDLE_SETTINGS } from '../bundling/bundle-settings.js';
 
 /** The repository root, where `functions/` and the lock file are. */
@@ -56,7 +57,8 @@ export class ServiceFunction extends Construct {
       // bundle (Powertools Tracer would add ~125 KB and ~90 ms to each cold start: docs/performance.md).
       tracing: Tracing.ACTIVE,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'email-integrations',
+        POWERTOOLS_SERVICE_NAME: METRIC_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },

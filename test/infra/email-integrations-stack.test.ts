@@ -1,11 +1,20 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EmailIntegrationsStack } from '../../infra/email-integrations-stack.js';
+import { EmailIntegrationsStack, type EmailIntegrationsStackProps } from '../../infra/email-integrations-stack.js';
+import type { FunctionName } from '../../infra/function-access.js';
 import { API_ROUTES } from '../../shared/http/api-routes.js';
+import {
+  HEALTH_CHECK_METRICS,
+  METRIC_NAMESPACE,
+  METRIC_SERVICE_NAME,
+} from '../../shared/observability/metric-names.js';
+import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
+import { SEND_OUTCOME_KIND_METRICS, SEND_OUTCOMES } from '../../shared/sending/send-outcomes.js';
 
-const props = {
+const props: EmailIntegrationsStackProps = {
   stage: 'test',
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: ['email-integrations'],
@@ -14,15 +23,32 @@ const props = {
   eventSource: 'app.automations',
 };
 
+const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
+const PUBLISHER_ACCOUNT = '444455556666';
+const OPERATOR_ROLE = 'arn:aws:iam::111122223333:role/email-integrations-operator';
+
+/** A stack without bundling: the assertions are on the template; `npm run synth` bundles for real. */
+function build(extra: Partial<EmailIntegrationsStackProps> = {}, id = 'EmailIntegrations') {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new EmailIntegrationsStack(app, id, { ...props, ...extra });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+let stack: EmailIntegrationsStack;
 let template: Template;
 let synthError: unknown;
 
 beforeAll(() => {
-  // The template to assert on, and separately a synth with cdk-nag as in infra/app.ts, where an
-  // unacknowledged AwsSolutions finding makes synth throw.
-  template = Template.fromStack(new EmailIntegrationsStack(new App(), 'EmailIntegrations', props));
-  const checked = new App();
-  new EmailIntegrationsStack(checked, 'EmailIntegrations', props);
+  ({ stack, template } = build());
+  // Separately a synth with cdk-nag as in infra/app.ts, where an unacknowledged AwsSolutions
+  // finding makes synth throw; with every optional setting used, so their resources are checked too.
+  const checked = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  new EmailIntegrationsStack(checked, 'EmailIntegrations', {
+    ...props,
+    sesIdentityDomains: ['acme.example'],
+    sendPublisherPrincipals: [PUBLISHER_ROLE, PUBLISHER_ACCOUNT],
+    operatorRoleArns: [OPERATOR_ROLE],
+  });
   Validations.of(checked).addPlugins(new AwsSolutionsChecks(checked));
   try {
     checked.synth();
@@ -32,36 +58,92 @@ beforeAll(() => {
 }, 120_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+type Statement = Record<string, unknown>;
 
-/** Every action a function's role allows, with the statements, found through the function's Role. */
-function roleOf(handler: string): { actions: string[]; statements: Statement[] } {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  const fn = Object.values(resources).find(
-    (resource) => resource.Type === 'AWS::Lambda::Function' && matchesHandler(resource, handler),
-  );
-  if (!fn) throw new Error(`no function for ${handler}`);
-  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const statements = Object.values(resources)
+const logicalId = (of: EmailIntegrationsStack, construct: IConstruct) =>
+  of.getLogicalId(construct.node.defaultChild as CfnElement);
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** The function, found by its logical id. */
+function functionOf(name: FunctionName, of = stack, from = template): Resource {
+  const service = of.functions.get(name);
+  if (!service) throw new Error(`no function ${name}`);
+  return from.toJSON().Resources[logicalId(of, service.function)] as Resource;
+}
+
+/** Every statement of every policy attached to the function's role (found by logical id). */
+function roleStatements(name: FunctionName, of = stack, from = template): Statement[] {
+  const service = of.functions.get(name);
+  if (!service) throw new Error(`no function ${name}`);
+  const roleId = logicalId(of, service.role);
+  expect(functionOf(name, of, from).Properties.Role).toEqual(arnOf(roleId));
+  return Object.values(from.toJSON().Resources as Record<string, Resource>)
     .filter(
       (resource) =>
         resource.Type === 'AWS::IAM::Policy' &&
         (resource.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
     )
     .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  return { actions: statements.flatMap((statement) => [statement.Action].flat()), statements };
 }
 
-function matchesHandler(resource: Resource, handler: string): boolean {
-  const route = API_ROUTES.find((entry) => entry.handler === handler);
-  const description = String(resource.Properties.Description ?? '');
-  if (route) return description === `${route.method} ${route.path}`;
-  return handler === 'send-email' ? description.startsWith('Sends the automations') : description.startsWith('Daily');
+/** The one resource of a type in the template (fails when there is not exactly one). */
+function onlyResource(from: Template, type: string) {
+  const found = Object.values(from.findResources(type));
+  if (found.length !== 1 || !found[0]) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
 }
 
-/** What a role may do to data: everything but writing its own logs and traces. */
-const dataActions = (actions: string[]) =>
-  actions.filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:')).sort();
+/** Statements in a stable order, so two lists compare exactly whatever order CDK wrote them in. */
+const sorted = (statements: Statement[]) =>
+  [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/** The encryption-context condition every use of the secrets key must carry. */
+const TENANT_CONTEXT = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'provider'] },
+  Null: { 'kms:EncryptionContext:tenantId': 'false' },
+};
+
+/** The statements a role is expected to hold, by what it touches. */
+function expected(of = stack) {
+  const id = (construct: IConstruct) => logicalId(of, construct);
+  const store = of.node.findChild('Store');
+  const tableArn = (table: string) => arnOf(id(store.node.findChild(table)));
+  const action = (actions: string[]) => (actions.length === 1 ? actions[0] : actions);
+  return {
+    logs: (name: FunctionName) => ({
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: arnOf(id((of.functions.get(name) as IConstruct).node.findChild('Logs'))),
+    }),
+    xray: { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+    integrations: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('Integrations'),
+    }),
+    sendLedger: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('SendLedger'),
+    }),
+    keyChecks: {
+      Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      Effect: 'Allow',
+      Resource: tableArn('KeyChecks'),
+    },
+    key: (keyAction: string) => ({
+      Action: `kms:${keyAction}`,
+      Condition: TENANT_CONTEXT,
+      Effect: 'Allow',
+      Resource: tableArn('SecretsKey'),
+    }),
+    sendQueue: (actions: string | string[]) => ({
+      Action: actions,
+      Effect: 'Allow',
+      Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('SendRequests'))),
+    }),
+  };
+}
 
 describe('EmailIntegrationsStack', () => {
   it('synthesizes with cdk-nag’s AwsSolutions checks clean', () => {
@@ -87,6 +169,29 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 
+  it('keeps key-check counters in an on-demand, encrypted table that expires them, given to every key-checking route', () => {
+    const tableId = logicalId(stack, stack.node.findChild('Store').node.findChild('KeyChecks'));
+    const table = template.toJSON().Resources[tableId] as Resource;
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    const variables = (name: FunctionName) =>
+      (functionOf(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const withTable = [...stack.functions.keys()].filter((name) => variables(name).RATE_LIMIT_TABLE_NAME);
+    expect(withTable).toEqual([
+      'verify-sendgrid-key',
+      'save-sendgrid-integration',
+      'rotate-sendgrid-key',
+      'update-sendgrid-senders',
+      'send-test-email',
+    ]);
+    for (const name of withTable) expect(variables(name).RATE_LIMIT_TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
   it('wraps stored keys with a KMS key that rotates and is retained', () => {
     template.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ EnableKeyRotation: true }),
@@ -108,13 +213,17 @@ describe('EmailIntegrationsStack', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Route', API_ROUTES.length);
   });
 
-  it('throttles verify and test send tighter than the stage', () => {
+  it('throttles every route that calls SendGrid alike, tighter than the stage', () => {
+    const tight = { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 };
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 50 }),
-      RouteSettings: {
-        'POST /integrations/sendgrid/verify': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
-        'POST /integrations/sendgrid/test': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
-      },
+      RouteSettings: Match.exact({
+        'POST /integrations/sendgrid/verify': tight,
+        'PUT /integrations/sendgrid': tight,
+        'POST /integrations/sendgrid/rotate': tight,
+        'PUT /integrations/sendgrid/emails': tight,
+        'POST /integrations/sendgrid/test': tight,
+      }),
       AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('requestId') }),
     });
   });
@@ -142,77 +251,195 @@ describe('EmailIntegrationsStack', () => {
         fn.Properties.Timeout * 1000,
       );
     }
-    const send = functions.find((fn) => fn.Properties.Environment?.Variables?.SEND_LEASE_MS);
-    expect(Number(send?.Properties.Environment.Variables.SEND_LEASE_MS)).toBeGreaterThan(
-      send?.Properties.Timeout * 1000,
-    );
+    const send = functionOf('send-email').Properties as {
+      Timeout: number;
+      Environment: { Variables: Record<string, string> };
+    };
+    expect(Number(send.Environment.Variables.SEND_LEASE_MS)).toBeGreaterThan(send.Timeout * 1000);
   });
 
-  it('gives each function only what it needs', () => {
-    expect(dataActions(roleOf('verify-sendgrid-key').actions)).toEqual([]);
-    expect(dataActions(roleOf('get-sendgrid-integration').actions)).toEqual(['dynamodb:GetItem']);
-    expect(dataActions(roleOf('delete-sendgrid-integration').actions)).toEqual([
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-    ]);
-    expect(dataActions(roleOf('save-sendgrid-integration').actions)).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'kms:GenerateDataKey',
-    ]);
-    expect(dataActions(roleOf('rotate-sendgrid-key').actions)).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'kms:GenerateDataKey',
-    ]);
-    expect(dataActions(roleOf('update-sendgrid-senders').actions)).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'kms:Decrypt',
-    ]);
-    expect(dataActions(roleOf('send-email').actions)).toEqual(
-      expect.arrayContaining([
-        'kms:Decrypt',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'sqs:ChangeMessageVisibility',
-      ]),
-    );
-    expect(roleOf('send-email').actions).not.toContain('kms:GenerateDataKey');
-    expect(roleOf('send-email').actions).not.toContain('dynamodb:DeleteItem');
-  });
-
-  it('re-verifies every integration daily with only Scan, PutItem and Decrypt, and alarms on failures', () => {
-    expect(dataActions(roleOf('run-health-check').actions)).toEqual([
-      'dynamodb:PutItem',
-      'dynamodb:Scan',
-      'kms:Decrypt',
-    ]);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(15 3 * * ? *)' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HealthCheckFailures' });
-  });
-
-  it('binds every KMS permission to the tenant encryption context', () => {
-    const kmsStatements = ['save-sendgrid-integration', 'update-sendgrid-senders', 'send-email'].flatMap((handler) =>
-      roleOf(handler).statements.filter((statement) =>
-        [statement.Action].flat().some((action) => action.startsWith('kms:')),
-      ),
-    );
-    expect(kmsStatements.length).toBeGreaterThanOrEqual(3);
-    for (const statement of kmsStatements) {
-      expect(statement.Condition).toEqual({
-        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'provider'] },
-        Null: { 'kms:EncryptionContext:tenantId': 'false' },
+  it('gives each function’s role exactly what the function needs', () => {
+    const e = expected();
+    const cases: Record<FunctionName, Statement[]> = {
+      'verify-sendgrid-key': [e.keyChecks],
+      'save-sendgrid-integration': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
+      'get-sendgrid-integration': [e.integrations('GetItem')],
+      'rotate-sendgrid-key': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
+      'update-sendgrid-senders': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('Decrypt')],
+      'delete-sendgrid-integration': [e.integrations('GetItem', 'DeleteItem')],
+      'send-test-email': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('Decrypt')],
+      'send-email': [
+        e.integrations('GetItem', 'PutItem'),
+        e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
+        e.key('Decrypt'),
+        e.sendQueue('sqs:ChangeMessageVisibility'),
+        // The SQS event source mapping's own needs.
+        e.sendQueue([
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ]),
+      ],
+      'run-health-check': [e.integrations('Scan', 'PutItem'), e.key('Decrypt')],
+    };
+    expect([...stack.functions.keys()].sort()).toEqual(Object.keys(cases).sort());
+    for (const [name, statements] of Object.entries(cases) as Array<[FunctionName, Statement[]]>) {
+      expect({ name, statements: sorted(roleStatements(name)) }).toEqual({
+        name,
+        statements: sorted([e.logs(name), e.xray, ...statements]),
       });
-      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
     }
   });
 
-  it('feeds the send function from EventBridge through SQS with a dead-letter queue and alarms', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['app.automations'], 'detail-type': ['Email Send Requested'] },
+  it('binds every KMS permission of every role to the tenant encryption context and the secrets key', () => {
+    const keyArn = arnOf(logicalId(stack, stack.node.findChild('Store').node.findChild('SecretsKey')));
+    const kmsStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('kms:')));
+    // Save, rotate (GenerateDataKey); sender edits, test send, send, health check (Decrypt).
+    expect(kmsStatements).toHaveLength(6);
+    for (const statement of kmsStatements) {
+      expect(statement.Condition).toEqual(TENANT_CONTEXT);
+      expect(statement.Resource).toEqual(keyArn);
+    }
+  });
+
+  it('keeps key administration for the account and lets only the service’s roles use the key, in context', () => {
+    const id = (name: FunctionName) => logicalId(stack, stack.functions.get(name)?.role as IConstruct);
+    const key = onlyResource(template, 'AWS::KMS::Key');
+    expect(key.Properties.KeyPolicy.Statement).toEqual([
+      {
+        Sid: 'KeyAdministration',
+        Effect: 'Allow',
+        Principal: {
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+        },
+        Action: [
+          'kms:CreateAlias',
+          'kms:Describe*',
+          'kms:Enable*',
+          'kms:List*',
+          'kms:Put*',
+          'kms:Update*',
+          'kms:Revoke*',
+          'kms:Disable*',
+          'kms:Get*',
+          'kms:Delete*',
+          'kms:TagResource',
+          'kms:UntagResource',
+          'kms:ScheduleKeyDeletion',
+          'kms:CancelKeyDeletion',
+          'kms:RotateKeyOnDemand',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ServiceRolesDecrypt',
+        Effect: 'Allow',
+        Principal: {
+          AWS: [
+            arnOf(id('update-sendgrid-senders')),
+            arnOf(id('send-test-email')),
+            arnOf(id('send-email')),
+            arnOf(id('run-health-check')),
+          ],
+        },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: TENANT_CONTEXT,
+      },
+      {
+        Sid: 'ServiceRolesGenerateDataKeys',
+        Effect: 'Allow',
+        Principal: { AWS: [arnOf(id('save-sendgrid-integration')), arnOf(id('rotate-sendgrid-key'))] },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: TENANT_CONTEXT,
+      },
+    ]);
+  });
+
+  it('lets the named operator roles decrypt for `npm run ops`, in context, and nothing more', () => {
+    const { template: withOperators } = build({ operatorRoleArns: [OPERATOR_ROLE] }, 'WithOperators');
+    const key = onlyResource(withOperators, 'AWS::KMS::Key');
+    const statements = key.Properties.KeyPolicy.Statement as Statement[];
+    expect(statements.map((statement) => statement.Sid)).toEqual([
+      'KeyAdministration',
+      'ServiceRolesDecrypt',
+      'ServiceRolesGenerateDataKeys',
+      'OperatorsDecrypt',
+    ]);
+    expect(statements[3]).toEqual({
+      Sid: 'OperatorsDecrypt',
+      Effect: 'Allow',
+      Principal: { AWS: OPERATOR_ROLE },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: TENANT_CONTEXT,
     });
+  });
+
+  it('alarms only on metrics the functions publish, under the namespace and service they publish with', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        POWERTOOLS_SERVICE_NAME: METRIC_SERVICE_NAME,
+      });
+    }
+    // What the send path counts (each outcome kind, each outcome code) and the health check's failures.
+    const published = new Set<string>([
+      ...Object.values(SEND_OUTCOME_KIND_METRICS),
+      ...Object.values(SEND_OUTCOMES).map((outcome) => outcome.metric),
+      HEALTH_CHECK_METRICS.failures,
+    ]);
+    const serviceAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => !String(alarm.Properties.Namespace).startsWith('AWS/'),
+    );
+    expect(serviceAlarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual(
+      [
+        SEND_METRICS.deliveryUnknown,
+        SEND_METRICS.failed,
+        SEND_METRICS.untrustedEvent,
+        HEALTH_CHECK_METRICS.failures,
+      ].sort(),
+    );
+    for (const alarm of serviceAlarms) {
+      expect(alarm.Properties).toMatchObject({
+        Namespace: METRIC_NAMESPACE,
+        Dimensions: [{ Name: 'service', Value: METRIC_SERVICE_NAME }],
+      });
+      expect(published.has(alarm.Properties.MetricName)).toBe(true);
+    }
+  });
+
+  it('re-verifies every integration daily, and blocked tenants every 15 minutes, and alarms on failures', () => {
+    const healthCheck = arnOf(logicalId(stack, stack.functions.get('run-health-check')?.function as IConstruct));
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 3 * * ? *)',
+      Target: Match.objectLike({ Arn: healthCheck, Input: Match.absent() }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({ Arn: healthCheck, Input: JSON.stringify({ scope: 'blocked' }) }),
+    });
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HealthCheckFailures' });
+  });
+
+  it('feeds the send function from the service’s own bus through SQS with a dead-letter queue and alarms', () => {
+    const busId = logicalId(stack, stack.node.findChild('SendPipeline').node.findChild('Bus'));
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'email-integrations-test' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: busId },
+      EventPattern: Match.exact({
+        source: ['app.automations'],
+        'detail-type': ['Email Send Requested'],
+        account: [{ Ref: 'AWS::AccountId' }],
+      }),
+    });
+    template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
       VisibilityTimeout: 180,
@@ -229,16 +456,129 @@ describe('EmailIntegrationsStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EmailsDeliveryUnknown' });
   });
 
-  it('lets the send function use SES only as the configured identities, and not at all by default', () => {
-    expect(roleOf('send-email').actions.some((action) => action.startsWith('ses:'))).toBe(false);
-    const withSes = Template.fromStack(
-      new EmailIntegrationsStack(new App(), 'WithSes', { ...props, sesIdentityDomains: ['acme.example'] }),
+  it('tells the send function the only event source and account it may accept', () => {
+    expect(functionOf('send-email').Properties.Environment).toMatchObject({
+      Variables: { SEND_EVENT_SOURCE: 'app.automations', SEND_EVENT_ACCOUNT: { Ref: 'AWS::AccountId' } },
+    });
+  });
+
+  it('lets nobody publish on the bus when no publisher is named, and says so at synth', () => {
+    const bus = onlyResource(template, 'AWS::Events::EventBus');
+    expect(bus.Properties.Policy.Statement).toEqual([
+      { Sid: 'NobodyElsePuts', Effect: 'Deny', Principal: '*', Action: 'events:PutEvents', Resource: busArn() },
+    ]);
+    Annotations.fromStack(stack).hasWarning(
+      '/EmailIntegrations/SendPipeline/Bus',
+      Match.stringLikeRegexp('No sendPublisherPrincipals'),
     );
+  });
+
+  it('lets only the named publishers put send requests on the bus and denies every other principal', () => {
+    const { template: withPublishers } = build(
+      { sendPublisherPrincipals: [PUBLISHER_ROLE, PUBLISHER_ACCOUNT] },
+      'WithPublishers',
+    );
+    const bus = onlyResource(withPublishers, 'AWS::Events::EventBus');
+    expect(bus.Properties.Policy.Statement).toEqual([
+      {
+        Sid: 'NamedPublishersPutSendRequests',
+        Effect: 'Allow',
+        Principal: {
+          AWS: [
+            PUBLISHER_ROLE,
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${PUBLISHER_ACCOUNT}:root`]] },
+          ],
+        },
+        Action: 'events:PutEvents',
+        Resource: busArn(),
+        Condition: {
+          StringEquals: { 'events:source': 'app.automations', 'events:detail-type': 'Email Send Requested' },
+        },
+      },
+      {
+        Sid: 'NobodyElsePuts',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: busArn(),
+        Condition: {
+          ArnNotEquals: { 'aws:PrincipalArn': [PUBLISHER_ROLE] },
+          StringNotEquals: { 'aws:PrincipalAccount': [PUBLISHER_ACCOUNT] },
+        },
+      },
+    ]);
+  });
+
+  it('refuses a publisher that is neither a role ARN nor an account id', () => {
+    expect(() =>
+      build({ sendPublisherPrincipals: ['arn:aws:iam::111122223333:user/someone'] }, 'BadPublisher'),
+    ).toThrow(/neither an IAM role ARN .* nor a 12-digit account id/);
+  });
+
+  it('accepts messages on the send queue only from the send rule, denying every other sender', () => {
+    const queuePolicy = (of: EmailIntegrationsStack, from: Template) => {
+      const pipeline = of.node.findChild('SendPipeline');
+      const queueId = logicalId(of, pipeline.node.findChild('SendRequests'));
+      const policy = Object.values(from.findResources('AWS::SQS::QueuePolicy')).find(
+        (resource) => JSON.stringify(resource.Properties.Queues) === JSON.stringify([{ Ref: queueId }]),
+      );
+      return {
+        statements: policy?.Properties.PolicyDocument.Statement as Statement[],
+        queueArn: arnOf(queueId),
+        ruleArn: arnOf(logicalId(of, pipeline.node.findChild('SendRequested'))),
+      };
+    };
+    const { statements, queueArn, ruleArn } = queuePolicy(stack, template);
+    expect(statements).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: queueArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      },
+      {
+        Sid: 'OnlyTheSendRuleSends',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
+      },
+    ]);
+
+    // Operators may put dead letters back (`npm run ops -- redrive`): exempt by role ARN, nobody else.
+    const operators = build({ operatorRoleArns: [OPERATOR_ROLE] }, 'QueueWithOperators');
+    const withOperators = queuePolicy(operators.stack, operators.template);
+    expect(withOperators.statements[2]).toEqual({
+      Sid: 'OnlyTheSendRuleSends',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: withOperators.queueArn,
+      Condition: { ArnNotEquals: { 'aws:SourceArn': withOperators.ruleArn, 'aws:PrincipalArn': [OPERATOR_ROLE] } },
+    });
+  });
+
+  it('lets the send function use SES only as the configured identities, and not at all by default', () => {
+    expect(
+      roleStatements('send-email').some((statement) =>
+        [statement.Action].flat().some((action) => String(action).startsWith('ses:')),
+      ),
+    ).toBe(false);
+    const { template: withSes } = build({ sesIdentityDomains: ['acme.example'] }, 'WithSes');
     const statements = Object.values(withSes.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
     );
     const sesStatements = statements.filter((statement) =>
-      [statement.Action].flat().some((action) => action.startsWith('ses:')),
+      [statement.Action].flat().some((action) => String(action).startsWith('ses:')),
     );
     // Sending: the send function and the test send; reading identities: the health check and sender edits.
     expect(sesStatements.map((statement) => statement.Action).sort()).toEqual([
@@ -254,11 +594,32 @@ describe('EmailIntegrationsStack', () => {
         statement.Action === 'ses:ListTenantResources' ? ':tenant/*' : ':identity/acme.example',
       );
     }
-  }, 60_000);
+  });
 
-  it('exports the API URL, table and key for operators', () => {
-    for (const output of ['ApiUrl', 'TableName', 'KeyArn', 'SendLedgerTableName']) {
+  it('exports the API URL, tables, key and event bus for operators and publishers', () => {
+    for (const output of ['ApiUrl', 'TableName', 'KeyArn', 'SendLedgerTableName', 'EventBusName', 'EventBusArn']) {
       expect(Object.keys(template.findOutputs(output))).toEqual([output]);
     }
+    expect(template.findOutputs('EventBusName').EventBusName?.Value).toEqual({
+      Ref: logicalId(stack, stack.node.findChild('SendPipeline').node.findChild('Bus')),
+    });
   });
 });
+
+/** The bus's ARN as its policy names it (from the name, not the bus's own attribute). */
+function busArn() {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/email-integrations-test',
+      ],
+    ],
+  };
+}

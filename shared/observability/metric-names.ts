@@ -1,0 +1,21 @@
+/**
+ * The names the service's metrics are published under, in one place: the functions publish with
+ * them and the stack's alarms watch them, so renaming one here renames both and an alarm cannot
+ * silently watch a metric nobody publishes any more. The send path's names live with its outcome
+ * table (`SEND_OUTCOMES`, `SEND_OUTCOME_KIND_METRICS` in shared/sending/send-outcomes.ts; the
+ * alarmed ones in `SEND_METRICS`), under this namespace.
+ */
+
+/** The CloudWatch namespace of every metric the service publishes (Powertools Metrics). */
+export const METRIC_NAMESPACE = 'EmailIntegrations';
+
+/** The service name: Powertools adds it as the `service` dimension, and the alarms filter on it. */
+export const METRIC_SERVICE_NAME = 'email-integrations';
+
+/** The health check's metrics: one count per outcome, and the outcomes where the check could not tell. */
+export const HEALTH_CHECK_METRICS = {
+  /** Integrations the check could not verify (provider unreachable, item unreadable): alarmed. */
+  failures: 'HealthCheckFailures',
+  /** How many integrations ended in `outcome` in this run. */
+  outcome: (outcome: string) => `HealthCheck_${outcome}`,
+} as const;
