@@ -55,7 +55,7 @@ beforeAll(() => {
   } catch (error) {
     synthError = error;
   }
-}, 120_000);
+}, 240_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = Record<string, unknown>;

@@ -44,7 +44,7 @@ beforeAll(() => {
       return [name, Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, deployed(value)]))];
     }),
   );
-}, 60_000);
+}, 240_000);
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -65,5 +65,5 @@ describe('the stack’s function environments', () => {
       );
       expect({ name, started }).toEqual({ name, started: 'function' });
     }
-  }, 60_000);
+  }, 240_000);
 });
