@@ -12,6 +12,7 @@ import {
 } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
+import { localRequestRefusal } from './local-request-guard.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
 import type { SesEventBridgeEvent } from './ses-sandbox/index.js';
 import { type LocalSes, startLocalSes } from './ses-sandbox/local-ses.js';
@@ -110,6 +111,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const endpointContext: LocalEndpointContext = { sandbox, functionTimeoutMs, tenantClaim };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    // Web pages the developer visits must not drive (or, by DNS rebinding, read) the runtime.
+    const refusal = localRequestRefusal(request, request.socket.localPort ?? 0);
+    if (refusal) {
+      writeResult(response, { statusCode: refusal.status, headers: refusal.headers, body: refusal.body });
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const local = LOCAL_ENDPOINTS.find(
       (endpoint) => endpoint.path === url.pathname && endpoint.method === request.method,

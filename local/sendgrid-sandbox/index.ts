@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { localRequestRefusal } from '../local-request-guard.js';
 import { answerControl, CONTROL_PREFIX } from './control-api.js';
 import { faultOutcome } from './faults.js';
 import { MAX_MAIL_BODY_BYTES } from './mail-validation.js';
@@ -12,8 +13,8 @@ import { answerV3 } from './v3-api.js';
 export type * from './sandbox-types.js';
 
 /**
- * A stand-in for SendGrid's v3 API that speaks its shapes (../shared/sendgrid/FACTS.md and the
- * OpenAPI documents beside it) for the endpoints this service calls: `/v3/scopes`,
+ * A stand-in for SendGrid's v3 API that speaks its shapes (docs/sendgrid-facts.md, and the
+ * OpenAPI documents in ./openapi/) for the endpoints this service calls: `/v3/scopes`,
  * `/v3/whitelabel/domains`, `/v3/verified_senders` and `/v3/mail/send`, and posts signed Event
  * Webhook batches for the mail it accepts. Two listeners play the global and the EU host over one
  * state, so region detection is exercised for real.
@@ -95,7 +96,8 @@ async function serve(
   if (body === 'too_large') return write(response, messageReply(413, SENDGRID_MESSAGES.contentTooLarge));
 
   if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-    return write(response, await answerControl(method, url.pathname, body, state));
+    const refusal = localRequestRefusal(request, request.socket.localPort ?? 0); // other sites, DNS rebinding
+    return write(response, refusal ?? (await answerControl(method, url.pathname, body, state)));
   }
 
   const fault = state.faults.take(url.pathname);

@@ -14,7 +14,7 @@ export interface SendGridErrorItem {
   help?: string | null;
 }
 
-/** SendGrid's error messages, word for word where known (see ../shared/sendgrid/FACTS.md). */
+/** SendGrid's error messages, word for word where known (see docs/sendgrid-facts.md). */
 export const SENDGRID_MESSAGES = {
   invalidGrant: 'The provided authorization grant is invalid, expired, or revoked',
   wrongRegionForMail: 'User is not authorized to send mail based on their regional attribute',

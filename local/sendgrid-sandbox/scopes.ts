@@ -32,7 +32,7 @@ export const MAIL_SEND_SCOPE = 'mail.send';
 /** The scope a key needs to list authenticated domains. */
 export const DOMAINS_READ_SCOPE = 'whitelabel.read';
 
-/** Every non-billing scope of SendGrid's permission list (../shared/seeds/004_…): a Full Access key. */
+/** Every non-billing scope of SendGrid's permission list (docs/sendgrid-facts.md, SCOPE_CATALOG): a Full Access key. */
 export const ALL_NON_BILLING_SCOPES: readonly string[] = [
   'access_settings.activity.read',
   'access_settings.whitelist.create',

@@ -49,7 +49,7 @@ const SEQUENCES: Record<RecipientFate, Array<JsonObject & { event: string }>> = 
 /**
  * The events SendGrid would report for a message it accepted, in order, for every to, cc and bcc
  * recipient of every personalization. The personalization's custom args become top-level fields
- * (../shared/sendgrid/EVENT-WEBHOOK.md, section 4); SendGrid's own fields win over a custom arg of the
+ * (docs/sendgrid-event-webhook.md, section 4); SendGrid's own fields win over a custom arg of the
  * same name. Message-level `custom_args` is a string in SendGrid's document, so it adds no fields.
  */
 export function eventsForAcceptedMail(xMessageId: string, body: unknown, nowMs: number): WebhookEvent[] {

@@ -1,6 +1,6 @@
 import { createECDH, createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 
-/** The headers SendGrid's signed Event Webhook sets (../shared/sendgrid/EVENT-WEBHOOK.md, section 5). */
+/** The headers SendGrid's signed Event Webhook sets (docs/sendgrid-event-webhook.md, section 5). */
 export const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
 export const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
 

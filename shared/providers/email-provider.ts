@@ -54,8 +54,6 @@ export interface SendingAccount {
   apiKey?: string;
   /** Our tenant, for providers that keep tenants apart themselves (SES tenants). */
   tenantId?: string;
-  /** An SES configuration set to send under, when one is configured. */
-  configurationSet?: string;
 }
 
 /** What a provider said about a message it accepted. */

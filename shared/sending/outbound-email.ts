@@ -34,11 +34,4 @@ export const MESSAGE_LIMITS = {
   maxCategoryLength: 255,
   maxCustomArgsBytes: 10_000,
   maxSubjectLength: 998,
-  /** SendGrid refuses 30 MB; stay well below so the JSON envelope fits too. */
-  maxBodyBytes: 20 * 1024 * 1024,
 } as const;
-
-/** Every address the message goes to. */
-export function recipientsOf(message: Pick<OutboundEmail, 'to' | 'cc' | 'bcc'>): EmailAddress[] {
-  return [...message.to, ...(message.cc ?? []), ...(message.bcc ?? [])];
-}

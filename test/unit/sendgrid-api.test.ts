@@ -60,7 +60,7 @@ describe('SendGridApi', () => {
     );
 
     expect(error).toBeInstanceOf(SendGridApiError);
-    expect(error).toMatchObject({ kind: 'http', status: 401, rateLimitReset: 1700000000, retryable: false });
+    expect(error).toMatchObject({ kind: 'http', status: 401, rateLimitReset: 1700000000 });
     expect(error.errors).toEqual([{ message: 'bad key', field: null }]);
     expect(JSON.stringify({ ...error, message: error.message, log: describeError(error) })).not.toContain(
       apiKey.slice(3),
@@ -70,7 +70,7 @@ describe('SendGridApi', () => {
   it.each([
     ['timeout', { code: 'ECONNABORTED' }],
     ['network', { code: 'ECONNRESET' }],
-  ])('classifies a %s as retryable', async (kind, fields) => {
+  ])('classifies a %s by its kind, without a status', async (kind, fields) => {
     const { client } = failingClient(
       Object.assign(new Error('boom'), fields, { config: { headers: { Authorization: `Bearer ${apiKey}` } } }),
     );
@@ -82,13 +82,7 @@ describe('SendGridApi', () => {
       (caught: unknown) => caught as SendGridApiError,
     );
 
-    expect(error).toMatchObject({ kind, retryable: true, status: undefined });
+    expect(error).toMatchObject({ kind, status: undefined });
     expect(error.message).not.toContain(apiKey);
-  });
-
-  it('marks 429 and 5xx retryable and other 4xx not', () => {
-    const make = (status: number) => new SendGridApiError('http', 'global', '/v3/mail/send', status, [], undefined);
-
-    expect([429, 500, 503, 400, 403].map((status) => make(status).retryable)).toEqual([true, true, true, false, false]);
   });
 });

@@ -45,11 +45,6 @@ export class SendGridApiError extends Error {
     );
   }
 
-  /** 5xx, 429, timeouts and network failures may succeed when tried again. */
-  get retryable(): boolean {
-    return this.kind !== 'http' || this.status === 429 || (this.status ?? 0) >= 500;
-  }
-
   /**
    * Whether the request certainly never reached SendGrid: the connection was never made.
    * A timeout or a reset after connecting leaves the outcome unknown (see the send ledger).

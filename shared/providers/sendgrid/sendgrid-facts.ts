@@ -1,7 +1,7 @@
 /**
  * Everything this service knows about SendGrid's API keys, scopes and hosts, as data.
  * This is the only module in which SendGrid scope names appear; facts marked "observed"
- * in ../shared/sendgrid/FACTS.md come from users' reports, so they live here, easy to change.
+ * in docs/sendgrid-facts.md come from users' reports, so they live here, easy to change.
  */
 
 /** SendGrid regions a key can belong to. */
@@ -72,7 +72,7 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
 ];
 
 /**
- * SendGrid's permission list (../shared/seeds/004_…), grouped by the Restricted Access UI
+ * SendGrid's permission list (its "API Key Permissions" page; docs/sendgrid-facts.md), grouped by the Restricted Access UI
  * setting that grants each scope, so an excess scope can be explained as "set X to No Access".
  * Sender Authentication's write scopes are listed too: Read Access is wanted, Full Access is not.
  */

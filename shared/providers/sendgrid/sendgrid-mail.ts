@@ -11,7 +11,7 @@ import {
 } from './sendgrid-facts.js';
 import type { SendGridTransport } from './sendgrid-provider.js';
 
-/** The body of `POST /v3/mail/send` (../shared/sendgrid/openapi/tsg_mail_v3.json), for what we send. */
+/** The body of `POST /v3/mail/send` (SendGrid's OpenAPI, local/sendgrid-sandbox/openapi/tsg_mail_v3.json), for what we send. */
 export interface SendGridMailBody {
   personalizations: Array<{
     to: EmailAddress[];

@@ -283,7 +283,6 @@ export function toSesSendEmail(account: SendingAccount, message: OutboundEmail):
         },
     ...(tags.length > 0 ? { EmailTags: tags } : {}),
     ...(account.tenantId ? { TenantName: sesTenantName(account.tenantId) } : {}),
-    ...(account.configurationSet ? { ConfigurationSetName: account.configurationSet } : {}),
   };
 }
 
