@@ -39,7 +39,7 @@ const runtime = await startLocalRuntime({
 }).catch((error: unknown) => {
   // Say what to do about the usual start-up problems instead of printing a stack trace.
   const code = (error as { code?: string }).code;
-  if (error instanceof DataFolderInUseError || code === 'EADDRINUSE') {
+  if (error instanceof DataFolderInUseError || error instanceof ConfigurationError || code === 'EADDRINUSE') {
     const reason =
       code === 'EADDRINUSE'
         ? `port ${port} (or one of the next three) is taken; set PORT to another one`

@@ -29,6 +29,16 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
   return { child, url, output: () => output };
 }
 
+/** Runs the `npm start` entry point to its end, for starts that must be refused. */
+function startToRefusal(env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   await new Promise<void>((resolve) => {
@@ -64,22 +74,13 @@ describe('npm start (local/main.ts)', () => {
     expect((await apiClient(second.url, 'restart-tenant').editEmails(['noreply@acme.example'])).status).toBe(200);
 
     // A second runtime on the same data folder says why it cannot start, instead of crashing.
-    const rival = spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const rival = startToRefusal({ PORT: '0', DATA_DIR: dataDir });
     expect(rival.status).toBe(1);
     expect(rival.stderr).toContain('is in use by another process');
   });
 
   it('refuses a malformed PORT with a message naming it', () => {
-    const started = spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: 'three thousand' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const started = startToRefusal({ PORT: 'three thousand' });
     expect(started.status).toBe(1);
     expect(started.stderr).toContain('PORT is "three thousand"');
   });
@@ -91,5 +92,17 @@ describe('npm start (local/main.ts)', () => {
     expect(started.output()).toMatch(/DNS:\s+127\.0\.0\.1:\d+ \(DNS_RESOLVERS 127\.0\.0\.1:\d+\)/);
     const account = await fetch(`${sesUrl}/__ses/account`);
     expect(await account.json()).toEqual({ sandbox: false, sendingEnabled: true, enforcementStatus: 'HEALTHY' });
+  });
+
+  it('refuses a SendGrid base URL that is not a URL, naming it', () => {
+    const started = startToRefusal({
+      PORT: '0',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'email-integrations-start-')),
+      SENDGRID_API_BASE_URL: 'api.sendgrid.com',
+    });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain(
+      'could not start: Environment variable SENDGRID_API_BASE_URL is "api.sendgrid.com"',
+    );
   });
 });
