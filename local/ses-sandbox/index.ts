@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DnsZone } from '../dns/index.js';
+import { localRequestRefusal } from '../local-request-guard.js';
 import { answerControl, CONTROL_PREFIX } from './control-api.js';
 import { checkIdentities, DnsChecker } from './dns-verification.js';
 import { FaultQueue } from './faults.js';
@@ -172,7 +173,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, deps: S
     return `${method} ${url.pathname} ${write(response, sesErrorReply(413, 'RequestEntityTooLargeException', 'The request is too large.'))}`;
   }
   if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-    return `${method} ${url.pathname} ${write(response, answerControl(method, url, body, deps))}`;
+    const refusal = localRequestRefusal(request, request.socket.localPort ?? 0); // other sites, DNS rebinding
+    return `${method} ${url.pathname} ${write(response, refusal ?? answerControl(method, url, body, deps))}`;
   }
   const outcome = await answerSes(
     { method, path: url.pathname, query: url.searchParams, body, authorization: request.headers.authorization },

@@ -188,3 +188,27 @@ describe('SendGrid sandbox control API: requests from other sites', () => {
     expect(service.sandbox.messages()).toHaveLength(before);
   });
 });
+
+describe('SES sandbox control API: requests from other sites', () => {
+  it('refuses a foreign Origin and a rebinding Host', async () => {
+    const sesUrl = service.runtime.ses.endpoint as string;
+    const sesPort = Number(new URL(sesUrl).port);
+
+    const foreign = await send(sesUrl, {
+      method: 'POST',
+      path: '/__ses/account',
+      headers: { origin: 'https://evil.example' },
+      body: { sendingEnabled: false },
+    });
+    const rebound = await send(sesUrl, {
+      method: 'GET',
+      path: '/__ses/messages',
+      headers: { host: `rebind.evil.example:${sesPort}` },
+    });
+    const own = await send(sesUrl, { method: 'GET', path: '/__ses/account' });
+
+    expect(foreign).toMatchObject({ status: 403, body: { code: 'cross_site_request' } });
+    expect(rebound).toMatchObject({ status: 403, body: { code: 'host_not_loopback' } });
+    expect(own.body).toMatchObject({ sendingEnabled: true });
+  });
+});
