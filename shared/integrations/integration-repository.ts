@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -149,14 +155,18 @@ export class IntegrationRepository implements IntegrationStore {
 
   async create(tenantId: string, fields: AtWriteTime<NewIntegration>): Promise<IntegrationRecord> {
     const record = newIntegrationRecord(tenantId, fields, this.now().toISOString());
-    await this.call(() =>
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: record,
-          ConditionExpression: 'attribute_not_exists(tenantId)',
-        }),
-      ),
+    const writeToken = randomUUID();
+    await this.write(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...record, [WRITE_TOKEN]: writeToken },
+            ConditionExpression: 'attribute_not_exists(tenantId)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      (stored) => writtenBy(stored, writeToken),
     );
     announceIntegrationWrite(tenantId);
     return record;
@@ -169,13 +179,19 @@ export class IntegrationRepository implements IntegrationStore {
   ): Promise<IntegrationRecord> {
     const writtenAt = this.now().toISOString();
     const fields = checkedChange(typeof change === 'function' ? change(writtenAt) : change);
-    const names: Record<string, string> = { '#revision': 'revision', '#updatedAt': 'updatedAt' };
+    const writeToken = randomUUID();
+    const names: Record<string, string> = {
+      '#revision': 'revision',
+      '#updatedAt': 'updatedAt',
+      '#writeToken': WRITE_TOKEN,
+    };
     const values: Record<string, unknown> = {
       ':expected': expectedRevision,
       ':next': expectedRevision + 1,
       ':updatedAt': writtenAt,
+      ':writeToken': writeToken,
     };
-    const sets = ['#revision = :next', '#updatedAt = :updatedAt'];
+    const sets = ['#revision = :next', '#updatedAt = :updatedAt', '#writeToken = :writeToken'];
     const removes: string[] = [];
     Object.entries(fields).forEach(([field, value], index) => {
       names[`#f${index}`] = field;
@@ -186,38 +202,46 @@ export class IntegrationRepository implements IntegrationStore {
         sets.push(`#f${index} = :f${index}`);
       }
     });
-    const result = await this.call(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(tenantId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#revision = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const result = await this.write(
+      () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key(tenantId),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: '#revision = :expected',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      (stored) => writtenBy(stored, writeToken),
     );
     announceIntegrationWrite(tenantId);
-    return parseIntegrationItem(result.Attributes ?? {});
+    // Our own write, landed on an attempt whose answer was lost: what it stored is the result.
+    return parseIntegrationItem(('landed' in result ? result.stored : result.Attributes) ?? {});
   }
 
   async delete(tenantId: string, expectedRevision: number | undefined): Promise<void> {
-    await this.call(() =>
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key(tenantId),
-          ...(expectedRevision === undefined
-            ? { ConditionExpression: 'attribute_exists(tenantId)' }
-            : {
-                ConditionExpression: '#revision = :expected',
-                ExpressionAttributeNames: { '#revision': 'revision' },
-                ExpressionAttributeValues: { ':expected': expectedRevision },
-              }),
-        }),
-      ),
+    await this.write(
+      () =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: key(tenantId),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ...(expectedRevision === undefined
+              ? { ConditionExpression: 'attribute_exists(tenantId)' }
+              : {
+                  ConditionExpression: '#revision = :expected',
+                  ExpressionAttributeNames: { '#revision': 'revision' },
+                  ExpressionAttributeValues: { ':expected': expectedRevision },
+                }),
+          }),
+        ),
+      // No item left: gone is what a delete asks for (a retried delete whose first attempt landed).
+      (stored) => stored === undefined,
     );
     announceIntegrationWrite(tenantId);
   }
@@ -246,14 +270,65 @@ export class IntegrationRepository implements IntegrationStore {
     };
   }
 
+  /** Runs one read, mapping DynamoDB's failures to the store's. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw conflict(error);
       throw new UpstreamUnavailableError('DynamoDB', { cause: error });
     }
   }
+
+  /**
+   * Runs one conditional write. A refused condition is a conflict unless `landed` recognises,
+   * in the item as it is now (DynamoDB returns it with the refusal: no extra read), that this
+   * write already happened: the SDK retries a write whose answer was lost, and the retry then
+   * finds the first attempt's result instead of the revision it expected.
+   */
+  private async write<T>(
+    operation: () => Promise<T>,
+    landed: (stored: Record<string, unknown> | undefined) => boolean,
+  ): Promise<T | { landed: true; stored: Record<string, unknown> | undefined }> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const stored = error.Item === undefined ? undefined : fromAttributeValues(error.Item);
+        if (landed(stored)) return { landed: true, stored };
+        throw conflict(error);
+      }
+      throw new UpstreamUnavailableError('DynamoDB', { cause: error });
+    }
+  }
+}
+
+/**
+ * Attribute holding the id of the write that last stored the item: a fresh random id per
+ * write (not per attempt), so a retried attempt can tell its own earlier landing from
+ * someone else's change. Never part of a record.
+ */
+const WRITE_TOKEN = 'writeToken';
+
+function writtenBy(stored: Record<string, unknown> | undefined, writeToken: string): boolean {
+  return stored?.[WRITE_TOKEN] === writeToken;
+}
+
+/** A returned item in DynamoDB's wire form, as plain values (the document client does not convert errors). */
+function fromAttributeValues(item: Record<string, AttributeValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, fromAttributeValue(value)]));
+}
+
+function fromAttributeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(fromAttributeValue);
+  if (value.M !== undefined) return fromAttributeValues(value.M);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(Number));
+  // Binary attributes are never written to this table; keep them opaque.
+  return value;
 }
 
 /** A conditional write found the item changed (or gone) since it was read. */

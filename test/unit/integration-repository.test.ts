@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -18,6 +18,17 @@ import {
 } from '../../shared/integrations/integration-repository.js';
 
 const documentClient = mockClient(DynamoDBDocumentClient);
+
+/** An item in DynamoDB's wire form, as a refused write returns it (strings, numbers, lists, maps). */
+function marshall(value: Record<string, unknown>): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, attributeValue(entry)]));
+}
+function attributeValue(value: unknown): AttributeValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (Array.isArray(value)) return { L: value.map(attributeValue) };
+  return { M: marshall(value as Record<string, unknown>) };
+}
 const repository = new IntegrationRepository({
   tableName: 'integrations',
   client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })),
@@ -98,7 +109,9 @@ describe('IntegrationRepository', () => {
         ':f1': '2026-11-24T10:00:00.000Z',
       },
     });
-    expect(input?.UpdateExpression).toBe('SET #revision = :next, #updatedAt = :updatedAt, #f0 = :f0, #f1 = :f1');
+    expect(input?.UpdateExpression).toBe(
+      'SET #revision = :next, #updatedAt = :updatedAt, #writeToken = :writeToken, #f0 = :f0, #f1 = :f1',
+    );
   });
 
   it('removes the fields a change gives as undefined', async () => {
@@ -107,7 +120,9 @@ describe('IntegrationRepository', () => {
     await repository.update('tenant-a', 3, { status: 'active', lastSendError: undefined });
 
     const input = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(input?.UpdateExpression).toBe('SET #revision = :next, #updatedAt = :updatedAt, #f0 = :f0 REMOVE #f1');
+    expect(input?.UpdateExpression).toBe(
+      'SET #revision = :next, #updatedAt = :updatedAt, #writeToken = :writeToken, #f0 = :f0 REMOVE #f1',
+    );
     expect(input?.ExpressionAttributeNames).toMatchObject({ '#f0': 'status', '#f1': 'lastSendError' });
   });
 
@@ -115,6 +130,51 @@ describe('IntegrationRepository', () => {
     documentClient.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
 
     await expect(repository.update('tenant-a', 2, { status: 'active' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('recognises its own update in the item a refused retry returns, and answers with it', async () => {
+    documentClient
+      .on(UpdateCommand)
+      .callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+        const writeToken = input.ExpressionAttributeValues[':writeToken'] as string;
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: marshall({ ...record, revision: 4, status: 'sender_rejected', writeToken }),
+        });
+      });
+
+    const updated = await repository.update('tenant-a', 3, { status: 'sender_rejected' });
+
+    expect(updated).toMatchObject({ revision: 4, status: 'sender_rejected', keyId: record.keyId });
+    expect(updated).not.toHaveProperty('writeToken');
+    expect(documentClient.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('recognises its own creation the same way, and a stranger’s item as a conflict', async () => {
+    documentClient.on(PutCommand).callsFake(async (input: { Item: Record<string, unknown> }) => {
+      throw new ConditionalCheckFailedException({ message: 'no', $metadata: {}, Item: marshall(input.Item) });
+    });
+    const { tenantId, channel, revision, createdAt, updatedAt, ...fields } = record;
+
+    expect(await repository.create('tenant-a', fields)).toMatchObject({ revision: 1, keyId: record.keyId });
+
+    documentClient.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ ...record, writeToken: 'someone-else' }),
+      }),
+    );
+    await expect(repository.create('tenant-a', fields)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('takes a delete refused because the item is already gone as done', async () => {
+    documentClient.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+
+    await expect(repository.delete('tenant-a', 3)).resolves.toBeUndefined();
   });
 
   it('refuses a change to a field only it writes', async () => {
@@ -153,7 +213,9 @@ describe('IntegrationRepository', () => {
     const cache = { forget: (tenantId: string) => forgotten.push(tenantId) };
     dropOnIntegrationWrite(cache);
     documentClient.on(UpdateCommand).resolves({ Attributes: { ...record, revision: 4 } });
-    documentClient.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    documentClient
+      .on(DeleteCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {}, Item: { revision: { N: '5' } } }));
 
     await repository.update('tenant-a', 3, { status: 'active' });
     await expect(repository.delete('tenant-a', 3)).rejects.toMatchObject({ code: 'conflict' });
