@@ -1,11 +1,16 @@
 import { envelopeCipher } from '../shared/composition/keys.js';
 import { sendGridProvider } from '../shared/composition/sendgrid.js';
-import { integrationRepository, routeEnvironment } from '../shared/composition/store.js';
+import { integrationRepository, keyCheckLimiter, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
 import { rotateKeyBody } from '../shared/http/api-schemas.js';
 import { rotateKey } from '../shared/integrations/integration-use-cases.js';
 
-const deps = { provider: sendGridProvider(), repository: integrationRepository(), cipher: envelopeCipher() };
+const deps = {
+  provider: sendGridProvider(),
+  repository: integrationRepository(),
+  cipher: envelopeCipher(),
+  keyChecks: keyCheckLimiter(),
+};
 
 /** POST /integrations/sendgrid/rotate — replaces the key; the senders carry over. */
 export const handler = apiRoute(routeEnvironment(), { body: rotateKeyBody }, async ({ tenantId, body }) => ({

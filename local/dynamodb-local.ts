@@ -11,6 +11,7 @@ import {
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
 import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
+import { rateLimitTableCreateInput } from '../shared/integrations/key-check-limit.js';
 import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 
 /** A running dynalite server with the service's tables in it. */
@@ -26,14 +27,15 @@ export interface LocalDynamoDb {
  * `npm run ops` open the same data folder, so they must name the tables alike: both use this.
  */
 export function serviceTables(
-  names: { integrations: string; sendLedger: string } = {
+  names: { integrations: string; sendLedger: string; rateLimits?: string } = {
     integrations: 'email-integrations-local',
     sendLedger: 'email-integrations-send-ledger-local',
   },
-): Record<'integrations' | 'sendLedger', CreateTableCommandInput> {
+): Record<'integrations' | 'sendLedger' | 'rateLimits', CreateTableCommandInput> {
   return {
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
+    rateLimits: rateLimitTableCreateInput(names.rateLimits ?? 'email-integrations-rate-limits-local'),
   };
 }
 

@@ -92,6 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...LOCAL_AWS_ENVIRONMENT,
     TABLE_NAME: dynamoDb.tables.integrations,
     SEND_LEDGER_TABLE_NAME: dynamoDb.tables.sendLedger,
+    RATE_LIMIT_TABLE_NAME: dynamoDb.tables.rateLimits,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,

@@ -20,6 +20,7 @@ export const PROBLEM_CATALOG = {
   sender_not_registered: { status: 422, title: 'Not a registered sender' },
   sender_rejected: { status: 422, title: 'SendGrid refused the sender' },
   message_rejected: { status: 422, title: 'The message cannot be sent' },
+  too_many_attempts: { status: 429, title: 'Too many key checks; wait before trying again' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;

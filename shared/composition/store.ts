@@ -1,9 +1,11 @@
 import type { RouteEnvironment } from '../http/api-route.js';
 import { IntegrationRepository } from '../integrations/integration-repository.js';
+import { DynamoKeyCheckLimiter } from '../integrations/key-check-limit.js';
 import { serviceLogger } from '../observability/logger.js';
 import {
   type EnvironmentVariables,
   integrationTableSettings,
+  rateLimitTableSettings,
   routeSettings,
   type TableSettings,
 } from './environment.js';
@@ -36,4 +38,9 @@ export function dynamoClientConfig(settings: Pick<TableSettings, 'endpoint'>) {
 /** The integration table (`TABLE_NAME`). */
 export function integrationRepository(settings: TableSettings = integrationTableSettings()): IntegrationRepository {
   return new IntegrationRepository({ tableName: settings.tableName, clientConfig: dynamoClientConfig(settings) });
+}
+
+/** The per-tenant limit on key checks (`RATE_LIMIT_TABLE_NAME`), for every route that checks a pasted key. */
+export function keyCheckLimiter(settings: TableSettings = rateLimitTableSettings()): DynamoKeyCheckLimiter {
+  return new DynamoKeyCheckLimiter({ tableName: settings.tableName, clientConfig: dynamoClientConfig(settings) });
 }

@@ -13,15 +13,18 @@ import {
 } from '../providers/email-provider.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
+import type { KeyCheckLimiter } from './key-check-limit.js';
 
 /** A use case's precondition failed: no integration, or senders outside the key's domains. */
 export class IntegrationError extends DomainProblem {
   override readonly name = 'IntegrationError';
 }
 
-/** What verifying needs: only the provider that checks pasted keys (no table, no key material). */
+/** What verifying needs: the provider that checks pasted keys and the tenant's key-check limit. */
 export interface VerifyDeps {
   provider: CredentialProvider;
+  /** Counts every check of a pasted key with the provider: verify, save and rotate alike. */
+  keyChecks: KeyCheckLimiter;
 }
 
 /** What reading and deleting need: only the table. */
@@ -29,7 +32,7 @@ export interface StoreDeps {
   repository: IntegrationStore;
 }
 
-/** What writing a key or re-checking senders needs. */
+/** What writing a pasted key needs: a key check, the table and the cipher. */
 export interface WriteDeps extends VerifyDeps, StoreDeps {
   cipher: EnvelopeCipher;
 }
@@ -41,7 +44,21 @@ export interface SenderEditDeps extends StoreDeps {
 }
 
 /** Checks a key and lists the senders it allows; stores nothing. */
-export function verifyKey(deps: VerifyDeps, credentials: ApiKeyCredentials): Promise<ProviderVerification> {
+export async function verifyKey(
+  deps: VerifyDeps,
+  tenantId: string,
+  credentials: ApiKeyCredentials,
+): Promise<ProviderVerification> {
+  return checkPastedKey(deps, tenantId, credentials);
+}
+
+/** Verifies a pasted key with the provider, within the tenant's key-check limit. */
+async function checkPastedKey(
+  deps: VerifyDeps,
+  tenantId: string,
+  credentials: ApiKeyCredentials,
+): Promise<ProviderVerification> {
+  await deps.keyChecks.take(tenantId);
   return deps.provider.verify(credentials);
 }
 
@@ -51,7 +68,7 @@ export async function saveIntegration(
   tenantId: string,
   input: ApiKeyCredentials & { emails: string[] },
 ): Promise<{ created: boolean; card: IntegrationCard }> {
-  const verification = await deps.provider.verify(input);
+  const verification = await checkPastedKey(deps, tenantId, input);
   const emails = requireAuthenticatedSenders(input.emails, verification.domains, verification.provider);
   const existing = await deps.repository.get(tenantId);
   if (existing) requireSendGrid(existing);
@@ -91,7 +108,7 @@ export async function rotateKey(
   input: { apiKey: string },
 ): Promise<IntegrationCard> {
   const existing = requireSendGrid(await requireIntegration(deps, tenantId));
-  const verification = await deps.provider.verify({ apiKey: input.apiKey });
+  const verification = await checkPastedKey(deps, tenantId, { apiKey: input.apiKey });
   requireAuthenticatedSenders(existing.emails, verification.domains, verification.provider);
   const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
   const rotated = await deps.repository.update(tenantId, existing.revision, (now) => ({

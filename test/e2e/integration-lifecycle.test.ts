@@ -452,3 +452,35 @@ describe('a damaged integration item', () => {
     expect((await client.save(key('good'), ['info@acme.example'])).status).toBe(201);
   });
 });
+
+describe('the key-check limit', () => {
+  it('answers the 21st key check of a tenant within the hour with 429 and Retry-After; another tenant is unaffected', async () => {
+    // The limit counts per clock hour: start well inside one, so all 21 checks fall in it.
+    const msToNextHour = 3_600_000 - (Date.now() % 3_600_000);
+    if (msToNextHour < 60_000) await new Promise((resolve) => setTimeout(resolve, msToNextHour + 1_000));
+    const tenantId = freshTenant();
+    const client = service.as(tenantId);
+    expect((await client.save(key('good'), ['info@acme.example'])).status).toBe(201);
+    expect((await client.rotate(key('good-second'))).status).toBe(200);
+    for (let check = 3; check <= 20; check += 1) expect((await client.verify(key('good'))).status).toBe(200);
+
+    const refused = await fetch(`${service.runtime.url}/integrations/sendgrid/verify`, {
+      method: 'POST',
+      headers: { 'x-tenant-id': tenantId, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiKey: key('good') }),
+    });
+    const body = (await refused.json()) as Record<string, unknown>;
+    expect(refused.status).toBe(429);
+    expect(body).toMatchObject({ status: 429, code: 'too_many_attempts', limit: 20 });
+    expect(String(body.detail)).toMatch(/Wait \d+ minutes?, then try again/);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBe(body.retryAfterSeconds);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3_600);
+    expectProblem(await client.save(key('good'), ['info@acme.example']), 429, 'too_many_attempts');
+    expectProblem(await client.rotate(key('good')), 429, 'too_many_attempts');
+
+    expect((await client.card()).body.keyId).toBe(service.sandbox.key('good-second').keyId);
+    expect((await service.as(freshTenant()).verify(key('good'))).status).toBe(200);
+  });
+});

@@ -21,14 +21,15 @@ import {
   saveIntegration,
   updateSenders,
 } from '../../shared/integrations/integration-use-cases.js';
-import type { EmailProvider, ProviderVerification } from '../../shared/providers/email-provider.js';
+import type { CredentialProvider, ProviderVerification } from '../../shared/providers/email-provider.js';
+import { CountingKeyChecks } from '../support/counting-key-checks.js';
 
 const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
 const secondKey = `SG.${'b'.repeat(22)}.${'2'.repeat(43)}`;
 const writes = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
 
 /** A provider that accepts every key at acme.example. */
-const provider: EmailProvider = {
+const provider: CredentialProvider = {
   name: 'sendgrid',
   async verify({ apiKey }): Promise<ProviderVerification> {
     return {
@@ -40,8 +41,11 @@ const provider: EmailProvider = {
       senders: [],
     };
   },
-  async listSenderDomains() {
+  async senderDomains() {
     return [{ domain: 'acme.example', valid: true }];
+  },
+  async send(): Promise<never> {
+    throw new Error('nothing is sent in these tests');
   },
 };
 
@@ -114,6 +118,8 @@ afterAll(async () => {
 describe('writes whose answer was lost', () => {
   const deps = () => ({
     provider,
+    providers: { sendgrid: provider, ses: provider },
+    keyChecks: new CountingKeyChecks(),
     cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))),
     repository: new IntegrationRepository({
       tableName: 'integrations',

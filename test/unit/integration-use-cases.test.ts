@@ -9,6 +9,7 @@ import {
   rotateKey,
   saveIntegration,
   updateSenders,
+  verifyKey,
 } from '../../shared/integrations/integration-use-cases.js';
 import type {
   CredentialProvider,
@@ -16,6 +17,7 @@ import type {
   SenderDomain,
   SendingAccount,
 } from '../../shared/providers/email-provider.js';
+import { CountingKeyChecks } from '../support/counting-key-checks.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const firstKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
@@ -57,16 +59,19 @@ describe('integration use cases', () => {
   let provider: FakeProvider;
   let deps: Parameters<typeof saveIntegration>[0] & Parameters<typeof updateSenders>[0];
   let store: InMemoryIntegrationStore;
+  let keyChecks: CountingKeyChecks;
   const stored = () => store.peek('tenant-a');
 
   beforeEach(() => {
     provider = new FakeProvider();
     store = new InMemoryIntegrationStore({ now: () => new Date('2026-11-24T10:00:00.000Z') });
+    keyChecks = new CountingKeyChecks();
     deps = {
       provider,
       providers: { sendgrid: provider, ses: provider },
       repository: store,
       cipher: new EnvelopeCipher(new LocalKeyring(randomBytes(32))),
+      keyChecks,
     };
   });
 
@@ -195,5 +200,29 @@ describe('integration use cases', () => {
       updatedAt: '2026-11-25T10:00:00.000Z',
       rotatedAt: '2026-11-25T10:00:00.000Z',
     });
+  });
+
+  it('counts every check of a pasted key — verify, save, rotate — and refuses one over the limit before the provider', async () => {
+    deps.keyChecks = new CountingKeyChecks(3);
+    await verifyKey(deps, 'tenant-a', { apiKey: firstKey });
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    await updateSenders(deps, 'tenant-a', { emails: ['billing@acme.example'] });
+    await rotateKey(deps, 'tenant-a', { apiKey: secondKey });
+    const asked = provider.seen.length;
+
+    await expect(verifyKey(deps, 'tenant-a', { apiKey: firstKey })).rejects.toMatchObject({
+      code: 'too_many_attempts',
+      extensions: { retryAfterSeconds: 3600, limit: 20 },
+    });
+    await expect(
+      saveIntegration(deps, 'tenant-a', { apiKey: secondKey, emails: ['info@acme.example'] }),
+    ).rejects.toMatchObject({ code: 'too_many_attempts' });
+    await expect(rotateKey(deps, 'tenant-a', { apiKey: firstKey })).rejects.toMatchObject({
+      code: 'too_many_attempts',
+    });
+
+    expect(provider.seen).toHaveLength(asked);
+    expect(stored()?.keyId).toBe('b'.repeat(22));
+    await expect(verifyKey(deps, 'tenant-b', { apiKey: firstKey })).resolves.toMatchObject({ provider: 'sendgrid' });
   });
 });

@@ -6,6 +6,7 @@ import { type IntegrationRecord, secretContext } from '../../shared/integrations
 import { deleteIntegration, saveIntegration } from '../../shared/integrations/integration-use-cases.js';
 import type { CredentialProvider, ProviderVerification } from '../../shared/providers/email-provider.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import { CountingKeyChecks } from '../support/counting-key-checks.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
@@ -79,7 +80,7 @@ describe('SendingCredentials', () => {
   it('after a delete and a save of another key in this process, the next send uses the new key', async () => {
     const warm = await credentials.record('tenant-a');
     expect(await credentials.apiKey(warm as IntegrationRecord)).toBe(firstKey);
-    const deps = { provider, repository: store, cipher };
+    const deps = { provider, repository: store, cipher, keyChecks: new CountingKeyChecks() };
 
     await deleteIntegration(deps, 'tenant-a');
     await saveIntegration(deps, 'tenant-a', { apiKey: secondKey, emails: ['info@acme.example'] });
