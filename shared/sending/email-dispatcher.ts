@@ -77,7 +77,7 @@ export class EmailDispatcher {
     }
     if (claim.kind === 'abandoned') {
       const detailText =
-        'An earlier attempt was cut off while sending; the mail may have gone out, so it is not sent again. Check SendGrid’s activity for custom arg messageId.';
+        'An earlier attempt was cut off while sending; the mail may have gone out, so it is not sent again. Look the messageId up in the provider’s activity.';
       await this.deps.ledger.settleAbandoned(claim.entry, detailText);
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
@@ -102,7 +102,7 @@ export class EmailDispatcher {
           tenantId,
           messageId,
           'no_integration',
-          'The tenant has no SendGrid integration; nothing was sent.',
+          'The tenant has no email integration; nothing was sent.',
         );
       }
       this.deps.accounts.requireSendable(record);

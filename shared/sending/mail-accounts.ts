@@ -1,6 +1,11 @@
 import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
-import type { MailTransport, ProviderName, SendingAccount } from '../providers/email-provider.js';
+import {
+  type MailTransport,
+  PROVIDER_LABELS,
+  type ProviderName,
+  type SendingAccount,
+} from '../providers/email-provider.js';
 import { SendRuleError } from './sender-rules.js';
 import type { SendingCredentials } from './sending-credentials.js';
 
@@ -50,7 +55,7 @@ export class MailAccounts {
     if (BLOCKING_STATUSES.has(record.status)) {
       throw new SendRuleError(
         'key_rejected',
-        `SendGrid rejected this tenant's key${record.lastSendError ? ` (${record.lastSendError})` : ''}; nothing is sent until a new key is rotated in.`,
+        `${PROVIDER_LABELS[record.provider]} refused this tenant's credentials${record.lastSendError ? ` (${record.lastSendError})` : ''}; nothing is sent until they work again (a new key rotated in, or the health check finding them accepted).`,
       );
     }
   }

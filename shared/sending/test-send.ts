@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
-import { SendFailure } from '../providers/email-provider.js';
+import { PROVIDER_LABELS, SendFailure } from '../providers/email-provider.js';
 import type { MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { chooseSender } from './sender-rules.js';
@@ -42,17 +42,18 @@ export class TestSender {
     if (!record) {
       throw new TestSendError(
         'not_found',
-        'This tenant has no SendGrid integration to test. Verify and save a key first (PUT /integrations/sendgrid).',
+        'This tenant has no email integration to test. Verify and save a key first (PUT /integrations/sendgrid).',
       );
     }
     accounts.requireSendable(record);
     const from = chooseSender(record.emails, 'customer', input.from);
     const account = await accounts.accountOf(record);
+    const provider = PROVIDER_LABELS[record.provider];
     const message: OutboundEmail = {
       from: { email: from },
       to: [{ email: input.to }],
-      subject: 'Test email from your SendGrid integration',
-      text: `This is a test message sent from ${from} through your own SendGrid account. If you can read it, sending works.`,
+      subject: `Test email from your ${provider} integration`,
+      text: `This is a test message sent from ${from} through your ${provider} integration. If you can read it, sending works.`,
       customArgs: { messageId: `test-${this.deps.newMessageId?.() ?? randomUUID()}` },
       ...(input.sandbox ? { sandbox: true } : {}),
     };
@@ -73,23 +74,24 @@ export class TestSender {
 
   private async problemFor(record: IntegrationRecord, failure: SendFailure): Promise<Error> {
     const { accounts } = this.deps;
+    const provider = PROVIDER_LABELS[record.provider];
     switch (failure.failureClass) {
       case 'key_rejected':
         await accounts.markIntegration(record, 'key_rejected', failure.reason);
         return new TestSendError(
           'key_rejected',
-          `SendGrid refused the stored key (${failure.reason}). Create a new key in SendGrid and rotate it here.`,
+          `${provider} refused the tenant's credentials (${failure.reason}). Replace them (an API key: create a new one at ${provider} and rotate it here), then try again.`,
         );
       case 'sender_rejected':
         await accounts.markIntegration(record, 'sender_rejected', failure.reason);
         return new TestSendError(
           'sender_rejected',
-          `SendGrid refused the sender (${failure.reason}). Check the domain under Settings → Sender Authentication in SendGrid.`,
+          `${provider} refused the sender (${failure.reason}). Check that the sender's domain is still verified with ${provider}.`,
         );
       case 'message_rejected':
-        return new TestSendError('message_rejected', `SendGrid refused the message: ${failure.reason}`);
+        return new TestSendError('message_rejected', `${provider} refused the message: ${failure.reason}`);
       default:
-        return new UpstreamUnavailableError('SendGrid', {
+        return new UpstreamUnavailableError(provider, {
           cause: failure,
           ...(failure.options.retryAfterSeconds === undefined
             ? {}
