@@ -73,6 +73,48 @@ export interface DomainAdoption {
   adopt(account: SendingAccount & { tenantId: string }, domains: readonly string[]): Promise<string>;
 }
 
+/** The provider's verdict on a sending domain: only `verified` domains may send. */
+export type SendingDomainStatus = 'pending' | 'verified' | 'failed' | 'temporary_failure';
+
+/** A DNS record the tenant publishes so the provider can verify and sign for the domain. */
+export interface DomainDnsRecord {
+  purpose: 'dkim' | 'mail_from_mx' | 'mail_from_spf';
+  type: 'CNAME' | 'MX' | 'TXT';
+  name: string;
+  value: string;
+}
+
+/** A domain being onboarded at the provider for one tenant, as the provider sees it now. */
+export interface OnboardedDomain {
+  domain: string;
+  region: string;
+  status: SendingDomainStatus;
+  /** The custom MAIL FROM domain (bounces go there), and the provider's verdict on its MX record. */
+  mailFrom: { domain: string; status: SendingDomainStatus };
+  records: DomainDnsRecord[];
+}
+
+/** The domain is another tenant's at the provider: it cannot be onboarded (the other tenant is never named). */
+export class DomainUnavailableError extends Error {
+  override readonly name = 'DomainUnavailableError';
+  readonly code = 'domain_unavailable';
+
+  constructor(readonly domain: string) {
+    super(`${domain} is held by another tenant.`);
+  }
+}
+
+/**
+ * Tenant self-service onboarding of a sending domain (SES): each step idempotent, so calling
+ * `start` again resumes after a crash between steps and changes nothing once done.
+ */
+export interface DomainOnboarding {
+  /** Sets the domain up for the tenant (provider tenant, identity, signing, MAIL FROM, associations). */
+  start(account: SendingAccount & { tenantId: string }, domain: string): Promise<OnboardedDomain>;
+  /** The provider's verdict and records for one of the tenant's domains; undefined when it is not the tenant's. */
+  status(account: SendingAccount & { tenantId: string }, domain: string): Promise<OnboardedDomain | undefined>;
+}
+
 /** The one interface every email provider implements. Optional members are capabilities some providers have. */
 export interface EmailProvider {
   readonly name: ProviderName;
@@ -87,6 +129,8 @@ export interface EmailProvider {
   send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt>;
   /** Handing platform-account domains to a tenant (operator migration), where the provider has it. */
   readonly adoption?: DomainAdoption;
+  /** Tenant self-service domain onboarding (issue 12), where the provider has it. */
+  readonly onboarding?: DomainOnboarding;
 }
 
 /** A provider that checks customer-pasted credentials (the key routes need one). */

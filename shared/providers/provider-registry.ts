@@ -1,6 +1,7 @@
 import type {
   CredentialProvider,
   DomainAdoption,
+  DomainOnboarding,
   EmailProvider,
   ProviderName,
   SendingAccount,
@@ -20,7 +21,7 @@ export interface ProviderRegistryConfig {
   /** SendGrid's API: a ready-made transport (tests), or the settings to build one. */
   sendGrid?: { api: SendGridTransport } | SendGridApiOptions;
   /** Amazon SES: its options, or (tests) a ready-made provider to load instead. */
-  ses?: SesProviderOptions | { provider: EmailProvider & { adoption: DomainAdoption } };
+  ses?: SesProviderOptions | { provider: SesCapabilities };
 }
 
 /**
@@ -35,9 +36,12 @@ export function createProviderRegistry(config: ProviderRegistryConfig = {}): Pro
   };
 }
 
+/** What the SES provider offers besides sending: domain adoption (operators) and onboarding (tenants). */
+type SesCapabilities = EmailProvider & { adoption: DomainAdoption; onboarding: DomainOnboarding };
+
 /** Amazon SES behind a stand-in that imports the real provider when first called. */
-function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): EmailProvider {
-  let loaded: Promise<EmailProvider & { adoption: DomainAdoption }> | undefined;
+function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): SesCapabilities {
+  let loaded: Promise<SesCapabilities> | undefined;
   const ses = () => {
     loaded ??=
       'provider' in config
@@ -53,6 +57,10 @@ function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): EmailProvi
     adoption: {
       adoptable: async (account: TenantAccount, domains) => (await ses()).adoption.adoptable(account, domains),
       adopt: async (account: TenantAccount, domains) => (await ses()).adoption.adopt(account, domains),
+    },
+    onboarding: {
+      start: async (account: TenantAccount, domain) => (await ses()).onboarding.start(account, domain),
+      status: async (account: TenantAccount, domain) => (await ses()).onboarding.status(account, domain),
     },
   };
 }

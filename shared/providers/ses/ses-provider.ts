@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
 import {
   AccountSuspendedException,
-  AlreadyExistsException,
   BadRequestException,
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
   InternalServiceErrorException,
   LimitExceededException,
-  ListResourceTenantsCommand,
   ListTenantResourcesCommand,
   type ListTenantResourcesCommandOutput,
   MailFromDomainNotVerifiedException,
@@ -25,26 +22,17 @@ import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
 import {
   type DomainAdoption,
+  type DomainOnboarding,
   type EmailProvider,
   type SenderDomain,
   SendFailure,
   type SendingAccount,
   type SendReceipt,
 } from '../email-provider.js';
+import { SesDomainOnboarding } from './ses-onboarding.js';
+import { ignoreAlreadyExists, sesTenantName, tenantsOf } from './ses-resources.js';
 
-/** SES tenant names: letters, digits, `-` and `_`, at most 64 characters. */
-const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * Our tenant's SES tenant name: readable where the id allows, always unique (a hash of the
- * id is appended whenever characters had to be replaced or cut).
- */
-export function sesTenantName(tenantId: string): string {
-  const readable = `ei-${tenantId}`;
-  if (TENANT_NAME.test(readable)) return readable;
-  const hash = createHash('sha256').update(tenantId).digest('hex').slice(0, 12);
-  return `ei-${tenantId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 47)}-${hash}`;
-}
+export { sesTenantName };
 
 /** Options for {@link SesProvider}. */
 export interface SesProviderOptions {
@@ -54,6 +42,8 @@ export interface SesProviderOptions {
   accountId?: string;
   /** The AWS partition of the ARNs (default `aws`). */
   partition?: string;
+  /** The stack's configuration set: new identities use it, and each SES tenant is associated with it. */
+  configurationSet?: string;
 }
 
 /** Domain identities in a tenant's listing come as ARNs: `arn:<partition>:ses:<region>:<account>:identity/<name>`. */
@@ -74,7 +64,17 @@ export class SesProvider implements EmailProvider {
     adopt: (account, domains) => this.prepareTenant(account.region, account.tenantId, [...domains]),
   };
 
-  constructor(private readonly options: SesProviderOptions = {}) {}
+  /** Tenants onboard their own sending domains (issue 12): each step idempotent. */
+  readonly onboarding: DomainOnboarding;
+
+  constructor(private readonly options: SesProviderOptions = {}) {
+    this.onboarding = new SesDomainOnboarding({
+      client: (region) => this.client(region),
+      arn: (region, resource) => this.arn(region, resource),
+      partition: options.partition ?? 'aws',
+      ...(options.configurationSet ? { configurationSet: options.configurationSet } : {}),
+    });
+  }
 
   /**
    * The domain identities associated with the tenant's own SES tenant (`ListTenantResources`),
@@ -139,7 +139,7 @@ export class SesProvider implements EmailProvider {
     try {
       return await mapBounded(names, 5, async (domain) => {
         if (!(await this.verifiedDomain(client, domain))) return { domain, valid: false };
-        const holders = await this.tenantsOf(client, this.identityArn(account.region, domain));
+        const holders = await tenantsOf(client, this.identityArn(account.region, domain));
         return { domain, valid: holders.every((holder) => holder === ours) };
       });
     } catch (error) {
@@ -175,24 +175,6 @@ export class SesProvider implements EmailProvider {
     return [...new Set(names)];
   }
 
-  /** The SES tenants an identity is associated with. */
-  private async tenantsOf(client: SESv2Client, resourceArn: string): Promise<string[]> {
-    const tenants: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new ListResourceTenantsCommand({
-          ResourceArn: resourceArn,
-          PageSize: 100,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-      );
-      for (const tenant of page.ResourceTenants ?? []) if (tenant.TenantName) tenants.push(tenant.TenantName);
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return tenants;
-  }
-
   /** Whether a domain identity exists and may send: verified, with DKIM verified. */
   private async verifiedDomain(client: SESv2Client, domain: string): Promise<boolean> {
     try {
@@ -209,9 +191,14 @@ export class SesProvider implements EmailProvider {
   }
 
   private identityArn(region: string, domain: string): string {
+    return this.arn(region, `identity/${domain}`);
+  }
+
+  /** An ARN of this account's SES resource (`identity/<name>`, `configuration-set/<name>`). */
+  private arn(region: string, resource: string): string {
     const accountId = this.options.accountId;
-    if (!accountId) throw new Error('SesProvider needs the AWS account id to name identities for SES tenants.');
-    return `arn:${this.options.partition ?? 'aws'}:ses:${region}:${accountId}:identity/${domain}`;
+    if (!accountId) throw new Error('SesProvider needs the AWS account id to name resources for SES tenants.');
+    return `arn:${this.options.partition ?? 'aws'}:ses:${region}:${accountId}:${resource}`;
   }
 
   private client(region: string): SESv2Client {
@@ -227,14 +214,6 @@ export class SesProvider implements EmailProvider {
       this.clients.set(region, client);
     }
     return client;
-  }
-}
-
-async function ignoreAlreadyExists(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof AlreadyExistsException)) throw error;
   }
 }
 
