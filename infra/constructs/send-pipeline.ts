@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { type CfnEventBus, EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -86,6 +86,18 @@ export class SendPipeline extends Construct {
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount },
     });
     const publishers = parsePublishers(props.publishers);
+    // The rule and the send function accept only events of the stack's account (an event's
+    // `account` is its publisher's): a publisher elsewhere would be let onto the bus and then dropped.
+    const accounts = new Set([...publishers.accountIds, ...publishers.roleArns.map((arn) => arn.split(':')[4])]);
+    const stackAccount = Stack.of(this).account;
+    if (
+      accounts.size > 1 ||
+      (!Token.isUnresolved(stackAccount) && accounts.size === 1 && !accounts.has(stackAccount))
+    ) {
+      throw new Error(
+        `sendPublisherPrincipals: every publisher must be in the stack's account; found ${[...accounts].sort().join(', ')}.`,
+      );
+    }
     const eventBusName = `email-integrations-${props.stage}`;
     this.bus = new EventBus(this, 'Bus', { eventBusName });
     // The ARN from the name: the bus's own ARN attribute inside its policy would depend on itself.

@@ -24,7 +24,7 @@ const props: EmailIntegrationsStackProps = {
 };
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
-const PUBLISHER_ACCOUNT = '444455556666';
+const PUBLISHER_ACCOUNT = '111122223333';
 const OPERATOR_ROLE = 'arn:aws:iam::111122223333:role/email-integrations-operator';
 
 /** A stack without bundling: the assertions are on the template; `npm run synth` bundles for real. */
@@ -507,6 +507,18 @@ describe('EmailIntegrationsStack', () => {
         },
       },
     ]);
+  });
+
+  it('refuses publishers outside the stack’s account, whose events the rule would drop', () => {
+    expect(() => build({ sendPublisherPrincipals: [PUBLISHER_ROLE, '444455556666'] }, 'TwoAccounts')).toThrow(
+      /every publisher must be in the stack's account; found 111122223333, 444455556666/,
+    );
+    expect(() =>
+      build(
+        { env: { account: '444455556666', region: 'eu-central-1' }, sendPublisherPrincipals: [PUBLISHER_ROLE] },
+        'OtherAccount',
+      ),
+    ).toThrow(/every publisher must be in the stack's account; found 111122223333/);
   });
 
   it('refuses a publisher that is neither a role ARN nor an account id', () => {
