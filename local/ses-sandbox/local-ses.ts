@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { sesRegions } from '../../shared/composition/environment.js';
 import { type LocalDnsServer, startDnsServer } from '../dns/index.js';
+import { ensureConfigurationSet, LOCAL_CONFIGURATION_SET } from '../ses-configuration-set.js';
 import { startSesSandbox } from './index.js';
 import type { SesEventBridgeEvent, SesSandbox } from './sandbox-types.js';
 
@@ -23,7 +25,7 @@ export interface LocalSes {
   /** The sandbox, unless `AWS_ENDPOINT_URL_SESV2` already pointed the service at another SES. */
   ses: SesSandbox | undefined;
   dns: LocalDnsServer;
-  /** `AWS_ENDPOINT_URL_SESV2`, `DNS_RESOLVERS` and `SES_ACCOUNT_ID` as the service now sees them. */
+  /** `AWS_ENDPOINT_URL_SESV2`, `DNS_RESOLVERS` (and `SES_ACCOUNT_ID`, `SES_CONFIGURATION_SET`, `SES_REGIONS`) as the service now sees them. */
   endpoint: string | undefined;
   resolvers: string;
   /** Stops both and takes back the environment variables this set. */
@@ -56,12 +58,24 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     AWS_ENDPOINT_URL_SESV2: ses?.url,
     DNS_RESOLVERS: dns.address,
     SES_ACCOUNT_ID: ses?.accountId,
+    // The stack's configuration set and allowed regions, played by the sandbox.
+    SES_CONFIGURATION_SET: ses ? LOCAL_CONFIGURATION_SET : undefined,
+    SES_REGIONS: ses ? 'eu-west-1,eu-central-1,us-east-1' : undefined,
   };
   const set: Record<string, string> = {};
   for (const [name, value] of Object.entries(wanted)) {
     if (value === undefined || env[name]) continue;
     env[name] = value;
     set[name] = value;
+  }
+  if (ses && env.SES_CONFIGURATION_SET) {
+    // As the stack does in AWS: the configuration set every send names, publishing to EventBridge.
+    await ensureConfigurationSet({
+      endpoint: ses.url,
+      accountId: ses.accountId,
+      name: env.SES_CONFIGURATION_SET,
+      regions: sesRegions(env),
+    });
   }
   return {
     ses,

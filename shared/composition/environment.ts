@@ -133,18 +133,39 @@ export function sendGridSettings(env: EnvironmentVariables = process.env): SendG
   };
 }
 
-/** Amazon SES: the account that owns the identities (for SES tenants; optional). */
+/** Amazon SES: the account that owns the identities, and the configuration set every send names. */
 export interface SesSettings {
   accountId?: string;
+  /** The stack's configuration set (event destination: EventBridge); associated with every SES tenant. */
+  configurationSet?: string;
 }
 
-/** `SES_ACCOUNT_ID` (optional: twelve digits when set). */
+/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
+const CONFIGURATION_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `SES_ACCOUNT_ID` (optional: twelve digits when set), `SES_CONFIGURATION_SET` (optional: an SES name when set). */
 export function sesSettings(env: EnvironmentVariables = process.env): SesSettings {
   const accountId = optionalText(env, 'SES_ACCOUNT_ID');
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
     throw new ConfigurationError('SES_ACCOUNT_ID', `is "${accountId}", not a twelve-digit AWS account id`);
   }
-  return accountId ? { accountId } : {};
+  const configurationSet = optionalText(env, 'SES_CONFIGURATION_SET');
+  if (configurationSet !== undefined && !CONFIGURATION_SET_NAME.test(configurationSet)) {
+    throw new ConfigurationError(
+      'SES_CONFIGURATION_SET',
+      `is "${configurationSet}", not an SES configuration set name (letters, digits, _ and -, at most 64)`,
+    );
+  }
+  return { ...(accountId ? { accountId } : {}), ...(configurationSet ? { configurationSet } : {}) };
+}
+
+/** `SES_REGIONS`: the regions tenants may onboard SES domains in (comma-separated; default eu-west-1). */
+export function sesRegions(env: EnvironmentVariables = process.env): string[] {
+  const text = optionalText(env, 'SES_REGIONS') ?? 'eu-west-1';
+  const regions = text.split(',').map((region) => region.trim());
+  const malformed = regions.find((region) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region));
+  if (malformed !== undefined) throw new ConfigurationError('SES_REGIONS', `has "${malformed}", not an AWS region`);
+  return [...new Set(regions)];
 }
 
 /** The send path's own settings. */

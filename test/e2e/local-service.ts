@@ -38,13 +38,16 @@ export interface ApiClient {
 }
 
 /** Starts the local runtime (dynalite, local keyring, SendGrid sandbox) on free ports. */
-export async function startLocalService(options: { sendGridTimeoutMs?: number } = {}): Promise<LocalService> {
+export async function startLocalService(
+  options: { sendGridTimeoutMs?: number; sesVerificationDelayMs?: number } = {},
+): Promise<LocalService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-e2e-'));
   const runtime = await startLocalRuntime({
     dataDir,
     port: 0,
     tenantClaim: 'tenant_id',
     ...(options.sendGridTimeoutMs === undefined ? {} : { sendGridTimeoutMs: options.sendGridTimeoutMs }),
+    ...(options.sesVerificationDelayMs === undefined ? {} : { sesVerificationDelayMs: options.sesVerificationDelayMs }),
   });
   if (!runtime.sandbox) throw new Error('expected the embedded SendGrid sandbox');
   const sandbox = runtime.sandbox;

@@ -6,6 +6,7 @@ import {
   routeSettings,
   sendGridSettings,
   sendSettings,
+  sesRegions,
   sesSettings,
 } from '../../shared/composition/environment.js';
 import { sendGridProvider } from '../../shared/composition/sendgrid.js';
@@ -65,6 +66,19 @@ describe('environment settings', () => {
 
   it('refuses an SES account id that is not twelve digits', () => {
     expect(() => sesSettings({ SES_ACCOUNT_ID: 'my-account' })).toThrow(/SES_ACCOUNT_ID/);
+  });
+
+  it('reads the configuration set every SES send names, and refuses a name SES would not accept', () => {
+    expect(sesSettings({ SES_CONFIGURATION_SET: 'email-integrations' })).toEqual({
+      configurationSet: 'email-integrations',
+    });
+    expect(() => sesSettings({ SES_CONFIGURATION_SET: 'my set' })).toThrow(/SES_CONFIGURATION_SET/);
+  });
+
+  it('reads the allowed SES regions, defaulting to eu-west-1, and refuses what is not a region', () => {
+    expect(sesRegions({})).toEqual(['eu-west-1']);
+    expect(sesRegions({ SES_REGIONS: 'eu-west-1, us-east-1' })).toEqual(['eu-west-1', 'us-east-1']);
+    expect(() => sesRegions({ SES_REGIONS: 'eu-west-1,mars' })).toThrow(/SES_REGIONS/);
   });
 
   it('names the missing required variable', () => {

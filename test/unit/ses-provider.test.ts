@@ -136,6 +136,55 @@ describe('SesProvider', () => {
     ]);
   });
 
+  it('names the configuration set on every send along with the tenant', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-2' });
+    await new SesProvider({ configurationSet: 'email-integrations' }).send(
+      { region: 'eu-west-1', tenantId: 'tenant-a' },
+      { from: { email: 'info@acme.example' }, to: [{ email: 'jane@customer.example' }], subject: 'Hi', text: 'Hi' },
+    );
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input).toMatchObject({
+      TenantName: 'ei-tenant-a',
+      ConfigurationSetName: 'email-integrations',
+    });
+  });
+
+  it('turns every character a message tag does not allow, dots included, into an underscore', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-3' });
+    await new SesProvider().send(
+      { region: 'eu-west-1', tenantId: 'tenant-a' },
+      {
+        from: { email: 'info@acme.example' },
+        to: [{ email: 'jane@customer.example' }],
+        subject: 'Hi',
+        text: 'Hi',
+        categories: ['v1.2 news'],
+        customArgs: { 'order.id': 'o.1' },
+      },
+    );
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.EmailTags).toEqual([
+      { Name: 'category0', Value: 'v1_2_news' },
+      { Name: 'order_id', Value: 'o_1' },
+    ]);
+  });
+
+  it('associates the configuration set with the SES tenant along with its domains', async () => {
+    ses.on(CreateTenantCommand).resolves({});
+    ses.on(CreateTenantResourceAssociationCommand).resolves({});
+
+    await new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).adoption.adopt(
+      { region: 'eu-west-1', tenantId: 'tenant-a' },
+      ['acme.example'],
+    );
+
+    expect(ses.commandCalls(CreateTenantResourceAssociationCommand).map((call) => call.args[0].input)).toEqual([
+      { TenantName: 'ei-tenant-a', ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/acme.example' },
+      {
+        TenantName: 'ei-tenant-a',
+        ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:configuration-set/email-integrations',
+      },
+    ]);
+  });
+
   it('lets a tenant adopt only verified domains that no other SES tenant holds', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
     ses

@@ -100,14 +100,16 @@ export class SesProvider implements EmailProvider {
     const tenantName = sesTenantName(tenantId);
     try {
       await ignoreAlreadyExists(client.send(new CreateTenantCommand({ TenantName: tenantName })));
-      for (const domain of new Set(domains.map((name) => name.toLowerCase()))) {
+      const resources = [...new Set(domains.map((name) => name.toLowerCase()))].map((domain) =>
+        this.identityArn(region, domain),
+      );
+      // A send under a tenant names a configuration set associated with that tenant (FACTS 1.2).
+      if (this.options.configurationSet) {
+        resources.push(this.arn(region, `configuration-set/${this.options.configurationSet}`));
+      }
+      for (const resourceArn of resources) {
         await ignoreAlreadyExists(
-          client.send(
-            new CreateTenantResourceAssociationCommand({
-              TenantName: tenantName,
-              ResourceArn: this.identityArn(region, domain),
-            }),
-          ),
+          client.send(new CreateTenantResourceAssociationCommand({ TenantName: tenantName, ResourceArn: resourceArn })),
         );
       }
     } catch (error) {
@@ -118,7 +120,8 @@ export class SesProvider implements EmailProvider {
 
   async send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt> {
     try {
-      const result = await this.client(account.region).send(new SendEmailCommand(toSesSendEmail(account, message)));
+      const input = toSesSendEmail(account, message, this.options.configurationSet);
+      const result = await this.client(account.region).send(new SendEmailCommand(input));
       return { providerMessageId: result.MessageId ?? null };
     } catch (error) {
       throw classifySesError(error);
@@ -226,13 +229,17 @@ export function formatAddress(address: EmailAddress): string {
   return `${name} <${address.email}>`;
 }
 
-/** SES message tags allow letters, digits, `_`, `-` and `.`, at most 256 characters. */
-function tagValue(value: string): string {
-  return value.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 256) || '_';
+/** SES message tag names and values allow only letters, digits, `_` and `-`, at most 256 characters (the model's MessageTag). */
+export function tagValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) || '_';
 }
 
-/** Maps the neutral message onto SES `SendEmail`, under the tenant's SES tenant. */
-export function toSesSendEmail(account: SendingAccount, message: OutboundEmail): SendEmailCommandInput {
+/** Maps the neutral message onto SES `SendEmail`, under the tenant's SES tenant and the stack's configuration set. */
+export function toSesSendEmail(
+  account: SendingAccount,
+  message: OutboundEmail,
+  configurationSet?: string,
+): SendEmailCommandInput {
   const utf8 = (data: string) => ({ Data: data, Charset: 'UTF-8' });
   const tags = [
     ...(message.categories ?? []).map((category, index) => ({ Name: `category${index}`, Value: tagValue(category) })),
@@ -262,6 +269,8 @@ export function toSesSendEmail(account: SendingAccount, message: OutboundEmail):
         },
     ...(tags.length > 0 ? { EmailTags: tags } : {}),
     ...(account.tenantId ? { TenantName: sesTenantName(account.tenantId) } : {}),
+    // A send under a tenant needs a configuration set associated with that tenant (FACTS 1.2).
+    ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
   };
 }
 
