@@ -21,6 +21,7 @@ import {
   type ServiceTable,
   sendGridRouteKeys,
   TABLE_ENV,
+  TABLE_QUERY_INDEXES,
   type TableAction,
 } from './function-access.js';
 
@@ -181,7 +182,7 @@ export class EmailIntegrationsStack extends Stack {
     for (const [table, actions] of Object.entries(access.tables) as Array<[ServiceTable, TableAction[]]>) {
       const resource = tables[table];
       environment[TABLE_ENV[table]] = resource.tableName;
-      statements.push(tableAccess(resource, actions));
+      statements.push(tableAccess(resource, actions, TABLE_QUERY_INDEXES[table]));
     }
     if (access.key.length > 0) {
       statements.push(keyAccess(store.secretsKey, access.key));

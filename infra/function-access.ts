@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
+import { sendLedgerTableKeys } from '../shared/sending/send-ledger-table.js';
 
 /** Every Lambda function of the service: one per API route, the send consumer, the health check. */
 export type FunctionName = HandlerName | 'send-email' | 'run-health-check';
@@ -11,10 +12,15 @@ export const TABLE_ENV = {
   keyChecks: 'RATE_LIMIT_TABLE_NAME',
 } as const;
 
+/** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
+export const TABLE_QUERY_INDEXES: Partial<Record<ServiceTable, readonly string[]>> = {
+  sendLedger: [sendLedgerTableKeys.tenantTimeIndex.indexName],
+};
+
 /** One of the service's tables. */
 export type ServiceTable = keyof typeof TABLE_ENV;
 /** DynamoDB actions a function may be given on a table. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'Query';
 /** KMS actions on the secrets key; always bound to the tenant encryption context. */
 export type KeyAction = 'GenerateDataKey' | 'Decrypt';
 
@@ -100,6 +106,15 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     key: ['Decrypt'],
     ses: ['send'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
+  }),
+  'list-messages': route('list-messages', {
+    ...none,
+    // Query is granted on the ledger's indexes only (the tenant/time index), never on the table.
+    tables: { sendLedger: ['Query'] },
+  }),
+  'get-message': route('get-message', {
+    ...none,
+    tables: { sendLedger: ['GetItem'] },
   }),
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',

@@ -131,7 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       writeResult(response, await local.handle({ request, url, body }, endpointContext));
       return;
     }
-    const candidates = routes.filter((route) => route.path === url.pathname);
+    const candidates = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) {
       const detail =
@@ -147,6 +147,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return;
     }
     const event = apiGatewayEvent({ request, url, routeKey: route.routeKey, body, tenantClaim });
+    const pathParameters = matchPath(route.path, url.pathname);
+    if (pathParameters && Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
     writeResult(response, await route.invoke(event, lambdaContext(route.handler, functionTimeoutMs)));
   };
 
@@ -177,4 +179,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await ses.close();
     },
   };
+}
+
+/** Matches a route path with `{name}` segments as API Gateway does: the parameters, or undefined. */
+function matchPath(template: string, pathname: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_match, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const match = new RegExp(`^${pattern}$`).exec(pathname);
+  if (!match) return undefined;
+  const parameters: Record<string, string> = {};
+  names.forEach((name, index) => {
+    try {
+      parameters[name] = decodeURIComponent(match[index + 1] ?? '');
+    } catch {
+      parameters[name] = match[index + 1] ?? '';
+    }
+  });
+  return parameters;
 }

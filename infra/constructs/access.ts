@@ -12,12 +12,19 @@ export const KEY_CONTEXT_CONDITIONS = {
   Null: { 'kms:EncryptionContext:tenantId': 'false' },
 };
 
-/** DynamoDB actions on one table, and nothing else (no indexes, no streams). */
-export function tableAccess(table: ITableV2, actions: TableAction[]) {
+/**
+ * DynamoDB actions on one table, and nothing else (no streams). `Query` is allowed only on the
+ * named indexes (a tenant's messages by time), never on the table itself.
+ */
+export function tableAccess(table: ITableV2, actions: TableAction[], queryIndexes: readonly string[] = []) {
+  const onItems = actions.some((action) => action !== 'Query');
   return new PolicyStatement({
     effect: Effect.ALLOW,
     actions: actions.map((action) => `dynamodb:${action}`),
-    resources: [table.tableArn],
+    resources: [
+      ...(onItems ? [table.tableArn] : []),
+      ...(actions.includes('Query') ? queryIndexes.map((index) => `${table.tableArn}/index/${index}`) : []),
+    ],
   });
 }
 

@@ -97,6 +97,19 @@ export class IntegrationStore extends Construct {
         type: attributeType(sendLedgerTableKeys.partitionKey.type),
       },
       timeToLiveAttribute: sendLedgerTableKeys.timeToLiveAttribute,
+      globalSecondaryIndexes: [
+        {
+          indexName: sendLedgerTableKeys.tenantTimeIndex.indexName,
+          partitionKey: {
+            name: sendLedgerTableKeys.tenantTimeIndex.partitionKey.name,
+            type: attributeType(sendLedgerTableKeys.tenantTimeIndex.partitionKey.type),
+          },
+          sortKey: {
+            name: sendLedgerTableKeys.tenantTimeIndex.sortKey.name,
+            type: attributeType(sendLedgerTableKeys.tenantTimeIndex.sortKey.type),
+          },
+        },
+      ],
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 7 },
       removalPolicy: RemovalPolicy.RETAIN,

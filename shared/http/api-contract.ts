@@ -2,9 +2,17 @@ import * as z from 'zod';
 import type { IntegrationCard } from '../integrations/integration-record.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
+import type { MessagePage, MessageView } from '../sending/message-history.js';
 import type { TestSendResult } from '../sending/test-send.js';
 import type { HandlerName } from './api-routes.js';
-import { rotateKeyBody, saveIntegrationBody, testSendBody, updateSendersBody, verifyKeyBody } from './api-schemas.js';
+import {
+  listMessagesQuery,
+  rotateKeyBody,
+  saveIntegrationBody,
+  testSendBody,
+  updateSendersBody,
+  verifyKeyBody,
+} from './api-schemas.js';
 
 /**
  * The response side of the API contract, next to the request schemas the handlers validate
@@ -47,6 +55,43 @@ export const testSendResultSchema = z.strictObject({
   providerMessageId: z.string().nullable(),
 });
 
+export const messageViewSchema = z.strictObject({
+  messageId: z.string(),
+  status: z.enum([
+    'sending',
+    'accepted',
+    'delivered',
+    'deferred',
+    'bounced',
+    'complained',
+    'dropped',
+    'suppressed',
+    'failed',
+    'delivery_unknown',
+  ]),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  attempts: z.number().int().min(0),
+  providerMessageId: z.string().nullable(),
+  failureCode: z.string().nullable().describe('Why it failed (a stable send outcome code)'),
+  failureDetail: z.string().nullable(),
+  timeline: z
+    .array(
+      z.strictObject({
+        type: z.string(),
+        at: isoDateTime,
+        recipient: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    )
+    .describe('The provider events that moved the status, oldest first'),
+});
+
+export const messagePageSchema = z.strictObject({
+  messages: z.array(messageViewSchema).describe('Newest first'),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last one'),
+});
+
 const problemCodes = Object.keys(PROBLEM_CATALOG) as [ProblemCode, ...ProblemCode[]];
 
 /** RFC 9457 problem details; extension members (e.g. `field`, `missingScopes`) ride along. */
@@ -62,6 +107,8 @@ export const problemSchema = z.looseObject({
 export interface RouteContract {
   summary: string;
   request?: z.ZodType;
+  /** Query parameters (all optional strings). */
+  query?: z.ZodObject;
   success: { status: number; description: string; schema?: z.ZodType }[];
   problems: ProblemCode[];
 }
@@ -161,6 +208,17 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       'upstream_unavailable',
     ],
   },
+  'list-messages': {
+    summary: 'The tenant’s messages, newest first, with status and the provider events that moved it',
+    query: listMessagesQuery,
+    success: [{ status: 200, description: 'One page', schema: messagePageSchema }],
+    problems: [...COMMON, 'invalid_request', 'upstream_unavailable'],
+  },
+  'get-message': {
+    summary: 'One message by the messageId the send request carried',
+    success: [{ status: 200, description: 'The message', schema: messageViewSchema }],
+    problems: [...COMMON, 'not_found', 'upstream_unavailable'],
+  },
 };
 
 /** Compile-time checks: a schema and the type the handler returns must be the same shape. */
@@ -170,4 +228,6 @@ export type ContractChecks = [
   Assert<Equal<z.infer<typeof integrationCardSchema>, IntegrationCard>>,
   Assert<Equal<z.infer<typeof verificationSchema>, ProviderVerification>>,
   Assert<Equal<z.infer<typeof testSendResultSchema>, TestSendResult>>,
+  Assert<Equal<z.infer<typeof messageViewSchema>, MessageView>>,
+  Assert<Equal<z.infer<typeof messagePageSchema>, MessagePage>>,
 ];

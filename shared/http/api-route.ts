@@ -30,10 +30,14 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
   handle: (input: {
     tenantId: string;
     body: Schema extends z.ZodType ? z.infer<Schema> : undefined;
+    /** Path parameters (`{messageId}`), as API Gateway decoded them; only when the route has some. */
+    pathParameters?: Record<string, string>;
+    /** Query string parameters; only when the request has a query string. */
+    query?: Record<string, string>;
   }) => Promise<RouteResult>,
 ) {
   const base = async (
-    _event: APIGatewayProxyEventV2WithJWTAuthorizer,
+    event: APIGatewayProxyEventV2WithJWTAuthorizer,
     context: ApiContext,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     // tenantFromClaims runs first and throws without a tenant; this guards against mis-wiring.
@@ -41,6 +45,8 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
     const result = await handle({
       tenantId: context.tenantId,
       body: context.body as Schema extends z.ZodType ? z.infer<Schema> : undefined,
+      ...(event.pathParameters ? { pathParameters: definedValues(event.pathParameters) } : {}),
+      ...(event.queryStringParameters ? { query: definedValues(event.queryStringParameters) } : {}),
     });
     return jsonResponse(result.status, result.body);
   };
@@ -53,4 +59,10 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
     .use(tenantFromClaims({ claim: environment.tenantClaim, logger: environment.logger }));
   if (options.body) handler.use(jsonBody({ schema: options.body }));
   return handler;
+}
+
+function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record ?? {})) if (value !== undefined) values[name] = value;
+  return values;
 }

@@ -10,6 +10,8 @@ export const API_ROUTES = [
   { method: 'PUT', path: '/integrations/sendgrid/emails', handler: 'update-sendgrid-senders' },
   { method: 'DELETE', path: '/integrations/sendgrid', handler: 'delete-sendgrid-integration' },
   { method: 'POST', path: '/integrations/sendgrid/test', handler: 'send-test-email' },
+  { method: 'GET', path: '/messages', handler: 'list-messages' },
+  { method: 'GET', path: '/messages/{messageId}', handler: 'get-message' },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */

@@ -42,3 +42,34 @@ export const testSendBody = z.strictObject({
   from: senderEmail.optional().describe('A registered sender; default info@ (else the first non-noreply sender).'),
   sandbox: z.boolean().optional().describe("Use SendGrid's sandbox mode: the message is validated but not delivered."),
 });
+
+/** `GET /messages` query: all optional; strings, as query parameters are. */
+export const listMessagesQuery = z.strictObject({
+  status: z
+    .enum([
+      'sending',
+      'accepted',
+      'delivered',
+      'deferred',
+      'bounced',
+      'complained',
+      'dropped',
+      'suppressed',
+      'failed',
+      'delivery_unknown',
+    ])
+    .optional()
+    .describe('Only messages with this status'),
+  since: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 time like 2026-01-31T12:00:00Z' })
+    .optional()
+    .describe('Only messages first recorded at or after this time'),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, { message: 'must be a whole number from 1 to 100' })
+    .transform(Number)
+    .refine((limit) => limit >= 1 && limit <= 100, { message: 'must be a whole number from 1 to 100' })
+    .optional()
+    .describe('Page size, 1–100 (default 25)'),
+  cursor: z.string().max(2048).optional().describe('nextCursor of the previous page'),
+});

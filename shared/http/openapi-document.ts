@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import {
   integrationCardSchema,
+  messagePageSchema,
+  messageViewSchema,
   problemSchema,
   ROUTE_CONTRACTS,
   testSendResultSchema,
@@ -26,6 +28,8 @@ const NAMED = new Map<z.ZodType, string>([
   [integrationCardSchema, 'IntegrationCard'],
   [verificationSchema, 'KeyVerification'],
   [testSendResultSchema, 'TestSendResult'],
+  [messageViewSchema, 'Message'],
+  [messagePageSchema, 'MessagePage'],
   [problemSchema, 'Problem'],
 ]);
 
@@ -58,11 +62,27 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Json
         },
       };
     }
+    const parameters = [
+      ...[...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries(contract.query?.shape ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        ...((schema as z.ZodType).description ? { description: (schema as z.ZodType).description } : {}),
+        schema: { type: 'string' },
+      })),
+    ];
     paths[route.path] ??= {};
     (paths[route.path] as JsonObject)[route.method.toLowerCase()] = {
       operationId: camelCase(route.handler),
       summary: contract.summary,
       security: [{ tenantJwt: [] }],
+      ...(parameters.length > 0 ? { parameters } : {}),
       ...(contract.request
         ? {
             requestBody: {

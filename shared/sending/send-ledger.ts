@@ -17,12 +17,43 @@ import type { PermanentSendCode, RetrySendCode, SendOutcomeCode } from './send-o
  */
 export type SendState = 'in_flight' | 'retryable' | 'sent' | 'failed';
 
+/**
+ * A message's status as the tenant sees it (`GET /messages`). It moves forward only: `sending`
+ * while an attempt may still run; then `accepted`, `failed` (with its code) or
+ * `delivery_unknown`; provider feedback moves an accepted message on to `delivered`,
+ * `deferred`, `bounced`, `complained`, `dropped`; `suppressed` when no recipient was left.
+ */
+export type MessageStatus =
+  | 'sending'
+  | 'accepted'
+  | 'delivered'
+  | 'deferred'
+  | 'bounced'
+  | 'complained'
+  | 'dropped'
+  | 'suppressed'
+  | 'failed'
+  | 'delivery_unknown';
+
+/** One provider event that moved a message (no content; the recipient stays with the message). */
+export interface MessageTimelineEntry {
+  type: string;
+  at: string;
+  recipient?: string;
+  reason?: string;
+}
+
 /** One ledger item: one (tenant, messageId). Holds no message content and no key. */
 export interface SendLedgerEntry {
   sendKey: string;
   tenantId: string;
   messageId: string;
   state: SendState;
+  /** What the tenant sees; absent only on items written before it existed. */
+  status?: MessageStatus;
+  /** When the send was first recorded (the tenant/time index's sort key). */
+  createdAt?: string;
+  timeline?: MessageTimelineEntry[];
   attemptId: string;
   attempts: number;
   /** Epoch ms until which an `in_flight` claim is presumed alive. */
@@ -107,8 +138,10 @@ export class SendLedger {
             // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
             ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
             UpdateExpression:
-              'SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt ADD #attempts :one',
+              'SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt ADD #attempts :one',
             ExpressionAttributeNames: {
+              '#status': 'status',
+              '#createdAt': 'createdAt',
               '#tenantId': 'tenantId',
               '#messageId': 'messageId',
               '#state': 'state',
@@ -123,6 +156,7 @@ export class SendLedger {
               ':messageId': messageId,
               ':retryable': 'retryable',
               ':inFlight': 'in_flight',
+              ':sending': 'sending',
               ':attemptId': attemptId,
               ':leaseUntil': now + leaseMs,
               ':updatedAt': new Date(now).toISOString(),
@@ -155,7 +189,7 @@ export class SendLedger {
 
   /** The provider accepted the message. */
   markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null): Promise<boolean> {
-    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
+    return this.settle(tenantId, messageId, attemptId, { state: 'sent', status: 'accepted', providerMessageId });
   }
 
   /** The send failed for good. */
@@ -166,7 +200,12 @@ export class SendLedger {
     failureCode: PermanentSendCode,
     failureDetail: string,
   ) {
-    return this.settle(tenantId, messageId, attemptId, { state: 'failed', failureCode, failureDetail });
+    return this.settle(tenantId, messageId, attemptId, {
+      state: 'failed',
+      status: 'failed',
+      failureCode,
+      failureDetail,
+    });
   }
 
   /** The provider certainly did not take it: a later attempt may claim it again. */
@@ -191,6 +230,8 @@ export class SendLedger {
         tenantId,
         messageId,
         state: 'failed',
+        status: 'failed',
+        createdAt: new Date(now).toISOString(),
         attemptId: 'rejected-before-send',
         attempts: 0,
         leaseUntil: 0,
@@ -207,6 +248,7 @@ export class SendLedger {
   settleAbandoned(entry: SendLedgerEntry, failureDetail: string): Promise<boolean> {
     return this.settle(entry.tenantId, entry.messageId, entry.attemptId, {
       state: 'failed',
+      status: 'delivery_unknown',
       failureCode: 'delivery_unknown',
       failureDetail,
     });
@@ -304,4 +346,12 @@ function fromAttributeValues(item: Record<string, AttributeValue>): Record<strin
     else if (value.BOOL !== undefined) plain[name] = value.BOOL;
   }
   return plain;
+}
+
+/** The status of an entry; items written before statuses existed derive it from their state. */
+export function sendLedgerStatus(entry: Pick<SendLedgerEntry, 'state' | 'status' | 'failureCode'>): MessageStatus {
+  if (entry.status !== undefined) return entry.status;
+  if (entry.state === 'sent') return 'accepted';
+  if (entry.state === 'failed') return entry.failureCode === 'delivery_unknown' ? 'delivery_unknown' : 'failed';
+  return 'sending';
 }

@@ -1,0 +1,204 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
+import type { MessageStatus, MessageTimelineEntry, SendLedgerEntry } from './send-ledger.js';
+import { sendKey, sendLedgerStatus } from './send-ledger.js';
+import { sendLedgerTableKeys } from './send-ledger-table.js';
+
+/** The message statuses a tenant can filter by. */
+export const MESSAGE_STATUSES: readonly MessageStatus[] = [
+  'sending',
+  'accepted',
+  'delivered',
+  'deferred',
+  'bounced',
+  'complained',
+  'dropped',
+  'suppressed',
+  'failed',
+  'delivery_unknown',
+];
+
+/** One message as `GET /messages` shows it. */
+export interface MessageView {
+  messageId: string;
+  status: MessageStatus;
+  createdAt: string;
+  updatedAt: string;
+  attempts: number;
+  providerMessageId: string | null;
+  failureCode: string | null;
+  failureDetail: string | null;
+  timeline: MessageTimelineEntry[];
+}
+
+/** One page of a tenant's messages, newest first. */
+export interface MessagePage {
+  messages: MessageView[];
+  nextCursor: string | null;
+}
+
+/** The errors of reading the message history. */
+export class MessageHistoryError extends DomainProblem {
+  override readonly name = 'MessageHistoryError';
+}
+
+/** Query of `GET /messages`. */
+export interface MessageQuery {
+  status?: MessageStatus;
+  since?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export const DEFAULT_MESSAGE_PAGE = 25;
+export const MAX_MESSAGE_PAGE = 100;
+
+/**
+ * Reads a tenant's messages from the send ledger: by key, or through the (tenant, time) index
+ * newest first. Everything is scoped by the tenant id the caller proved; another tenant's id
+ * and an absent one look alike (404).
+ */
+export class MessageHistory {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: { tableName: string; client?: DynamoDBDocumentClient; clientConfig?: DynamoDBClientConfig }) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}));
+  }
+
+  /** One message of the tenant, or 404 `not_found`. */
+  async get(tenantId: string, messageId: string): Promise<MessageView> {
+    const result = await this.call(() =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { sendKey: sendKey(tenantId, messageId) } })),
+    );
+    const entry = result.Item as SendLedgerEntry | undefined;
+    // The key already holds the tenant; the second check guards against a mis-built key.
+    if (!entry || entry.tenantId !== tenantId) {
+      throw new MessageHistoryError('not_found', 'There is no message with that id. Check the messageId you sent.');
+    }
+    return messageView(entry);
+  }
+
+  /** A page of the tenant's messages, newest first, through the index (never a scan). */
+  async list(tenantId: string, query: MessageQuery): Promise<MessagePage> {
+    const index = sendLedgerTableKeys.tenantTimeIndex;
+    const limit = query.limit ?? DEFAULT_MESSAGE_PAGE;
+    const names: Record<string, string> = { '#tenant': index.partitionKey.name };
+    const values: Record<string, unknown> = { ':tenant': tenantId };
+    let condition = '#tenant = :tenant';
+    if (query.since !== undefined) {
+      names['#time'] = index.sortKey.name;
+      values[':since'] = query.since;
+      condition += ' AND #time >= :since';
+    }
+    if (query.status !== undefined) {
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId);
+    const result = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.indexName,
+          KeyConditionExpression: condition,
+          ...(query.status === undefined ? {} : { FilterExpression: '#status = :status' }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      ),
+    );
+    const items = (result.Items ?? []) as SendLedgerEntry[];
+    return {
+      messages: items.filter((item) => item.tenantId === tenantId).map(messageView),
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : null,
+    };
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new UpstreamUnavailableError('DynamoDB', { cause: error });
+    }
+  }
+}
+
+/** The tenant's view of a ledger item (no lease, attempt id or key). */
+export function messageView(entry: SendLedgerEntry): MessageView {
+  return {
+    messageId: entry.messageId,
+    status: sendLedgerStatus(entry),
+    createdAt: entry.createdAt ?? entry.updatedAt,
+    updatedAt: entry.updatedAt,
+    attempts: Number(entry.attempts ?? 0),
+    providerMessageId: entry.providerMessageId ?? null,
+    failureCode: entry.failureCode ?? null,
+    failureDetail: entry.failureDetail ?? null,
+    timeline: entry.timeline ?? [],
+  };
+}
+
+/** An opaque cursor: the index position, base64url JSON. */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor back; one that is malformed or names another tenant is refused (400). */
+function decodeCursor(cursor: string, tenantId: string): Record<string, unknown> {
+  const refuse = () =>
+    new MessageHistoryError(
+      'invalid_request',
+      'The cursor is not valid. Use nextCursor from the previous page as is.',
+      {
+        extensions: { field: 'cursor' },
+      },
+    );
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw refuse();
+  const record = key as Record<string, unknown>;
+  const allowed = new Set(['sendKey', 'tenantId', 'createdAt']);
+  if (
+    record.tenantId !== tenantId ||
+    typeof record.sendKey !== 'string' ||
+    typeof record.createdAt !== 'string' ||
+    Object.keys(record).some((name) => !allowed.has(name))
+  ) {
+    throw refuse();
+  }
+  return record;
+}
+
+/** Turns `GET /messages` query parameters into a query, or 400 naming the parameter. */
+export function parseMessageQuery(
+  schema: {
+    safeParse(
+      input: unknown,
+    ):
+      | { success: true; data: MessageQuery }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  query: Record<string, string>,
+): MessageQuery {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'query';
+  throw new MessageHistoryError(
+    'invalid_request',
+    `The query parameter ${field} ${issue?.message ?? 'is not valid'}.`,
+    {
+      extensions: { field },
+    },
+  );
+}
