@@ -5,12 +5,18 @@ import type { IntegrationRecord } from '../integrations/integration-record.js';
 import { IntegrationStoreError } from '../integrations/integration-repository.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
+import { isTenantId } from '../tenant-id.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { FAILURE_HANDLING } from './redelivery-policy.js';
 import type { SendLedgerPort } from './send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from './send-outcomes.js';
-import { describeIssues, type EmailSendRequestedDetail, emailSendRequestedDetail } from './send-request.js';
+import {
+  describeIssues,
+  type EmailSendRequestedDetail,
+  emailSendRequestedDetail,
+  isMessageId,
+} from './send-request.js';
 import { chooseSender, SendRuleError } from './sender-rules.js';
 
 /** How one send request ended for this delivery of it. */
@@ -255,14 +261,16 @@ function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
   }
 }
 
-/** Ids to file an invalid event under: its own when they look usable, else the event's id. */
+/**
+ * Ids to file an invalid event under: its own when they pass the same rules as a valid event's
+ * (an id DynamoDB or the API would refuse, e.g. one with a lone surrogate, must not become a
+ * key), else a placeholder tenant and the event's id.
+ */
 function bestEffortIds(detail: unknown, eventId: string): { tenantId: string; messageId: string } {
   const raw = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
-  const usable = (value: unknown, max: number) =>
-    typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
   return {
-    tenantId: usable(raw.tenantId, 128) ?? 'unknown-tenant',
-    messageId: usable(raw.messageId, 200) ?? `event:${eventId}`,
+    tenantId: isTenantId(raw.tenantId) ? raw.tenantId : 'unknown-tenant',
+    messageId: isMessageId(raw.messageId) ? raw.messageId : `event:${eventId}`,
   };
 }
 
