@@ -6,7 +6,6 @@ import { integerSetting, trustedPublisher } from '../../shared/composition/envir
 import { emailDispatcher } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { describeError, serviceLogger } from '../../shared/observability/logger.js';
-import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
 import type { RecordOutcome } from '../../shared/sending/send-queue-consumer.js';
