@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { integerSetting, trustedPublisher } from '../../shared/composition/environment.js';
-import { emailDispatcher } from '../../shared/composition/sending.js';
+import { emailDispatcher, sendPathSettings } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { describeError, serviceLogger } from '../../shared/observability/logger.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
@@ -209,7 +209,8 @@ const onQueue = new Map<string, QueuedMessage>();
  */
 function localSendHandler(): SendHandler {
   sendHandler ??= createSendHandler({
-    dispatcher: emailDispatcher(),
+    // Waits here are compressed, so a real-time pause after a 429 would outlast every redelivery.
+    dispatcher: emailDispatcher(sendPathSettings(), { pauses: false }),
     publisher: trustedPublisher(),
     logger: serviceLogger(),
     metrics: { addMetric: () => undefined },
