@@ -4,7 +4,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Client } from '@sendgrid/client';
-import { sqsRecord } from '../local/endpoints/eventbridge-events.js';
+import { LOCAL_EVENT_ACCOUNT, sqsRecord } from '../local/endpoints/eventbridge-events.js';
 import { emailDispatcher, type SendPathSettings } from '../shared/composition/sending.js';
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
@@ -120,6 +120,7 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
     dispatcher: timed,
     redelivery: { delay: async () => undefined },
     logger: new Logger({ logLevel: 'SILENT' }),
+    publisher: { source: 'bench', account: LOCAL_EVENT_ACCOUNT },
   });
   const run = randomUUID().slice(0, 8);
   const records = Array.from({ length: MESSAGES }, (_, index) =>

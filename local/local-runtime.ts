@@ -11,8 +11,10 @@ import {
   writeResult,
 } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
+import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { localRequestRefusal } from './local-request-guard.js';
+import { LOCAL_SEND_QUEUE_FILE_NAME } from './local-send-queue-file.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
 import type { SesEventBridgeEvent } from './ses-sandbox/index.js';
 import { type LocalSes, startLocalSes } from './ses-sandbox/local-ses.js';
@@ -100,6 +102,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SENDGRID_EU_API_BASE_URL: sendGrid.euUrl,
     POWERTOOLS_SERVICE_NAME: 'email-integrations',
     EVENT_SOURCE: options.eventSource ?? 'app.automations',
+    // The send function trusts only the local bus's events, as the stack's does only the publisher's.
+    SEND_EVENT_SOURCE: options.eventSource ?? 'app.automations',
+    SEND_EVENT_ACCOUNT: LOCAL_EVENT_ACCOUNT,
+    LOCAL_SEND_QUEUE_FILE: join(options.dataDir, LOCAL_SEND_QUEUE_FILE_NAME),
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
   const routes = await Promise.all(
@@ -164,12 +170,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  // Like Lambda's event source polling SQS: delivers what a redrive put back on the send queue.
+  const sendQueue = pollLocalSendQueue();
   return {
     url: `http://${address.address}:${address.port}`,
     sandbox,
     ses,
     dynamoDb,
     close: async () => {
+      await sendQueue.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -13,6 +13,7 @@ import { IntegrationError, updateSenders } from '../shared/integrations/integrat
 import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
 import type { ProviderRegistry } from '../shared/providers/provider-registry.js';
+import { type RedriveTarget, redrive } from './ops-redrive.js';
 
 /** Where the operator's commands read and write. */
 export interface OpsTarget {
@@ -39,12 +40,16 @@ Commands
   verify <tenant> | verify --all        re-verify key, scopes and senders; updates the card's status
   migrate <tenant> --to ses --region <aws-region>
   migrate <tenant> --to sendgrid        move the tenant's sending to SES, or back with its kept SendGrid key
+  redrive                               dead letters back to the send queue: a dry run (count, tenants,
+                                        ledger states), then --yes to move them
 
 Where (default: the local runtime's data in .local-data; stop npm start first)
   --data-dir <dir>                      another local data folder
   --endpoint <url> --table <name> --keyring <file>   a running local runtime's DynamoDB
   --stack <name>                        a deployed stack: table and KMS key from its outputs
   --table <name> --key-arn <arn>        a deployed table and key given directly
+  --queue-url <url> --dlq-url <url> [--ledger-table <name>]   redrive: a deployed send queue and its
+                                        dead-letter queue (default: the local runtime's dead letters)
   (deployed: AWS credentials and region from the environment; SES account from SES_ACCOUNT_ID)
 
 Options
@@ -64,6 +69,7 @@ export async function runOps(
   argv: string[],
   io: OpsIo,
   openTarget: (values: Record<string, unknown>) => Promise<OpsTarget>,
+  openRedriveTarget?: (values: Record<string, unknown>) => Promise<RedriveTarget>,
 ): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -85,6 +91,19 @@ export async function runOps(
     ...(typeof values.to === 'string' ? { to: values.to } : {}),
     ...(typeof values.region === 'string' ? { region: values.region } : {}),
   };
+  if (command === 'redrive') {
+    // Queues and the ledger, not the integration table: opened on their own.
+    if (!openRedriveTarget) {
+      io.err('redrive needs the send queues; run it through npm run ops.\n');
+      return 2;
+    }
+    const redriveTarget = await openRedriveTarget(values);
+    try {
+      return await redrive(redriveTarget, flags, io);
+    } finally {
+      await redriveTarget.close();
+    }
+  }
   const target = await openTarget(values);
   try {
     return await dispatch(command, args, flags, target, io);
@@ -116,6 +135,9 @@ function parse(argv: string[]) {
       keyring: { type: 'string' },
       stack: { type: 'string' },
       'key-arn': { type: 'string' },
+      'queue-url': { type: 'string' },
+      'dlq-url': { type: 'string' },
+      'ledger-table': { type: 'string' },
     },
   });
 }

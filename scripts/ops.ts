@@ -4,6 +4,7 @@ import { LOCAL_AWS_ENVIRONMENT, serviceTables, startLocalDynamoDb } from '../loc
 import { startSendGridSandbox } from '../local/sendgrid-sandbox/index.js';
 import { startLocalSes } from '../local/ses-sandbox/local-ses.js';
 import { askOnTerminal, type OpsTarget, runOps, targetFrom } from './ops-cli.js';
+import { openRedriveTarget } from './ops-redrive.js';
 
 /** `npm run ops -- <command>`: the operator CLI (see scripts/ops-cli.ts and the README). */
 async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
@@ -64,6 +65,7 @@ process.exitCode = await runOps(
     ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
   },
   openTarget,
+  openRedriveTarget,
 ).catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   return 1;

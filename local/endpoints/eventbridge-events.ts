@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { integerSetting } from '../../shared/composition/environment.js';
-import { emailDispatcher } from '../../shared/composition/sending.js';
+import { integerSetting, trustedPublisher } from '../../shared/composition/environment.js';
+import { emailDispatcher, sendPathSettings } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
-import { serviceLogger } from '../../shared/observability/logger.js';
-import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import { describeError, serviceLogger } from '../../shared/observability/logger.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
 import type { RecordOutcome } from '../../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
+import { LocalSendQueueFile } from '../local-send-queue-file.js';
 
 /** The body of EventBridge `PutEvents`, as far as the local bus reads it. */
 const putEventsBody = z.object({
@@ -54,7 +54,16 @@ interface QueuedMessage {
 }
 
 let sendHandler: SendHandler | undefined;
-const deadLetters: Array<{ eventId: string; body: string; lastOutcome: DispatchOutcome }> = [];
+let queueFile: LocalSendQueueFile | undefined;
+
+/** The local queue's file in the data folder (`LOCAL_SEND_QUEUE_FILE`, set by the local runtime). */
+function localQueueFile(): LocalSendQueueFile {
+  const path = process.env.LOCAL_SEND_QUEUE_FILE;
+  if (!path)
+    throw new Error('LOCAL_SEND_QUEUE_FILE is not set; the local runtime sets it to a file in its data folder.');
+  queueFile ??= new LocalSendQueueFile(path);
+  return queueFile;
+}
 
 /**
  * Plays EventBridge (the rule on source + detail-type) and SQS (batches, redelivery after the
@@ -113,7 +122,7 @@ export const deadLettersEndpoint: LocalEndpoint = {
   path: '/local/dead-letters',
   description: 'messages the local send queue gave up on',
   async handle() {
-    return jsonResponse(200, { messages: deadLetters });
+    return jsonResponse(200, { messages: await localQueueFile().list() });
   },
 };
 
@@ -150,7 +159,7 @@ function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
   if (outcome.kind === 'retry') {
     if ((result.deliveries ?? 0) >= REDELIVERY_POLICY.maxReceiveCount) {
       Object.assign(result, { outcome: 'dead_lettered', code: outcome.code, detail: outcome.detail });
-      deadLetters.push({ eventId: result.EventId ?? '', body: message.record.body, lastOutcome: outcome });
+      localQueueFile().addDeadLetter({ id: result.EventId ?? '', body: message.record.body, lastOutcome: outcome });
       return false;
     }
     return true;
@@ -159,6 +168,36 @@ function settle(message: QueuedMessage, { outcome }: RecordOutcome): boolean {
   else if (outcome.kind === 'duplicate') Object.assign(result, { outcome: 'duplicate' });
   else Object.assign(result, { outcome: 'failed', code: outcome.code, detail: outcome.detail });
   return false;
+}
+
+/**
+ * Delivers what `npm run ops -- redrive` put back on the send queue, as Lambda's event source
+ * polls SQS: every `intervalMs` while the runtime runs. Stopping waits for a delivery under way.
+ */
+export function pollLocalSendQueue(intervalMs = 500): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      const waiting = localQueueFile().takeWaiting();
+      if (waiting.length === 0) return;
+      await deliver(
+        waiting.map((letter) => ({
+          record: { ...sqsRecord(letter.id, '', '', undefined), body: letter.body },
+          result: { EventId: letter.id, deliveries: 0, redeliveryDelaysSeconds: [] },
+          delaySeconds: undefined,
+        })),
+      ).catch((error: unknown) => {
+        serviceLogger().error('could not deliver redriven messages', { error: describeError(error) });
+      });
+    });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** Messages on the local queue, by SQS message id, so the scheduler can note delays on them. */
@@ -170,7 +209,9 @@ const onQueue = new Map<string, QueuedMessage>();
  */
 function localSendHandler(): SendHandler {
   sendHandler ??= createSendHandler({
-    dispatcher: emailDispatcher(),
+    // Waits here are compressed, so a real-time pause after a 429 would outlast every redelivery.
+    dispatcher: emailDispatcher(sendPathSettings(), { pauses: false }),
+    publisher: trustedPublisher(),
     logger: serviceLogger(),
     metrics: { addMetric: () => undefined },
     redelivery: {
@@ -191,6 +232,9 @@ function localSendHandler(): SendHandler {
   return sendHandler;
 }
 
+/** The account the local bus stamps on its events (the local runtime trusts it: `SEND_EVENT_ACCOUNT`). */
+export const LOCAL_EVENT_ACCOUNT = '000000000000';
+
 /** The SQS record an EventBridge → SQS target would deliver: the whole event as the body. */
 export function sqsRecord(
   eventId: string,
@@ -204,7 +248,7 @@ export function sqsRecord(
     id: eventId,
     'detail-type': detailType,
     source,
-    account: '000000000000',
+    account: LOCAL_EVENT_ACCOUNT,
     time: new Date(now).toISOString(),
     region: process.env.AWS_REGION ?? 'eu-central-1',
     resources: [],

@@ -183,3 +183,13 @@ export function sendSettings(env: EnvironmentVariables = process.env): SendSetti
 export function sendQueueUrl(env: EnvironmentVariables = process.env): string {
   return requiredText(env, 'SEND_QUEUE_URL');
 }
+
+/** Who may publish send requests: `SEND_EVENT_SOURCE` and `SEND_EVENT_ACCOUNT` (twelve digits), both required. */
+export function trustedPublisher(env: EnvironmentVariables = process.env): { source: string; account: string } {
+  const source = requiredText(env, 'SEND_EVENT_SOURCE');
+  const account = requiredText(env, 'SEND_EVENT_ACCOUNT');
+  if (!/^\d{12}$/.test(account)) {
+    throw new ConfigurationError('SEND_EVENT_ACCOUNT', `is "${account}", not a twelve-digit AWS account id`);
+  }
+  return { source, account };
+}

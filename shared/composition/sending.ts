@@ -4,6 +4,7 @@ import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatche
 import { MailAccounts } from '../sending/mail-accounts.js';
 import { SendLedger } from '../sending/send-ledger.js';
 import { SendingCredentials } from '../sending/sending-credentials.js';
+import { TenantPauses } from '../sending/tenant-pauses.js';
 import { TestSender } from '../sending/test-send.js';
 import {
   type EnvironmentVariables,
@@ -62,6 +63,8 @@ export interface SendPathOverrides {
   repository?: IntegrationRepository;
   credentials?: SendingCredentials;
   logger?: DispatcherDeps['logger'];
+  /** `false`: no per-tenant pauses (the local queue, whose compressed waits would outlast none). */
+  pauses?: false;
 }
 
 /**
@@ -89,6 +92,14 @@ export function emailDispatcher(
   return new EmailDispatcher({
     accounts: mailAccounts(settings, overrides),
     ledger: sendLedger(settings.ledger),
+    ...(overrides.pauses === false
+      ? {}
+      : {
+          pauses: new TenantPauses({
+            tableName: settings.ledger.tableName,
+            clientConfig: dynamoClientConfig(settings.ledger),
+          }),
+        }),
     logger: overrides.logger ?? serviceLogger(),
     leaseMs: settings.send.leaseMs,
     now: () => new Date(),

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import { describeError } from '../observability/logger.js';
 import { DomainProblem, PROBLEM_CATALOG } from '../problem-catalog.js';
+import { TENANT_ID_PATTERN } from '../tenant-id.js';
 import { problemResponse } from './problem-response.js';
 
 /** The caller's request is malformed or carries no tenant. */
@@ -20,9 +21,6 @@ export interface ApiContext extends Context {
 type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 type ApiResult = APIGatewayProxyStructuredResultV2;
 type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
-
-/** Tenant ids we accept from the authorizer: opaque, but printable and bounded. */
-const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /**
  * Reads the tenant id from the JWT authorizer's claims, and only from there: body, path and

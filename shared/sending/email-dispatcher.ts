@@ -3,15 +3,23 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EnvelopeError } from '../crypto/envelope.js';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
 import { IntegrationStoreError } from '../integrations/integration-repository.js';
+import { describeError } from '../observability/logger.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
+import { isTenantId } from '../tenant-id.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { FAILURE_HANDLING } from './redelivery-policy.js';
 import type { SendLedgerPort } from './send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from './send-outcomes.js';
-import { describeIssues, type EmailSendRequestedDetail, emailSendRequestedDetail } from './send-request.js';
+import {
+  describeIssues,
+  type EmailSendRequestedDetail,
+  emailSendRequestedDetail,
+  isMessageId,
+} from './send-request.js';
 import { chooseSender, SendRuleError } from './sender-rules.js';
+import type { TenantPausePort } from './tenant-pauses.js';
 
 /** How one send request ended for this delivery of it. */
 export type DispatchOutcome =
@@ -28,6 +36,8 @@ export interface DispatcherDeps {
   /** Accounts, transports and card marking, shared with the test send. */
   accounts: MailAccounts;
   ledger: SendLedgerPort;
+  /** Per-tenant pauses after a provider rate limit, shared by every send function (none: no pausing). */
+  pauses?: TenantPausePort;
   logger: Logger;
   /** How long a claim is presumed alive: longer than the function's own timeout. */
   leaseMs: number;
@@ -62,6 +72,8 @@ export class EmailDispatcher {
     const prepared = await this.prepare(request);
     if ('kind' in prepared) return prepared;
     const { record, account, message } = prepared;
+    const paused = await this.pausedFor(tenantId);
+    if (paused) return paused;
 
     const attemptId = this.deps.newAttemptId?.() ?? randomUUID();
     const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs);
@@ -167,6 +179,9 @@ export class EmailDispatcher {
       case 'redeliver': {
         const code: RetrySendCode = failureClass === 'throttled' ? 'throttled' : 'transient';
         await ledger.release(tenantId, messageId, attemptId, code, failure.reason);
+        if (code === 'throttled' && failure.options.retryAfterSeconds !== undefined) {
+          await this.pauseTenant(tenantId, failure.options.retryAfterSeconds);
+        }
         return {
           kind: 'retry',
           code,
@@ -192,6 +207,39 @@ export class EmailDispatcher {
         this.logFailure(tenantId, messageId, code, failure.reason);
         return { kind: 'failed', code, detail: failure.reason };
       }
+    }
+  }
+
+  /**
+   * A tenant the provider rate-limited waits until the limit resets, in every send function:
+   * its mail goes back to the queue without calling the provider. Other tenants are unaffected.
+   */
+  private async pausedFor(tenantId: string): Promise<DispatchOutcome | undefined> {
+    if (!this.deps.pauses) return undefined;
+    let until: number | undefined;
+    try {
+      until = await this.deps.pauses.pausedUntil(tenantId);
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) {
+        return { kind: 'retry', code: 'upstream_unavailable', detail: error.detail };
+      }
+      throw error;
+    }
+    if (until === undefined) return undefined;
+    return {
+      kind: 'retry',
+      code: 'throttled',
+      detail: 'The provider rate-limited this tenant; its mail waits until the limit resets.',
+      afterSeconds: Math.max(1, Math.ceil((until - this.nowMs()) / 1000)),
+    };
+  }
+
+  /** Tells every send function to hold the tenant's mail until the provider's reset; a failure only costs more 429s. */
+  private async pauseTenant(tenantId: string, seconds: number): Promise<void> {
+    try {
+      await this.deps.pauses?.pause(tenantId, this.nowMs() + seconds * 1000);
+    } catch (error) {
+      this.deps.logger.warn('could not pause the rate-limited tenant', { tenantId, error: describeError(error) });
     }
   }
 
@@ -255,14 +303,16 @@ function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
   }
 }
 
-/** Ids to file an invalid event under: its own when they look usable, else the event's id. */
+/**
+ * Ids to file an invalid event under: its own when they pass the same rules as a valid event's
+ * (an id DynamoDB or the API would refuse, e.g. one with a lone surrogate, must not become a
+ * key), else a placeholder tenant and the event's id.
+ */
 function bestEffortIds(detail: unknown, eventId: string): { tenantId: string; messageId: string } {
   const raw = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
-  const usable = (value: unknown, max: number) =>
-    typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
   return {
-    tenantId: usable(raw.tenantId, 128) ?? 'unknown-tenant',
-    messageId: usable(raw.messageId, 200) ?? `event:${eventId}`,
+    tenantId: isTenantId(raw.tenantId) ? raw.tenantId : 'unknown-tenant',
+    messageId: isMessageId(raw.messageId) ? raw.messageId : `event:${eventId}`,
   };
 }
 

@@ -33,5 +33,8 @@ export const MESSAGE_LIMITS = {
   maxCategories: 10,
   maxCategoryLength: 255,
   maxCustomArgsBytes: 10_000,
+  /** Ours, not SendGrid's: template data is for a template's fields, not for documents. */
+  maxTemplateDataBytes: 100_000,
+  maxTemplateDataDepth: 8,
   maxSubjectLength: 998,
 } as const;

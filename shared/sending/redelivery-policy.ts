@@ -8,9 +8,13 @@ import { type RetrySendCode, SEND_OUTCOMES, type SendOutcomeCode } from './send-
  */
 export const REDELIVERY_POLICY = {
   /** Deliveries before SQS moves a message to the dead-letter queue (`maxReceiveCount`). */
-  maxReceiveCount: 5,
-  /** Seconds the queue holds a message back after its n-th delivery asked for a retry (the last entry repeats). */
-  backoffSeconds: [10, 20, 40, 80, 160],
+  maxReceiveCount: 8,
+  /**
+   * Seconds the queue holds a message back after its n-th delivery asked for a retry: 1 min,
+   * 5 min, 15 min, 30 min, 1 h, 2 h, 3 h. The 8th delivery comes 6 h 51 min after the first,
+   * outlasting a realistic provider incident; after it the message goes to the dead-letter queue.
+   */
+  backoffSeconds: [60, 300, 900, 1_800, 3_600, 7_200, 10_800],
   /** SQS's ceiling for one ChangeMessageVisibility (12 hours). */
   maxVisibilitySeconds: 12 * 3600,
   /** Records per Lambda invocation, and how long the event source gathers them. */
@@ -52,12 +56,14 @@ export function isRedelivered(code: SendOutcomeCode): code is RetrySendCode {
 /**
  * Seconds the queue holds a message back after its `receiveCount`-th delivery asked to be retried:
  * the backoff for that delivery, or longer when the provider named a later time (429's reset),
- * never more than SQS allows.
+ * never more than SQS allows. After the last delivery there is nothing to wait for: 0, so the
+ * message reaches the dead-letter queue at once.
  */
 export function redeliveryDelaySeconds(receiveCount: number, askedSeconds?: number): number {
-  const { backoffSeconds, maxVisibilitySeconds } = REDELIVERY_POLICY;
+  const { backoffSeconds, maxReceiveCount, maxVisibilitySeconds } = REDELIVERY_POLICY;
+  if (receiveCount >= maxReceiveCount) return 0;
   const backoff = backoffSeconds[Math.min(Math.max(1, receiveCount), backoffSeconds.length) - 1] ?? 0;
-  return Math.min(maxVisibilitySeconds, askedSeconds ?? backoff);
+  return Math.min(maxVisibilitySeconds, Math.max(backoff, askedSeconds ?? 0));
 }
 
 /** The queue's visibility timeout for a send function with this timeout. */

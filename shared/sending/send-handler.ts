@@ -4,11 +4,18 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EmailDispatcher } from './email-dispatcher.js';
 import { REDELIVERY_POLICY } from './redelivery-policy.js';
 import { countOutcomes, type MetricsSink } from './send-metrics.js';
-import { type RecordOutcome, type RedeliveryScheduler, SendQueueConsumer } from './send-queue-consumer.js';
+import {
+  type RecordOutcome,
+  type RedeliveryScheduler,
+  SendQueueConsumer,
+  type TrustedPublisher,
+} from './send-queue-consumer.js';
 
 /** What {@link createSendHandler} needs: the Lambda function and the local queue pass their own. */
 export interface SendHandlerDeps {
   dispatcher: Pick<EmailDispatcher, 'dispatch'>;
+  /** The only event source and account whose send requests are accepted. */
+  publisher: TrustedPublisher;
   /** Holds a record back before its next delivery (SQS in Lambda, the local queue's clock locally). */
   redelivery: RedeliveryScheduler;
   logger: Logger;
@@ -29,6 +36,7 @@ export type SendHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 export function createSendHandler(deps: SendHandlerDeps): SendHandler {
   const consumer = new SendQueueConsumer({
     dispatcher: deps.dispatcher,
+    publisher: deps.publisher,
     redelivery: deps.redelivery,
     logger: deps.logger,
     concurrency: REDELIVERY_POLICY.batchConcurrency,

@@ -18,9 +18,17 @@ export interface RecordOutcome {
   outcome: DispatchOutcome;
 }
 
+/** Who may publish send requests: the event `source` and AWS `account` the consumer accepts. */
+export interface TrustedPublisher {
+  source: string;
+  account: string;
+}
+
 /** What the consumer needs. */
 export interface SendQueueConsumerDeps {
   dispatcher: Pick<EmailDispatcher, 'dispatch'>;
+  /** Records from any other source or account are refused for good (`untrusted_event`). */
+  publisher: TrustedPublisher;
   redelivery: RedeliveryScheduler;
   logger: Logger;
   /** Records of one batch handled at once (default the policy's). */
@@ -58,6 +66,22 @@ export class SendQueueConsumer {
         detail: 'The message is not an "Email Send Requested" event.',
       };
       this.deps.logger.error('dropped a message that is not a send request', { sqsMessageId: record.messageId });
+    } else if (
+      envelope.data.source !== this.deps.publisher.source ||
+      envelope.data.account !== this.deps.publisher.account
+    ) {
+      // Someone else put it on the bus or the queue: its tenant id means nothing, so nothing is recorded under it.
+      outcome = {
+        kind: 'failed',
+        code: 'untrusted_event',
+        detail: 'The event does not come from the trusted publisher (source and account).',
+      };
+      this.deps.logger.error('refused a send request from an untrusted publisher', {
+        eventId,
+        sqsMessageId: record.messageId,
+        source: envelope.data.source.slice(0, 256),
+        account: envelope.data.account.slice(0, 32),
+      });
     } else {
       try {
         outcome = await this.deps.dispatcher.dispatch(envelope.data.detail, envelope.data.id);

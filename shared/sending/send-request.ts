@@ -1,15 +1,51 @@
 import * as z from 'zod';
+import { TENANT_ID_PATTERN } from '../tenant-id.js';
+import { withoutAddresses } from './address-redaction.js';
 import { MESSAGE_LIMITS } from './outbound-email.js';
 
 /** The EventBridge `detail-type` of a send request (the rule's `source` comes from CDK context). */
 export const EMAIL_SEND_REQUESTED = 'Email Send Requested';
 
-/** No CR or LF: a header value with a line break could inject headers. */
+/**
+ * Line breaks as any mail or JSON layer may read them (CR, LF, NEL, the Unicode line and
+ * paragraph separators) and NUL: a header value holding one could inject headers.
+ */
+const HEADER_BREAKING = /[\r\n\u0085\u2028\u2029\0]/;
+
+/** A value that ends up in a mail header (or a custom arg): one line, bounded. */
 const singleLine = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((value) => !/[\r\n]/.test(value), { message: 'must be a single line (no CR or LF)' });
+    .refine((value) => !HEADER_BREAKING.test(value), {
+      message: 'must be a single line (no CR, LF, NUL, U+0085, U+2028 or U+2029)',
+    });
+
+/** A messageId: printable ASCII without spaces, 1–200 characters (it becomes part of a ledger key). */
+const MESSAGE_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** Whether a value is a well-formed messageId. */
+export function isMessageId(value: unknown): value is string {
+  return typeof value === 'string' && MESSAGE_ID_PATTERN.test(value);
+}
+
+/** How deeply a JSON value nests (a scalar: 0). */
+function depthOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
+
+/** Template data: any JSON object, bounded in depth and size so one event cannot make a huge body. */
+const templateData = z
+  .record(z.string(), z.unknown())
+  .refine((value) => depthOf(value) <= MESSAGE_LIMITS.maxTemplateDataDepth, {
+    message: `must not nest deeper than ${MESSAGE_LIMITS.maxTemplateDataDepth} levels`,
+  })
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MESSAGE_LIMITS.maxTemplateDataBytes, {
+    message: `must stay under ${MESSAGE_LIMITS.maxTemplateDataBytes.toLocaleString('en')} bytes as JSON`,
+  });
 
 const emailAddress = z.strictObject({
   email: z.email({ message: 'must be a plain email address like someone@example.com' }).max(254),
@@ -22,13 +58,13 @@ const emailAddress = z.strictObject({
  */
 export const emailSendRequestedDetail = z
   .strictObject({
-    tenantId: z.string().min(1).max(128),
+    tenantId: z.string().regex(TENANT_ID_PATTERN, {
+      message: 'must be a tenant id: letters, digits and . _ : @ -, starting with a letter or digit, at most 128',
+    }),
     /** Unique per logical email: the idempotency key. */
     messageId: z
       .string()
-      .min(1)
-      .max(200)
-      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }),
+      .regex(MESSAGE_ID_PATTERN, { message: 'must be 1–200 printable ASCII characters without spaces' }),
     audience: z.enum(['customer', 'internal']),
     from: emailAddress.shape.email.optional(),
     fromName: singleLine(200).optional(),
@@ -40,12 +76,13 @@ export const emailSendRequestedDetail = z
     text: z.string().min(1).optional(),
     html: z.string().min(1).optional(),
     templateId: z.string().min(1).max(100).optional(),
-    templateData: z.record(z.string(), z.unknown()).optional(),
+    templateData: templateData.optional(),
     categories: z
       .array(singleLine(MESSAGE_LIMITS.maxCategoryLength).min(1))
       .max(MESSAGE_LIMITS.maxCategories)
       .optional(),
-    customArgs: z.record(z.string().min(1).max(100), z.string().max(1000)).optional(),
+    /** Flat by SendGrid's design (string to string); keys and values are one line each. */
+    customArgs: z.record(singleLine(100).min(1), singleLine(1000)).optional(),
   })
   .superRefine((detail, context) => {
     if (detail.templateId === undefined) {
@@ -74,18 +111,26 @@ export const emailSendRequestedDetail = z
         message: `has ${recipients} recipients (to + cc + bcc); SendGrid allows at most ${MESSAGE_LIMITS.maxRecipients}`,
       });
     }
+    // Named by list and index, never by address: the reason is stored and logged.
     const seen = new Set<string>();
-    for (const address of [...detail.to, ...(detail.cc ?? []), ...(detail.bcc ?? [])]) {
-      const email = address.email.toLowerCase();
-      if (seen.has(email)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['to'],
-          message: `lists ${email} more than once across to, cc and bcc`,
-        });
-        break;
+    const lists = [
+      ['to', detail.to],
+      ['cc', detail.cc ?? []],
+      ['bcc', detail.bcc ?? []],
+    ] as const;
+    search: for (const [list, addresses] of lists) {
+      for (const [index, address] of addresses.entries()) {
+        const email = address.email.toLowerCase();
+        if (seen.has(email)) {
+          context.addIssue({
+            code: 'custom',
+            path: [list, index, 'email'],
+            message: 'repeats an earlier recipient (to, cc and bcc together)',
+          });
+          break search;
+        }
+        seen.add(email);
       }
-      seen.add(email);
     }
     if (
       detail.customArgs &&
@@ -101,14 +146,17 @@ export type EmailSendRequestedDetail = z.infer<typeof emailSendRequestedDetail>;
 export const eventBridgeEnvelope = z.object({
   id: z.string(),
   source: z.string(),
+  account: z.string(),
   'detail-type': z.string(),
   detail: z.unknown(),
 });
 
-/** One line naming what is wrong with a detail, for the failure record. */
+/** One line naming what is wrong with a detail (field and index, never an address), for the failure record. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'detail'} ${issue.message}`)
-    .join('; ');
+  return withoutAddresses(
+    error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : 'detail'} ${issue.message}`)
+      .join('; '),
+  );
 }

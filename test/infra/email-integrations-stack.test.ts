@@ -11,6 +11,7 @@ import {
   METRIC_NAMESPACE,
   METRIC_SERVICE_NAME,
 } from '../../shared/observability/metric-names.js';
+import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { SEND_OUTCOME_KIND_METRICS, SEND_OUTCOMES } from '../../shared/sending/send-outcomes.js';
 
@@ -449,7 +450,7 @@ describe('EmailIntegrationsStack', () => {
     });
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount }),
       VisibilityTimeout: 180,
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

@@ -1,6 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 
+/** The publisher the records below come from by default. */
+export const publisher = { source: 'app.automations', account: '111122223333' };
+
 /** An SQS record carrying an EventBridge event, as the rule's SQS target delivers it. */
 export function eventRecord(
   id: string,
@@ -11,8 +14,8 @@ export function eventRecord(
     version: '0',
     id,
     'detail-type': options.detailType ?? EMAIL_SEND_REQUESTED,
-    source: options.source ?? 'app.automations',
-    account: options.account ?? '111122223333',
+    source: options.source ?? publisher.source,
+    account: options.account ?? publisher.account,
     time: '2026-11-26T00:00:00Z',
     region: 'eu-central-1',
     resources: [],

@@ -27,6 +27,8 @@ const SEND_ENV = {
   SENDGRID_TIMEOUT_MS: '10000',
   SEND_LEASE_MS: '90000',
   SEND_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/send',
+  SEND_EVENT_SOURCE: 'app.automations',
+  SEND_EVENT_ACCOUNT: '123456789012',
 };
 
 describe('environment settings', () => {

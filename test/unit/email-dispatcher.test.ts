@@ -14,6 +14,7 @@ import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import type { TenantPausePort } from '../../shared/sending/tenant-pauses.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 import { MemoryLedger } from '../support/memory-send-ledger.js';
 
@@ -199,5 +200,62 @@ describe('EmailDispatcher', () => {
     expect(outcome).toMatchObject({ kind: 'failed', code: 'invalid_event' });
     expect(ledger.entries.get('tenant-a#bad-1')).toMatchObject({ state: 'failed', failureCode: 'invalid_event' });
     expect(transport.calls).toHaveLength(0);
+  });
+});
+
+/** Tenant pauses as the ledger table keeps them, shared by every "function" of a test. */
+class MemoryPauses implements TenantPausePort {
+  until = new Map<string, number>();
+  async pausedUntil(tenantId: string) {
+    const until = this.until.get(tenantId);
+    return until !== undefined && until > clock.now ? until : undefined;
+  }
+  async pause(tenantId: string, untilMs: number) {
+    this.until.set(tenantId, Math.max(untilMs, this.until.get(tenantId) ?? 0));
+  }
+}
+const clock = { now: 1_000_000 };
+
+describe('EmailDispatcher with tenant pauses', () => {
+  it('pauses a tenant SendGrid rate-limited in every send function until the reset, and no other tenant', async () => {
+    const pauses = new MemoryPauses();
+    const ledger = new MemoryLedger();
+    ledger.now = clock.now;
+    const tenantB = {
+      ...(await recordWith(oldKey, 1)),
+      tenantId: 'tenant-b',
+      secret: await cipher.encrypt(oldKey, secretContext('tenant-b', 'sendgrid')),
+    };
+    const repository = new InMemoryIntegrationStore({ records: [await recordWith(oldKey, 1), tenantB] });
+    const transport = new ScriptedTransport();
+    /** A send function of its own: its own caches, the shared table. */
+    const sendFunction = () =>
+      new EmailDispatcher({
+        accounts: new MailAccounts({
+          credentials: new SendingCredentials({ repository, cipher }),
+          repository,
+          transports: { sendgrid: transport },
+          now: () => new Date(clock.now),
+        }),
+        ledger,
+        pauses,
+        logger: new Logger({ logLevel: 'SILENT' }),
+        leaseMs: 60_000,
+        now: () => new Date(clock.now),
+      });
+    const first = sendFunction();
+    const second = sendFunction();
+    transport.script = [new SendFailure('throttled', 'too many requests', { status: 429, retryAfterSeconds: 30 })];
+    expect(await first.dispatch(event(), 'e-1')).toMatchObject({ kind: 'retry', code: 'throttled', afterSeconds: 30 });
+
+    const callsBefore = transport.calls.length;
+    expect(await second.dispatch(event(), 'e-2')).toMatchObject({ kind: 'retry', code: 'throttled', afterSeconds: 30 });
+    expect(transport.calls).toHaveLength(callsBefore);
+    expect(await second.dispatch(event({ tenantId: 'tenant-b' }), 'e-3')).toMatchObject({ kind: 'sent' });
+    expect(transport.calls.at(-1)?.account.tenantId).toBe('tenant-b');
+
+    clock.now += 31_000;
+    ledger.now = clock.now;
+    expect(await second.dispatch(event(), 'e-4')).toMatchObject({ kind: 'sent' });
   });
 });

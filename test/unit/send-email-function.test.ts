@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { eventRecord } from '../support/sqs-records.js';
+import { eventRecord, publisher } from '../support/sqs-records.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -24,6 +24,8 @@ beforeAll(async () => {
   vi.stubEnv('TABLE_NAME', 'integrations');
   vi.stubEnv('SEND_LEDGER_TABLE_NAME', 'ledger');
   vi.stubEnv('SEND_QUEUE_URL', queueUrl);
+  vi.stubEnv('SEND_EVENT_SOURCE', publisher.source);
+  vi.stubEnv('SEND_EVENT_ACCOUNT', publisher.account);
   vi.stubEnv('KMS_KEY_ID', 'arn:aws:kms:eu-central-1:111122223333:key/test');
   vi.stubEnv('AWS_REGION', 'eu-central-1');
   ({ handler } = await import('../../functions/send-email.js'));
@@ -63,5 +65,15 @@ describe('functions/send-email handler', () => {
       QueueUrl: queueUrl,
       ReceiptHandle: 'handle-e-2',
     });
+  });
+
+  it('refuses for good an event from another account, recording nothing under its tenant', async () => {
+    documents.on(GetCommand).resolves({});
+    const answer = await handler({
+      Records: [eventRecord('e-3', detail('tenant-a'), { account: '999999999999' })],
+    });
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(documents.calls()).toHaveLength(0);
+    expect(stdout.join('')).toContain('EmailsUntrustedEvent');
   });
 });

@@ -6,7 +6,7 @@ import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
 import { createSendHandler, SqsRedelivery } from '../../shared/sending/send-handler.js';
 import type { RecordOutcome } from '../../shared/sending/send-queue-consumer.js';
-import { eventRecord } from '../support/sqs-records.js';
+import { eventRecord, publisher } from '../support/sqs-records.js';
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.eu-central-1.amazonaws.com/111122223333/send';
@@ -40,6 +40,7 @@ describe('createSendHandler', () => {
       dispatcher: dispatcher({ 'e-2': { kind: 'retry', code: 'throttled', detail: '429' } }),
       redelivery: new SqsRedelivery({ queueUrl, client: new SQSClient({}) }),
       logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
       metrics: sink(),
       onOutcomes: (outcomes) => seen.push(outcomes),
     });
@@ -61,6 +62,7 @@ describe('createSendHandler', () => {
       dispatcher: dispatcher({ 'e-1': { kind: 'retry', code: 'transient', detail: '503' } }),
       redelivery: new SqsRedelivery({ queueUrl, client: new SQSClient({}) }),
       logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
       metrics: sink(),
     });
     expect(await handler({ Records: [eventRecord('e-1', {})] })).toEqual({

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
 import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
-import { eventRecord } from '../support/sqs-records.js';
+import { eventRecord, publisher } from '../support/sqs-records.js';
 
 /** A dispatcher that answers from a table by event id, or throws. */
 class ScriptedDispatcher {
@@ -33,6 +33,7 @@ describe('SendQueueConsumer', () => {
         },
       },
       logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
     });
   });
 
@@ -87,6 +88,16 @@ describe('SendQueueConsumer', () => {
     expect(dispatcher.seen).toEqual([]);
   });
 
+  it.each([
+    ['source', { source: 'someone.else' }],
+    ['account', { account: '999999999999' }],
+  ])('refuses for good, without dispatching, an event from an untrusted %s', async (_what, origin) => {
+    const { outcomes, batchItemFailures } = await consumer.consume([eventRecord('e-1', { tenantId: 't' }, origin)]);
+    expect(outcomes[0]?.outcome).toMatchObject({ kind: 'failed', code: 'untrusted_event' });
+    expect(batchItemFailures).toEqual([]);
+    expect(dispatcher.seen).toEqual([]);
+  });
+
   it('still reports the retry when the queue refuses to delay it', async () => {
     consumer = new SendQueueConsumer({
       dispatcher,
@@ -96,6 +107,7 @@ describe('SendQueueConsumer', () => {
         },
       },
       logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
     });
     dispatcher.answers.set('e-1', { kind: 'retry', code: 'transient', detail: '503' });
     const { batchItemFailures } = await consumer.consume([eventRecord('e-1', {})]);
@@ -118,6 +130,7 @@ describe('SendQueueConsumer', () => {
       dispatcher: slow,
       redelivery: { delay: async () => undefined },
       logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
     });
     await consumer.consume(Array.from({ length: 10 }, (_, index) => eventRecord(`e-${index}`, {})));
     expect(most).toBe(REDELIVERY_POLICY.batchConcurrency);
