@@ -50,8 +50,8 @@ const API_SENDGRID_TIMEOUT_MS = 5_000;
 /** The send function's timeout: the queue's visibility timeout and the send lease derive from it. */
 export const SEND_TIMEOUT = Duration.seconds(30);
 
-/** Every route that checks a tenant's key with SendGrid counts the check against the tenant's limit. */
-const KEY_CHECKS: TableAction[] = ['GetItem', 'UpdateItem'];
+/** Every route that checks a pasted key counts the check against the tenant's limit (one conditional update). */
+const KEY_CHECKS: TableAction[] = ['UpdateItem'];
 
 const none = { key: [], sendQueue: [], ses: [] } satisfies Partial<FunctionAccess>;
 
@@ -89,7 +89,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'update-sendgrid-senders': route('update-sendgrid-senders', {
     ...none,
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS },
+    tables: { integrations: ['GetItem', 'PutItem'] },
     key: ['Decrypt'],
     // SES tenants' senders are checked against their own SES tenant's identities.
     ses: ['read'],
@@ -102,7 +102,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'send-test-email': route('send-test-email', {
     ...none,
     // PutItem: a refused key or sender is written onto the card.
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS },
+    tables: { integrations: ['GetItem', 'PutItem'] },
     key: ['Decrypt'],
     ses: ['send'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,

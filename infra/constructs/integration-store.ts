@@ -4,18 +4,13 @@ import { AccountRootPrincipal, Effect, type IPrincipal, PolicyDocument, PolicySt
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { integrationTableKeys } from '../../shared/integrations/integration-table.js';
+import { rateLimitTableKeys } from '../../shared/integrations/key-check-limit.js';
 import { sendLedgerTableKeys } from '../../shared/sending/send-ledger-table.js';
 import type { KeyAction } from '../function-access.js';
 import { KEY_CONTEXT_CONDITIONS } from './access.js';
 
 const attributeType = (type: 'S' | 'N' | 'B') =>
   ({ S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY })[type];
-
-/** The per-tenant key-check limiter's table: one counter item per tenant and window, removed by TTL. */
-export const keyCheckTableKeys = {
-  partitionKey: { name: 'pk', type: 'S' },
-  timeToLiveAttribute: 'expiresAt',
-} as const;
 
 /**
  * Managing the key, for the account's administrators (and CloudFormation): everything but using it.
@@ -117,10 +112,10 @@ export class IntegrationStore extends Construct {
 
     this.keyChecks = new TableV2(this, 'KeyChecks', {
       partitionKey: {
-        name: keyCheckTableKeys.partitionKey.name,
-        type: attributeType(keyCheckTableKeys.partitionKey.type),
+        name: rateLimitTableKeys.partitionKey.name,
+        type: attributeType(rateLimitTableKeys.partitionKey.type),
       },
-      timeToLiveAttribute: keyCheckTableKeys.timeToLiveAttribute,
+      timeToLiveAttribute: rateLimitTableKeys.timeToLiveAttribute,
       encryption: TableEncryptionV2.awsManagedKey(),
       // No point-in-time recovery: the counters live for one limit window (an hour); a restore would
       // bring back stale counts, and losing them only resets the limit. Nothing to keep on removal either.
