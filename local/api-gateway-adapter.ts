@@ -8,18 +8,6 @@ export type HttpLambdaHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** The request body as read, or a reason it was refused before reaching a handler. */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) return 'too_large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * Builds the API Gateway HTTP API (payload 2.0) event a JWT-authorized route receives.
  * Locally the tenant comes from the `x-tenant-id` header, placed where the authorizer would

@@ -3,15 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { problemResponse } from '../shared/http/problem-response.js';
-import {
-  apiGatewayEvent,
-  type HttpLambdaHandler,
-  lambdaContext,
-  readBody,
-  writeResult,
-} from './api-gateway-adapter.js';
+import { apiGatewayEvent, type HttpLambdaHandler, lambdaContext, writeResult } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
+import { readBody } from './http-body.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { localRequestRefusal } from './local-request-guard.js';
 import { LOCAL_SEND_QUEUE_FILE_NAME } from './local-send-queue-file.js';
@@ -124,16 +119,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       writeResult(response, { statusCode: refusal.status, headers: refusal.headers, body: refusal.body });
       return;
     }
+    const read = await readBody(request, MAX_BODY_BYTES);
+    if (read === 'too_large') {
+      writeResult(response, problemResponse('invalid_request', 'The body is far too large.', { field: 'body' }));
+      return;
+    }
+    const body = read.toString('utf8');
     const url = new URL(request.url ?? '/', 'http://localhost');
     const local = LOCAL_ENDPOINTS.find(
       (endpoint) => endpoint.path === url.pathname && endpoint.method === request.method,
     );
     if (local) {
-      const body = await readBody(request, MAX_BODY_BYTES);
-      if (body === 'too_large') {
-        writeResult(response, problemResponse('invalid_request', 'The body is far too large.', { field: 'body' }));
-        return;
-      }
       writeResult(response, await local.handle({ request, url, body }, endpointContext));
       return;
     }
@@ -145,11 +141,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           ? `${url.pathname} answers ${candidates.map((candidate) => candidate.method).join(', ')}, not ${request.method}.`
           : `There is no route ${request.method} ${url.pathname}. See the README for the API's routes.`;
       writeResult(response, problemResponse('route_not_found', detail));
-      return;
-    }
-    const body = await readBody(request, MAX_BODY_BYTES);
-    if (body === 'too_large') {
-      writeResult(response, problemResponse('invalid_request', 'The body is far too large.', { field: 'body' }));
       return;
     }
     const event = apiGatewayEvent({ request, url, routeKey: route.routeKey, body, tenantClaim });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readBody } from '../http-body.js';
 import { localRequestRefusal } from '../local-request-guard.js';
 import { answerControl, CONTROL_PREFIX } from './control-api.js';
 import { faultOutcome } from './faults.js';
@@ -122,18 +123,6 @@ function write(response: ServerResponse, reply: Reply): number {
   response.writeHead(reply.status, reply.headers);
   response.end(reply.body);
   return reply.status;
-}
-
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    // Keep draining so the client sees the 413 rather than a broken pipe.
-    if (size <= maxBytes) chunks.push(buffer);
-  }
-  return size > maxBytes ? 'too_large' : Buffer.concat(chunks);
 }
 
 /** Only the path: queries of the endpoints we play carry no secrets, but a log line never needs them. */

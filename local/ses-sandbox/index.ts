@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DnsZone } from '../dns/index.js';
+import { readBody } from '../http-body.js';
 import { localRequestRefusal } from '../local-request-guard.js';
 import { answerControl, CONTROL_PREFIX } from './control-api.js';
 import { checkIdentities, DnsChecker } from './dns-verification.js';
@@ -168,7 +169,7 @@ type ServeDeps = Parameters<typeof answerSes>[1] & Parameters<typeof answerContr
 async function serve(request: IncomingMessage, response: ServerResponse, deps: ServeDeps): Promise<string> {
   const url = new URL(request.url ?? '/', 'http://sandbox');
   const method = request.method ?? 'GET';
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_BODY_BYTES);
   if (body === 'too_large') {
     return `${method} ${url.pathname} ${write(response, sesErrorReply(413, 'RequestEntityTooLargeException', 'The request is too large.'))}`;
   }
@@ -192,16 +193,4 @@ function write(response: ServerResponse, reply: Reply): number {
   response.writeHead(reply.status, reply.headers);
   response.end(reply.body);
   return reply.status;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    // Keep draining so the client sees the 413 rather than a broken pipe.
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
-  }
-  return size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks);
 }
