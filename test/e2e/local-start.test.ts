@@ -53,6 +53,7 @@ describe('npm start (local/main.ts)', () => {
     await Promise.all(children.map(stop));
   });
 
+  // Two cold starts of `npm start` (tsx compiles on the fly): slow on a loaded 2-core machine.
   it('prints the demo keys and keeps saved integrations across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-start-'));
     const first = await start(dataDir);
@@ -77,7 +78,7 @@ describe('npm start (local/main.ts)', () => {
     const rival = startToRefusal({ PORT: '0', DATA_DIR: dataDir });
     expect(rival.status).toBe(1);
     expect(rival.stderr).toContain('is in use by another process');
-  });
+  }, 90_000);
 
   it('refuses a malformed PORT with a message naming it', () => {
     const started = startToRefusal({ PORT: 'three thousand' });
