@@ -12,7 +12,7 @@ const ONE_PATTERN = /^\/v3\/user\/webhooks\/event\/settings\/([^/]+)$/;
 const SIGNED_PATTERN = /^\/v3\/user\/webhooks\/event\/settings\/signed\/([^/]+)$/;
 
 // The API-key page names these for reading and updating; which scope create and delete need is not
-// documented (../shared/sendgrid/EVENT-WEBHOOK.md, section 7), so the sandbox asks for update there too.
+// documented (docs/sendgrid-event-webhook.md, section 7), so the sandbox asks for update there too.
 const READ_SCOPE = 'user.webhooks.event.settings.read';
 const UPDATE_SCOPE = 'user.webhooks.event.settings.update';
 

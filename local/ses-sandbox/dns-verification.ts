@@ -18,7 +18,7 @@ export interface VerificationTiming {
 }
 
 /**
- * The next DKIM (or identity) status after a look-up, as SES moves it (../shared/ses/FACTS.md 2.3, 2.5):
+ * The next DKIM (or identity) status after a look-up, as SES moves it (docs/ses-facts.md 2.3, 2.5):
  * PENDING → SUCCESS once all records resolve correctly for `delayMs`; still missing after the
  * detection window → FAILED, which is final. A verified domain whose records break for `delayMs`
  * → TEMPORARY_FAILURE (SES keeps looking and the domain still sends), then FAILED after the window;

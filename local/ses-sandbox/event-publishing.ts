@@ -3,7 +3,7 @@ import type { OperationContext } from './operation-context.js';
 import type { SesEventBridgeEvent, SesRecordedMessage } from './sandbox-types.js';
 import { resourceArn, type StoredConfigurationSet, type StoredTenant, tenantArn } from './ses-state.js';
 
-/** Configuration-set event types and their EventBridge detail-types (../shared/ses/FACTS.md 3.2). */
+/** Configuration-set event types and their EventBridge detail-types (docs/ses-facts.md 3.2). */
 const DETAIL_TYPES = {
   SEND: 'Email Sent',
   DELIVERY: 'Email Delivered',

@@ -24,7 +24,7 @@ export function isVerified(identity: StoredIdentity): boolean {
 
 /**
  * The identity that covers an address: the address's own identity if verified, else its domain's
- * (or a parent domain's) when verified — SES checks both ways (../shared/ses/FACTS.md 2).
+ * (or a parent domain's) when verified — SES checks both ways (docs/ses-facts.md 2).
  */
 export function coveringIdentity(region: RegionState, address: string): StoredIdentity | undefined {
   const own = region.identities[address.toLowerCase()];

@@ -1,7 +1,7 @@
 import type { NewDnsRecord } from '../dns/index.js';
 import type { StoredIdentity } from './ses-state.js';
 
-/** Where Easy DKIM CNAMEs point (../shared/ses/FACTS.md 2.2). */
+/** Where Easy DKIM CNAMEs point (docs/ses-facts.md 2.2). */
 export const DKIM_HOSTED_ZONE = 'dkim.amazonses.com';
 
 /** The SPF record SES asks for on a custom MAIL FROM domain (FACTS.md 2.4). */

@@ -30,7 +30,7 @@ interface Route {
 /**
  * Routes the installed `@aws-sdk/client-sesv2` uses that this model does not have yet: it lists
  * identities and configuration sets with a POST and an optional `Filter` map in the body
- * (../shared/ses/FACTS.md, section 6). The body is judged by the operation's own input shape.
+ * (docs/ses-facts.md, section 6). The body is judged by the operation's own input shape.
  */
 const SDK_ROUTES: { operation: string; method: string; uri: string }[] = [
   { operation: 'ListEmailIdentities', method: 'POST', uri: '/v2/email/list-identities' },

@@ -33,7 +33,7 @@ export interface SesRecordedMessage {
   request: Record<string, unknown>;
 }
 
-/** An EventBridge event as SES puts it on the default bus (../shared/ses/FACTS.md, sections 1.9 and 3). */
+/** An EventBridge event as SES puts it on the default bus (docs/ses-facts.md, sections 1.9 and 3). */
 export interface SesEventBridgeEvent {
   version: '0';
   id: string;

@@ -59,7 +59,7 @@ function checkTags(tags: { Name: string; Value: string }[]): Record<string, stri
 
 /**
  * Under a tenant, every resource the send uses must be associated with it, and a configuration
- * set associated with it must apply (../shared/ses/FACTS.md 1.5). The model names no error for
+ * set associated with it must apply (docs/ses-facts.md 1.5). The model names no error for
  * this; the sandbox answers MessageRejected, the error for a message SES will not send.
  */
 function checkTenant(

@@ -195,7 +195,7 @@ export function resourceArn(
   return `arn:aws:ses:${region}:${accountId}:${kind}/${name}`;
 }
 
-/** A tenant's ARN: `arn:aws:ses:<region>:<account>:tenant/<name>/<id>` (../shared/ses/FACTS.md, 1.3). */
+/** A tenant's ARN: `arn:aws:ses:<region>:<account>:tenant/<name>/<id>` (docs/ses-facts.md, 1.3). */
 export function tenantArn(region: string, accountId: string, tenant: StoredTenant): string {
   return `arn:aws:ses:${region}:${accountId}:tenant/${tenant.name}/${tenant.id}`;
 }

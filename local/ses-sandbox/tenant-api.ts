@@ -3,7 +3,7 @@ import { compact, epochSeconds, type OperationContext, type OperationHandler, pa
 import { SesError } from './ses-errors.js';
 import { newTenantId, parseResourceArn, type RegionState, type StoredTenant, tenantArn } from './ses-state.js';
 
-/** Tenant names: letters, digits, `-` and `_`, up to 64 (the service's rule; ../shared/ses/FACTS.md 1.3). */
+/** Tenant names: letters, digits, `-` and `_`, up to 64 (the service's rule; docs/ses-facts.md 1.3). */
 const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** SES's default quota of tenants per account and region (FACTS.md 1.1). */
 const MAX_TENANTS = 10_000;
