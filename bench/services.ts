@@ -12,7 +12,11 @@ import { startSink } from './sink.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-'));
 const dynamo = await startLocalDynamoDb({
   dataDir,
-  tables: serviceTables({ integrations: 'bench-integrations', sendLedger: 'bench-send-ledger' }),
+  tables: serviceTables({
+    integrations: 'bench-integrations',
+    sendLedger: 'bench-send-ledger',
+    sesDomains: 'bench-ses-domains',
+  }),
 });
 const sink = await startSink();
 process.stdout.write(`${JSON.stringify({ dynamoEndpoint: dynamo.endpoint, sinkUrl: sink.url })}\n`);

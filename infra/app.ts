@@ -31,7 +31,7 @@ new EmailIntegrationsStack(app, `email-integrations-${stage}`, {
   tenantClaim: context<string>(app, 'tenantClaim'),
   corsOrigins: list(context<string[] | string>(app, 'corsOrigins')),
   eventSource: context<string>(app, 'eventSource'),
-  sesIdentityDomains: optionalList(app, 'sesIdentityDomains'),
+  sesRegions: optionalList(app, 'sesRegions'),
   sendPublisherPrincipals: optionalList(app, 'sendPublisherPrincipals'),
   operatorRoleArns: optionalList(app, 'operatorRoleArns'),
   description: 'email-integrations: tenants’ own SendGrid accounts — verify, store, rotate, send',

@@ -3,6 +3,7 @@ import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { HEALTH_CHECK_METRICS } from '../shared/observability/metric-names.js';
@@ -22,6 +23,7 @@ import {
   sendGridRouteKeys,
   TABLE_ENV,
   TABLE_QUERY_INDEXES,
+  TABLES_QUERIED_BY_KEY,
   type TableAction,
 } from './function-access.js';
 
@@ -35,10 +37,11 @@ export interface EmailIntegrationsStackProps extends StackProps {
   /** The EventBridge `source` of the automations' send requests. */
   eventSource: string;
   /**
-   * Domains verified in Amazon SES that tenants moved to SES may send from (`npm run ops -- migrate`).
-   * Empty: SES is not used, and no function may call it.
+   * Regions tenants may onboard Amazon SES domains in (default: the stack's own). Functions may use
+   * this account's SES identities, tenants and the configuration set there; SES's tenant
+   * associations keep each tenant to its own identities.
    */
-  sesIdentityDomains?: string[];
+  sesRegions?: string[];
   /**
    * Who may publish send requests on the service's bus: IAM role ARNs, or account ids (every
    * principal of that account allowed `events:PutEvents`). Empty (default): nobody can publish.
@@ -60,6 +63,8 @@ export const BLOCKED_RECHECK_EVENT = { scope: 'blocked' } as const;
 export class EmailIntegrationsStack extends Stack {
   /** Every function of the stack, by name. */
   readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
+  /** The configuration set every SES send names; publishes SES's events to the default bus. */
+  readonly configurationSetName: string;
 
   constructor(scope: Construct, id: string, props: EmailIntegrationsStackProps) {
     super(scope, id, props);
@@ -78,6 +83,30 @@ export class EmailIntegrationsStack extends Stack {
         'No sendPublisherPrincipals: nothing can publish send requests until they are named (README, Deploying).',
       );
     }
+
+    // Every SES send names it (with its tenant); SES associates it with each tenant.
+    this.configurationSetName = `email-integrations-${props.stage}`;
+    const configurationSet = new CfnConfigurationSet(this, 'SesConfigurationSet', { name: this.configurationSetName });
+    new CfnConfigurationSetEventDestination(this, 'SesEventsToEventBridge', {
+      configurationSetName: configurationSet.ref,
+      eventDestination: {
+        name: 'eventbridge',
+        enabled: true,
+        matchingEventTypes: [
+          'SEND',
+          'DELIVERY',
+          'BOUNCE',
+          'COMPLAINT',
+          'REJECT',
+          'DELIVERY_DELAY',
+          'RENDERING_FAILURE',
+        ],
+        // SES publishes only to the default bus (docs/ses-facts.md 3.1).
+        eventBridgeDestination: {
+          eventBusArn: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+        },
+      },
+    });
 
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
@@ -178,11 +207,16 @@ export class EmailIntegrationsStack extends Stack {
     const route = API_ROUTES.find((entry) => entry.handler === name);
     if (route) environment.TENANT_CLAIM = props.tenantClaim;
 
-    const tables = { integrations: store.integrations, sendLedger: store.sendLedger, keyChecks: store.keyChecks };
+    const tables = {
+      integrations: store.integrations,
+      sendLedger: store.sendLedger,
+      keyChecks: store.keyChecks,
+      sesDomains: store.sesDomains,
+    };
     for (const [table, actions] of Object.entries(access.tables) as Array<[ServiceTable, TableAction[]]>) {
       const resource = tables[table];
       environment[TABLE_ENV[table]] = resource.tableName;
-      statements.push(tableAccess(resource, actions, TABLE_QUERY_INDEXES[table]));
+      statements.push(tableAccess(resource, actions, TABLE_QUERY_INDEXES[table], TABLES_QUERIED_BY_KEY.has(table)));
     }
     if (access.key.length > 0) {
       statements.push(keyAccess(store.secretsKey, access.key));
@@ -198,27 +232,11 @@ export class EmailIntegrationsStack extends Stack {
       );
       environment.SEND_QUEUE_URL = pipeline.queue.queueUrl;
     }
-    const sesIdentities = (props.sesIdentityDomains ?? []).map(
-      (domain) => `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${domain}`,
-    );
-    const usesSes = sesIdentities.length > 0 && access.ses.length > 0;
-    if (usesSes && access.ses.includes('send')) {
-      statements.push(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:SendEmail'], resources: sesIdentities }),
-      );
+    if (access.ses.length > 0) {
+      statements.push(...sesAccess(access.ses, this.sesResources(props)));
       environment.SES_ACCOUNT_ID = this.account;
-    }
-    if (usesSes && access.ses.includes('read')) {
-      // SES tenants' senders are checked against the identities of each tenant's own SES tenant
-      // (ListTenantResources), then those identities' status.
-      statements.push(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:GetEmailIdentity'], resources: sesIdentities }),
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['ses:ListTenantResources'],
-          resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:tenant/*`],
-        }),
-      );
+      environment.SES_CONFIGURATION_SET = this.configurationSetName;
+      environment.SES_REGIONS = this.sesRegions(props).join(',');
     }
     if (access.sendGridTimeoutMs !== undefined) environment.SENDGRID_TIMEOUT_MS = String(access.sendGridTimeoutMs);
     if (access.consumesSendEvents) {
@@ -233,15 +251,80 @@ export class EmailIntegrationsStack extends Stack {
       statements,
       environment: { ...environment, ...access.env },
     });
-    if (usesSes && access.ses.includes('read')) {
-      Validations.of(created.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:tenant/*]',
-        reason:
-          'SES tenant ARNs end in an id SES assigns; the code asks only for the tenant named after its own tenant.',
-      });
+    if (access.ses.length > 0) {
+      for (const region of this.sesRegions(props)) {
+        const prefix = `arn:<AWS::Partition>:ses:${region === this.region ? '<AWS::Region>' : region}:<AWS::AccountId>`;
+        Validations.of(created.role).acknowledge(
+          {
+            id: `AwsSolutions-IAM5[Resource::${prefix}:tenant/*]`,
+            reason:
+              'SES tenant ARNs end in an id SES assigns; the code names only the tenant of the caller’s own tenant.',
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::${prefix}:identity/*]`,
+            reason:
+              'Tenants onboard their own domains without a redeploy; SES tenant associations (checked before every sender is registered) keep each tenant to its own identities.',
+          },
+        );
+      }
     }
     return created;
   }
+
+  /** The allowed SES regions: the `sesRegions` context, or the stack's own region. */
+  private sesRegions(props: EmailIntegrationsStackProps): string[] {
+    return props.sesRegions && props.sesRegions.length > 0 ? props.sesRegions : [this.region];
+  }
+
+  /** This account's SES identities, tenants and the configuration set, in each allowed region. */
+  private sesResources(props: EmailIntegrationsStackProps): SesResources {
+    const arn = (region: string, resource: string) =>
+      `arn:${this.partition}:ses:${region === this.region ? this.region : region}:${this.account}:${resource}`;
+    const regions = this.sesRegions(props);
+    return {
+      identities: regions.map((region) => arn(region, 'identity/*')),
+      tenants: regions.map((region) => arn(region, 'tenant/*')),
+      configurationSets: regions.map((region) => arn(region, `configuration-set/${this.configurationSetName}`)),
+    };
+  }
+}
+
+/** ARNs of the SES resources the functions may use. */
+interface SesResources {
+  identities: string[];
+  tenants: string[];
+  configurationSets: string[];
+}
+
+/** SES actions per access kind, each on the resources it concerns. */
+function sesAccess(kinds: FunctionAccess['ses'], resources: SesResources): PolicyStatement[] {
+  const allow = (actions: string[], on: string[]) =>
+    new PolicyStatement({ effect: Effect.ALLOW, actions, resources: on });
+  const statements: PolicyStatement[] = [];
+  if (kinds.includes('send')) {
+    // SendEmail is authorized on the identity, the configuration set and the SES tenant it names.
+    statements.push(
+      allow(['ses:SendEmail'], [...resources.identities, ...resources.configurationSets, ...resources.tenants]),
+    );
+  }
+  if (kinds.includes('read') || kinds.includes('onboard')) {
+    statements.push(allow(['ses:GetEmailIdentity'], resources.identities));
+    statements.push(allow(['ses:ListTenantResources'], resources.tenants));
+  }
+  if (kinds.includes('onboard')) {
+    statements.push(
+      allow(['ses:CreateTenant'], resources.tenants),
+      allow(
+        ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
+        [...resources.identities, ...resources.configurationSets],
+      ),
+      allow(
+        ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
+        [...resources.tenants, ...resources.identities, ...resources.configurationSets],
+      ),
+    );
+  }
+  return statements;
 }
 
 function pascalCase(name: string): string {

@@ -10,12 +10,16 @@ export const TABLE_ENV = {
   integrations: 'TABLE_NAME',
   sendLedger: 'SEND_LEDGER_TABLE_NAME',
   keyChecks: 'RATE_LIMIT_TABLE_NAME',
+  sesDomains: 'SES_DOMAIN_TABLE_NAME',
 } as const;
 
 /** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
 export const TABLE_QUERY_INDEXES: Partial<Record<ServiceTable, readonly string[]>> = {
   sendLedger: [sendLedgerTableKeys.tenantTimeIndex.indexName],
 };
+
+/** Tables whose own key is queried (a tenant's SES domains share its partition key). */
+export const TABLES_QUERIED_BY_KEY: ReadonlySet<ServiceTable> = new Set(['sesDomains']);
 
 /** One of the service's tables. */
 export type ServiceTable = keyof typeof TABLE_ENV;
@@ -34,8 +38,11 @@ export interface FunctionAccess {
   key: KeyAction[];
   /** Actions on the send queue (`SEND_QUEUE_URL`) beyond those its event source mapping needs. */
   sendQueue: Array<'ChangeMessageVisibility'>;
-  /** Amazon SES on the configured identities: `send` (SendEmail), `read` (GetEmailIdentity, ListTenantResources). */
-  ses: Array<'send' | 'read'>;
+  /**
+   * Amazon SES on this account's resources in the allowed regions: `send` (SendEmail), `read`
+   * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations).
+   */
+  ses: Array<'send' | 'read' | 'onboard'>;
   /** Per-call timeout for SendGrid with a tenant's key (`SENDGRID_TIMEOUT_MS`); routes with one are tightly throttled. */
   sendGridTimeoutMs?: number;
   /** Consumes send events: told the only source and account to accept (`SEND_EVENT_SOURCE`, `SEND_EVENT_ACCOUNT`). */
@@ -115,6 +122,28 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-message': route('get-message', {
     ...none,
     tables: { sendLedger: ['GetItem'] },
+  }),
+  'add-ses-domain': route('add-ses-domain', {
+    ...none,
+    tables: { sesDomains: ['GetItem', 'PutItem', 'Query'] },
+    ses: ['onboard'],
+  }),
+  'list-ses-domains': route('list-ses-domains', { ...none, tables: { sesDomains: ['Query'] } }),
+  'get-ses-domain': route('get-ses-domain', { ...none, tables: { sesDomains: ['GetItem'] } }),
+  'check-ses-domain': route('check-ses-domain', {
+    ...none,
+    tables: { sesDomains: ['GetItem', 'PutItem'] },
+    ses: ['read'],
+  }),
+  'delete-ses-domain': route('delete-ses-domain', {
+    ...none,
+    tables: { sesDomains: ['GetItem', 'DeleteItem'], integrations: ['GetItem'] },
+    ses: ['onboard'],
+  }),
+  'activate-ses': route('activate-ses', {
+    ...none,
+    tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
+    ses: ['read'],
   }),
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',

@@ -13,6 +13,7 @@ import dynalite from 'dynalite';
 import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
 import { rateLimitTableCreateInput } from '../shared/integrations/key-check-limit.js';
 import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
+import { domainTableCreateInput } from '../shared/ses-domains/domain-store.js';
 
 /** A running dynalite server with the service's tables in it. */
 export interface LocalDynamoDb {
@@ -27,15 +28,17 @@ export interface LocalDynamoDb {
  * `npm run ops` open the same data folder, so they must name the tables alike: both use this.
  */
 export function serviceTables(
-  names: { integrations: string; sendLedger: string; rateLimits?: string } = {
+  names: { integrations: string; sendLedger: string; rateLimits?: string; sesDomains?: string } = {
     integrations: 'email-integrations-local',
     sendLedger: 'email-integrations-send-ledger-local',
+    sesDomains: 'email-integrations-ses-domains-local',
   },
-): Record<'integrations' | 'sendLedger' | 'rateLimits', CreateTableCommandInput> {
+): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains', CreateTableCommandInput> {
   return {
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
     rateLimits: rateLimitTableCreateInput(names.rateLimits ?? 'email-integrations-rate-limits-local'),
+    sesDomains: domainTableCreateInput(names.sesDomains ?? 'email-integrations-ses-domains-local'),
   };
 }
 

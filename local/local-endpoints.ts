@@ -9,6 +9,7 @@ import {
 import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
+import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 
 /** What a local-only endpoint may use from the running runtime. */
@@ -50,4 +51,5 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   deadLettersEndpoint,
   healthCheckEndpoint,
   openApiEndpoint,
+  sesPublishRecordsEndpoint,
 ];

@@ -90,6 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: dynamoDb.tables.integrations,
     SEND_LEDGER_TABLE_NAME: dynamoDb.tables.sendLedger,
     RATE_LIMIT_TABLE_NAME: dynamoDb.tables.rateLimits,
+    SES_DOMAIN_TABLE_NAME: dynamoDb.tables.sesDomains,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,
@@ -106,7 +107,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const routes = await Promise.all(
     API_ROUTES.map(async (route) => {
       const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
-      return { ...route, routeKey: `${route.method} ${route.path}`, invoke: module.handler };
+      return {
+        ...route,
+        routeKey: `${route.method} ${route.path}`,
+        invoke: module.handler,
+      };
     }),
   );
   const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;

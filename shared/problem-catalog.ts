@@ -21,6 +21,13 @@ export const PROBLEM_CATALOG = {
   sender_rejected: { status: 422, title: 'SendGrid refused the sender' },
   message_rejected: { status: 422, title: 'The message cannot be sent' },
   too_many_attempts: { status: 429, title: 'Too many key checks; wait before trying again' },
+  invalid_domain: { status: 422, title: 'That is not a domain name' },
+  public_mailbox_domain: { status: 422, title: 'A public mailbox provider’s domain' },
+  region_not_allowed: { status: 422, title: 'That Amazon SES region is not offered' },
+  domain_limit_reached: { status: 422, title: 'Too many domains' },
+  domain_not_found: { status: 404, title: 'No such domain' },
+  domain_unavailable: { status: 409, title: 'The domain is not available' },
+  domain_in_use: { status: 409, title: 'The domain still has senders' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;

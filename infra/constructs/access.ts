@@ -14,10 +14,15 @@ export const KEY_CONTEXT_CONDITIONS = {
 
 /**
  * DynamoDB actions on one table, and nothing else (no streams). `Query` is allowed only on the
- * named indexes (a tenant's messages by time), never on the table itself.
+ * named indexes (a tenant's messages by time), or on the table itself where its key is queried (`queryByKey`).
  */
-export function tableAccess(table: ITableV2, actions: TableAction[], queryIndexes: readonly string[] = []) {
-  const onItems = actions.some((action) => action !== 'Query');
+export function tableAccess(
+  table: ITableV2,
+  actions: TableAction[],
+  queryIndexes: readonly string[] = [],
+  queryByKey = false,
+) {
+  const onItems = queryByKey || actions.some((action) => action !== 'Query');
   return new PolicyStatement({
     effect: Effect.ALLOW,
     actions: actions.map((action) => `dynamodb:${action}`),

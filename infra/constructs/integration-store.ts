@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { integrationTableKeys } from '../../shared/integrations/integration-table.js';
 import { rateLimitTableKeys } from '../../shared/integrations/key-check-limit.js';
 import { sendLedgerTableKeys } from '../../shared/sending/send-ledger-table.js';
+import { domainTableKeys } from '../../shared/ses-domains/domain-store.js';
 import type { KeyAction } from '../function-access.js';
 import { KEY_CONTEXT_CONDITIONS } from './access.js';
 
@@ -46,6 +47,8 @@ export class IntegrationStore extends Construct {
   readonly integrations: TableV2;
   readonly sendLedger: TableV2;
   readonly keyChecks: TableV2;
+  /** Tenants' Amazon SES sending domains, and one claim per domain across tenants. */
+  readonly sesDomains: TableV2;
 
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
@@ -120,6 +123,15 @@ export class IntegrationStore extends Construct {
       // No point-in-time recovery: the counters live for one limit window (an hour); a restore would
       // bring back stale counts, and losing them only resets the limit. Nothing to keep on removal either.
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.sesDomains = new TableV2(this, 'SesDomains', {
+      partitionKey: { name: domainTableKeys.partitionKey.name, type: attributeType(domainTableKeys.partitionKey.type) },
+      sortKey: { name: domainTableKeys.sortKey.name, type: attributeType(domainTableKeys.sortKey.type) },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
   }
 

@@ -193,3 +193,16 @@ export function trustedPublisher(env: EnvironmentVariables = process.env): { sou
   }
   return { source, account };
 }
+
+/** The SES domain table: `SES_DOMAIN_TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
+export function sesDomainTableSettings(env: EnvironmentVariables = process.env): TableSettings {
+  return tableSettings(env, 'SES_DOMAIN_TABLE_NAME');
+}
+
+/** `DNS_RESOLVERS`: the DNS servers our own record look-up asks (comma-separated; the system's when unset). */
+export function dnsResolvers(env: EnvironmentVariables = process.env): string[] {
+  return (optionalText(env, 'DNS_RESOLVERS') ?? '')
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server !== '');
+}

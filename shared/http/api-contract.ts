@@ -4,8 +4,11 @@ import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
 import type { MessagePage, MessageView } from '../sending/message-history.js';
 import type { TestSendResult } from '../sending/test-send.js';
+import type { SesDomain } from '../ses-domains/domain-store.js';
 import type { HandlerName } from './api-routes.js';
 import {
+  activateSesBody,
+  addSesDomainBody,
   listMessagesQuery,
   rotateKeyBody,
   saveIntegrationBody,
@@ -91,6 +94,26 @@ export const messagePageSchema = z.strictObject({
   messages: z.array(messageViewSchema).describe('Newest first'),
   nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last one'),
 });
+
+export const sesDomainSchema = z.strictObject({
+  domain: z.string(),
+  region: z.string(),
+  status: z.enum(['pending', 'verified', 'failed', 'temporary_failure']).describe('Amazon SES’s verdict'),
+  records: z.array(
+    z.strictObject({
+      purpose: z.enum(['dkim', 'mail_from_mx', 'mail_from_spf', 'dmarc']),
+      type: z.enum(['CNAME', 'MX', 'TXT']),
+      name: z.string(),
+      value: z.string(),
+      status: z.enum(['found', 'missing', 'wrong_value', 'not_checked']).describe('Our own DNS look-up, now'),
+    }),
+  ),
+  createdAt: isoDateTime,
+  verifiedAt: isoDateTime.optional(),
+  lastCheckedAt: isoDateTime.optional(),
+});
+
+export const sesDomainListSchema = z.strictObject({ domains: z.array(sesDomainSchema) });
 
 const problemCodes = Object.keys(PROBLEM_CATALOG) as [ProblemCode, ...ProblemCode[]];
 
@@ -219,6 +242,50 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
     success: [{ status: 200, description: 'The message', schema: messageViewSchema }],
     problems: [...COMMON, 'not_found', 'upstream_unavailable'],
   },
+  'add-ses-domain': {
+    summary: 'Start onboarding a sending domain in Amazon SES: the DNS records to publish',
+    request: addSesDomainBody,
+    success: [
+      { status: 201, description: 'Added', schema: sesDomainSchema },
+      { status: 200, description: 'This tenant already has it', schema: sesDomainSchema },
+    ],
+    problems: [
+      ...COMMON,
+      'invalid_request',
+      'invalid_domain',
+      'public_mailbox_domain',
+      'region_not_allowed',
+      'domain_limit_reached',
+      'domain_unavailable',
+      'upstream_unavailable',
+    ],
+  },
+  'list-ses-domains': {
+    summary: 'This tenant’s Amazon SES domains',
+    success: [{ status: 200, description: 'The domains', schema: sesDomainListSchema }],
+    problems: [...COMMON, 'upstream_unavailable'],
+  },
+  'get-ses-domain': {
+    summary: 'One domain with its records and statuses',
+    success: [{ status: 200, description: 'The domain', schema: sesDomainSchema }],
+    problems: [...COMMON, 'domain_not_found', 'upstream_unavailable'],
+  },
+  'check-ses-domain': {
+    summary: 'Check now: Amazon SES’s status and our own DNS look-up of each record',
+    success: [{ status: 200, description: 'The domain as checked now', schema: sesDomainSchema }],
+    problems: [...COMMON, 'domain_not_found', 'upstream_unavailable'],
+  },
+  'delete-ses-domain': {
+    summary: 'Remove a domain no registered sender is at',
+    success: [{ status: 204, description: 'Removed' }],
+    problems: [...COMMON, 'domain_not_found', 'domain_in_use', 'upstream_unavailable'],
+  },
+  'activate-ses': {
+    summary: 'Switch this tenant’s sending to Amazon SES with senders at its verified domains',
+    request: activateSesBody,
+    success: [{ status: 200, description: 'Switched', schema: integrationCardSchema }],
+    problems: [...COMMON, 'invalid_request', 'sender_not_authenticated', 'conflict', 'upstream_unavailable'],
+  },
 };
 
 /** Compile-time checks: a schema and the type the handler returns must be the same shape. */
@@ -230,4 +297,5 @@ export type ContractChecks = [
   Assert<Equal<z.infer<typeof testSendResultSchema>, TestSendResult>>,
   Assert<Equal<z.infer<typeof messageViewSchema>, MessageView>>,
   Assert<Equal<z.infer<typeof messagePageSchema>, MessagePage>>,
+  Assert<Equal<z.infer<typeof sesDomainSchema>, SesDomain>>,
 ];

@@ -12,6 +12,12 @@ export const API_ROUTES = [
   { method: 'POST', path: '/integrations/sendgrid/test', handler: 'send-test-email' },
   { method: 'GET', path: '/messages', handler: 'list-messages' },
   { method: 'GET', path: '/messages/{messageId}', handler: 'get-message' },
+  { method: 'POST', path: '/integrations/ses/domains', handler: 'add-ses-domain' },
+  { method: 'GET', path: '/integrations/ses/domains', handler: 'list-ses-domains' },
+  { method: 'GET', path: '/integrations/ses/domains/{domain}', handler: 'get-ses-domain' },
+  { method: 'POST', path: '/integrations/ses/domains/{domain}/check', handler: 'check-ses-domain' },
+  { method: 'DELETE', path: '/integrations/ses/domains/{domain}', handler: 'delete-ses-domain' },
+  { method: 'POST', path: '/integrations/ses/activate', handler: 'activate-ses' },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */

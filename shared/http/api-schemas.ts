@@ -73,3 +73,16 @@ export const listMessagesQuery = z.strictObject({
     .describe('Page size, 1–100 (default 25)'),
   cursor: z.string().max(2048).optional().describe('nextCursor of the previous page'),
 });
+
+/** `POST /integrations/ses/domains`: the domain to send from, and optionally the Amazon SES region. */
+export const addSesDomainBody = z.strictObject({
+  domain: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe('The bare domain, like acme.example (IDNs are accepted and stored in A-label form).'),
+  region: z.string().max(40).optional().describe('An Amazon SES region the platform offers; default its first.'),
+});
+
+/** `POST /integrations/ses/activate`: the senders, each at one of the tenant's verified domains. */
+export const activateSesBody = z.strictObject({ emails: senderEmails });

@@ -6,6 +6,8 @@ import {
   messageViewSchema,
   problemSchema,
   ROUTE_CONTRACTS,
+  sesDomainListSchema,
+  sesDomainSchema,
   testSendResultSchema,
   verificationSchema,
 } from './api-contract.js';
@@ -30,6 +32,8 @@ const NAMED = new Map<z.ZodType, string>([
   [testSendResultSchema, 'TestSendResult'],
   [messageViewSchema, 'Message'],
   [messagePageSchema, 'MessagePage'],
+  [sesDomainSchema, 'SesDomain'],
+  [sesDomainListSchema, 'SesDomainList'],
   [problemSchema, 'Problem'],
 ]);
 

@@ -127,6 +127,36 @@ describe('the OpenAPI document', () => {
     await replay(tenant, 'GET', '/messages/contract-message', undefined, '/messages/{messageId}');
     await replay(tenant, 'GET', '/messages/absent', undefined, '/messages/{messageId}');
 
+    // Amazon SES domains: path parameters are documented by their template.
+    const ses = async (who: string | undefined, method: string, template: string, domain: string, body?: unknown) => {
+      const answer = await service.as(who).call(method, template.replace('{domain}', domain), body);
+      expectDocumented(method, template, answer);
+      return answer;
+    };
+    const domains = '/integrations/ses/domains';
+    const one = '/integrations/ses/domains/{domain}';
+    await ses(tenant, 'POST', domains, '', { domain: 'contract.example' });
+    await ses(tenant, 'POST', domains, '', { domain: 'contract.example' });
+    await ses(tenant, 'POST', domains, '', { domain: 'gone.example' });
+    await ses(tenant, 'POST', domains, '', { domain: 'gmail.com' });
+    await ses(tenant, 'GET', domains, '');
+    await ses(undefined, 'GET', domains, '');
+    await ses(tenant, 'GET', one, 'contract.example');
+    await ses(tenant, 'GET', one, 'nope.example');
+    await ses(tenant, 'POST', `${one}/check`, 'nope.example');
+    await ses(tenant, 'POST', '/integrations/ses/activate', '', { emails: ['hello@contract.example'] });
+    const sandboxUrl = service.runtime.ses.ses?.url;
+    await fetch(`${sandboxUrl}/__ses/dns/identities/contract.example`, { method: 'POST' });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      await service.runtime.ses.ses?.checkNow();
+      const checked = await ses(tenant, 'POST', `${one}/check`, 'contract.example');
+      if (checked.body.status === 'verified') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await ses(tenant, 'POST', '/integrations/ses/activate', '', { emails: ['hello@contract.example'] });
+    await ses(tenant, 'DELETE', one, 'contract.example');
+    await ses(tenant, 'DELETE', one, 'gone.example');
     // Every route was exercised, with at least one success and one problem.
     for (const route of API_ROUTES) {
       const statuses = checked.filter((entry) => entry.startsWith(`${route.method} ${route.path} `));

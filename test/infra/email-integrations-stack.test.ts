@@ -46,7 +46,7 @@ beforeAll(() => {
   const checked = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   new EmailIntegrationsStack(checked, 'EmailIntegrations', {
     ...props,
-    sesIdentityDomains: ['acme.example'],
+    sesRegions: ['eu-central-1', 'eu-west-1'],
     sendPublisherPrincipals: [PUBLISHER_ROLE, PUBLISHER_ACCOUNT],
     operatorRoleArns: [OPERATOR_ROLE],
   });
@@ -143,6 +143,38 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('SecretsKey'),
     }),
+    sesDomains: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('SesDomains'),
+    }),
+    /** SES on this account's identities, tenants and configuration set in the stack's region (as sesAccess). */
+    ses: (kind: 'send' | 'read' | 'onboard'): Statement[] => {
+      const sesArn = (resource: string) => of.resolve(`arn:${of.partition}:ses:${of.region}:${of.account}:${resource}`);
+      const identities = sesArn('identity/*');
+      const tenants = sesArn('tenant/*');
+      const configurationSet = sesArn('configuration-set/email-integrations-test');
+      const allow = (actions: string[], resources: unknown[]) => ({
+        Action: action(actions),
+        Effect: 'Allow',
+        Resource: resources.length === 1 ? resources[0] : resources,
+      });
+      if (kind === 'send') return [allow(['ses:SendEmail'], [identities, configurationSet, tenants])];
+      const read = [allow(['ses:GetEmailIdentity'], [identities]), allow(['ses:ListTenantResources'], [tenants])];
+      if (kind === 'read') return read;
+      return [
+        ...read,
+        allow(['ses:CreateTenant'], [tenants]),
+        allow(
+          ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
+          [identities, configurationSet],
+        ),
+        allow(
+          ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
+          [tenants, identities, configurationSet],
+        ),
+      ];
+    },
     sendQueue: (actions: string | string[]) => ({
       Action: actions,
       Effect: 'Allow',
@@ -272,6 +304,12 @@ describe('EmailIntegrationsStack', () => {
       'send-test-email': [e.integrations('GetItem', 'PutItem'), e.key('Decrypt')],
       'list-messages': [e.sendLedgerIndexQuery],
       'get-message': [e.sendLedger('GetItem')],
+      'add-ses-domain': [e.sesDomains('GetItem', 'PutItem', 'Query'), ...e.ses('onboard')],
+      'list-ses-domains': [e.sesDomains('Query')],
+      'get-ses-domain': [e.sesDomains('GetItem')],
+      'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), ...e.ses('read')],
+      'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
+      'activate-ses': [e.sesDomains('Query', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
       'send-email': [
         e.integrations('GetItem', 'PutItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
@@ -288,6 +326,16 @@ describe('EmailIntegrationsStack', () => {
       ],
       'run-health-check': [e.integrations('Scan', 'PutItem'), e.key('Decrypt')],
     };
+    // SES on this account's identities, tenants and configuration set (as sesAccess), for the functions that use SES.
+    const sesCases: Partial<Record<FunctionName, Statement[]>> = {
+      'update-sendgrid-senders': e.ses('read'),
+      'send-test-email': e.ses('send'),
+      'send-email': e.ses('send'),
+      'run-health-check': e.ses('read'),
+    };
+    for (const [name, statements] of Object.entries(sesCases) as Array<[FunctionName, Statement[]]>) {
+      cases[name] = [...cases[name], ...statements];
+    }
     expect([...stack.functions.keys()].sort()).toEqual(Object.keys(cases).sort());
     for (const [name, statements] of Object.entries(cases) as Array<[FunctionName, Statement[]]>) {
       expect({ name, statements: sorted(roleStatements(name)) }).toEqual({
@@ -583,33 +631,39 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 
-  it('lets the send function use SES only as the configured identities, and not at all by default', () => {
-    expect(
-      roleStatements('send-email').some((statement) =>
-        [statement.Action].flat().some((action) => String(action).startsWith('ses:')),
-      ),
-    ).toBe(false);
-    const { template: withSes } = build({ sesIdentityDomains: ['acme.example'] }, 'WithSes');
-    const statements = Object.values(withSes.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
-    const sesStatements = statements.filter((statement) =>
-      [statement.Action].flat().some((action) => String(action).startsWith('ses:')),
-    );
-    // Sending: the send function and the test send; reading identities: the health check and sender edits.
-    expect(sesStatements.map((statement) => statement.Action).sort()).toEqual([
-      'ses:GetEmailIdentity',
-      'ses:GetEmailIdentity',
-      'ses:ListTenantResources',
-      'ses:ListTenantResources',
-      'ses:SendEmail',
-      'ses:SendEmail',
-    ]);
+  it('grants SES on this account’s identities, tenants and configuration set in every allowed region, never per domain', () => {
+    const { template: withRegions } = build({ sesRegions: ['eu-west-1', 'us-east-1'] }, 'WithSesRegions');
+    const sesStatements = Object.values(withRegions.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('ses:')));
+    expect(sesStatements.length).toBeGreaterThan(0);
     for (const statement of sesStatements) {
-      expect(JSON.stringify(statement.Resource)).toContain(
-        statement.Action === 'ses:ListTenantResources' ? ':tenant/*' : ':identity/acme.example',
-      );
+      const resources = JSON.stringify(statement.Resource);
+      expect(resources).toContain(':ses:eu-west-1:');
+      expect(resources).toContain(':ses:us-east-1:');
+      expect(resources).not.toMatch(/identity\/[a-z0-9]/);
     }
+  });
+
+  it('creates the configuration set every SES send names, publishing SES’s events to the default bus', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: 'email-integrations-test' });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: [
+          'SEND',
+          'DELIVERY',
+          'BOUNCE',
+          'COMPLAINT',
+          'REJECT',
+          'DELIVERY_DELAY',
+          'RENDERING_FAILURE',
+        ],
+        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+      }),
+    });
+    const send = functionOf('send-email').Properties as { Environment: { Variables: Record<string, unknown> } };
+    expect(send.Environment.Variables.SES_CONFIGURATION_SET).toBe('email-integrations-test');
   });
 
   it('exports the API URL, tables, key and event bus for operators and publishers', () => {

@@ -103,7 +103,7 @@ export class SesProvider implements EmailProvider {
       const resources = [...new Set(domains.map((name) => name.toLowerCase()))].map((domain) =>
         this.identityArn(region, domain),
       );
-      // A send under a tenant names a configuration set associated with that tenant (FACTS 1.2).
+      // A send under a tenant names a configuration set associated with that tenant (docs/ses-facts.md 1.2).
       if (this.options.configurationSet) {
         resources.push(this.arn(region, `configuration-set/${this.options.configurationSet}`));
       }
@@ -269,7 +269,7 @@ export function toSesSendEmail(
         },
     ...(tags.length > 0 ? { EmailTags: tags } : {}),
     ...(account.tenantId ? { TenantName: sesTenantName(account.tenantId) } : {}),
-    // A send under a tenant needs a configuration set associated with that tenant (FACTS 1.2).
+    // A send under a tenant needs a configuration set associated with that tenant (docs/ses-facts.md 1.2).
     ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
   };
 }
