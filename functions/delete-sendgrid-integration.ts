@@ -4,8 +4,8 @@ import { deleteIntegration } from '../shared/integrations/integration-use-cases.
 
 const deps = { repository: integrationRepository() };
 
-/** DELETE /integrations/sendgrid — deletes the integration and its encrypted key. */
-export const handler = apiRoute(routeEnvironment(), {}, async ({ tenantId }) => {
-  await deleteIntegration(deps, tenantId);
+/** DELETE /integrations/sendgrid — deletes the integration and its encrypted key (If-Match honoured). */
+export const handler = apiRoute(routeEnvironment(), {}, async ({ tenantId, headers }) => {
+  await deleteIntegration(deps, tenantId, headers);
   return { status: 204 };
 });

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../shared/composition/idempotency.js';
 import { testSender } from '../shared/composition/sending.js';
 import { routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
@@ -5,8 +6,13 @@ import { testSendBody } from '../shared/http/api-schemas.js';
 
 const sender = testSender();
 
-/** POST /integrations/sendgrid/test — sends one short message now through the tenant's SendGrid. */
-export const handler = apiRoute(routeEnvironment(), { body: testSendBody }, async ({ tenantId, body }) => ({
-  status: 200,
-  body: await sender.send(tenantId, body),
-}));
+/**
+ * POST /integrations/sendgrid/test — sends one short message now through the tenant's
+ * SendGrid; with an Idempotency-Key, a repeat within 24 hours answers the first result and
+ * sends nothing.
+ */
+export const handler = apiRoute(
+  routeEnvironment(),
+  { body: testSendBody, idempotency: idempotencyStore() },
+  async ({ tenantId, body }) => ({ status: 200, body: await sender.send(tenantId, body) }),
+);

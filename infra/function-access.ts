@@ -59,6 +59,12 @@ export const SEND_TIMEOUT = Duration.seconds(30);
 
 /** Every route that checks a pasted key counts the check against the tenant's limit (one conditional update). */
 const KEY_CHECKS: TableAction[] = ['UpdateItem'];
+/**
+ * Routes that honour an Idempotency-Key claim it (PutItem), read a repeat's answer (GetItem),
+ * store the answer (UpdateItem) and give a failed claim up (DeleteItem) in the same table,
+ * under `idempotency#` keys; save also counts its key check there (UpdateItem).
+ */
+const KEY_CHECKS_AND_IDEMPOTENCY: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 const none = { key: [], sendQueue: [], ses: [] } satisfies Partial<FunctionAccess>;
 
@@ -80,7 +86,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'save-sendgrid-integration': route('save-sendgrid-integration', {
     ...none,
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS },
+    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['GenerateDataKey'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
   }),
@@ -109,7 +115,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'send-test-email': route('send-test-email', {
     ...none,
     // PutItem: a refused key or sender is written onto the card.
-    tables: { integrations: ['GetItem', 'PutItem'] },
+    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['Decrypt'],
     ses: ['send'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,

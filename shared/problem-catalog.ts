@@ -1,36 +1,44 @@
+import { type Language, type MessageRef, message, renderMessage } from './message-catalog.js';
+
 /**
- * Every problem code the API can answer with, its HTTP status and title: the single table
- * the edge middleware maps domain errors through (and the OpenAPI document lists).
+ * Every problem code the API can answer with and its HTTP status: the single table the edge
+ * middleware maps domain errors through (and the OpenAPI document lists). Titles and details,
+ * in each language, live in the message catalog (message-catalog.ts).
  */
 export const PROBLEM_CATALOG = {
-  invalid_request: { status: 400, title: 'The request is not valid' },
-  unauthorized: { status: 401, title: 'No tenant in the caller’s token' },
-  not_found: { status: 404, title: 'No integration' },
-  route_not_found: { status: 404, title: 'No such route' },
-  conflict: { status: 409, title: 'The integration changed meanwhile' },
-  wrong_provider: { status: 409, title: 'The tenant sends through another provider' },
-  invalid_key_format: { status: 422, title: 'That is not a SendGrid API key' },
-  key_rejected: { status: 422, title: 'SendGrid rejected the key' },
-  billing_key: { status: 422, title: 'A billing key cannot send mail' },
-  missing_scopes: { status: 422, title: 'The key lacks permissions' },
-  excess_scopes: { status: 422, title: 'The key has more permissions than needed' },
-  no_authenticated_domain: { status: 422, title: 'No authenticated domain' },
-  sender_not_authenticated: { status: 422, title: 'Sender not at an authenticated domain' },
-  integration_unreadable: { status: 422, title: 'The stored key cannot be read' },
-  sender_not_registered: { status: 422, title: 'Not a registered sender' },
-  sender_rejected: { status: 422, title: 'SendGrid refused the sender' },
-  message_rejected: { status: 422, title: 'The message cannot be sent' },
-  too_many_attempts: { status: 429, title: 'Too many key checks; wait before trying again' },
-  invalid_domain: { status: 422, title: 'That is not a domain name' },
-  public_mailbox_domain: { status: 422, title: 'A public mailbox provider’s domain' },
-  region_not_allowed: { status: 422, title: 'That Amazon SES region is not offered' },
-  domain_limit_reached: { status: 422, title: 'Too many domains' },
-  domain_not_found: { status: 404, title: 'No such domain' },
-  domain_unavailable: { status: 409, title: 'The domain is not available' },
-  domain_in_use: { status: 409, title: 'The domain still has senders' },
-  upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable' },
-  internal_error: { status: 500, title: 'Something went wrong on our side' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  invalid_request: { status: 400 },
+  unauthorized: { status: 401 },
+  not_found: { status: 404 },
+  route_not_found: { status: 404 },
+  conflict: { status: 409 },
+  wrong_provider: { status: 409 },
+  same_key: { status: 409 },
+  idempotency_key_in_use: { status: 409 },
+  precondition_failed: { status: 412 },
+  invalid_key_format: { status: 422 },
+  key_rejected: { status: 422 },
+  billing_key: { status: 422 },
+  missing_scopes: { status: 422 },
+  excess_scopes: { status: 422 },
+  no_authenticated_domain: { status: 422 },
+  different_account: { status: 422 },
+  sender_not_authenticated: { status: 422 },
+  integration_unreadable: { status: 422 },
+  sender_not_registered: { status: 422 },
+  sender_rejected: { status: 422 },
+  message_rejected: { status: 422 },
+  idempotency_key_reused: { status: 422 },
+  too_many_attempts: { status: 429 },
+  invalid_domain: { status: 422 },
+  public_mailbox_domain: { status: 422 },
+  region_not_allowed: { status: 422 },
+  domain_limit_reached: { status: 422 },
+  domain_not_found: { status: 404 },
+  domain_unavailable: { status: 409 },
+  domain_in_use: { status: 409 },
+  upstream_unavailable: { status: 503 },
+  internal_error: { status: 500 },
+} as const satisfies Record<string, { status: number }>;
 
 /** A stable, documented problem code. */
 export type ProblemCode = keyof typeof PROBLEM_CATALOG;
@@ -42,20 +50,33 @@ export type ProblemExtensions = Record<string, unknown>;
 export const SERVER_ERROR_EXTENSIONS = ['retryable', 'retryAfterSeconds'] as const;
 
 /**
- * Base of every domain error family: a stable `code`, a plain-English `detail` that says how
- * to fix it, and structured extensions. Use cases throw these; only the HTTP edge turns them
- * into responses. Each module subclasses it once.
+ * Base of every domain error family: a stable `code`, a detail that says how to fix it (a
+ * message of the catalog, rendered in the caller's language at the edge; `detail` is its
+ * English text, for logs and operators), and structured extensions. Use cases throw these;
+ * only the HTTP edge turns them into responses. Each module subclasses it once.
  */
 export abstract class DomainProblem extends Error {
   readonly code: ProblemCode;
   readonly detail: string;
   readonly extensions: ProblemExtensions;
+  private readonly detailMessage: MessageRef | undefined;
 
-  constructor(code: ProblemCode, detail: string, options: { extensions?: ProblemExtensions; cause?: unknown } = {}) {
-    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: ProblemCode,
+    detail: MessageRef | string,
+    options: { extensions?: ProblemExtensions; cause?: unknown } = {},
+  ) {
+    const english = typeof detail === 'string' ? detail : renderMessage(detail, 'en');
+    super(english, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.detail = detail;
+    this.detail = english;
+    this.detailMessage = typeof detail === 'string' ? undefined : detail;
     this.extensions = options.extensions ?? {};
+  }
+
+  /** The detail in `language` (operator-only texts given as plain strings stay English). */
+  detailIn(language: Language): string {
+    return this.detailMessage ? renderMessage(this.detailMessage, language) : this.detail;
   }
 }
 
@@ -70,8 +91,10 @@ export class UpstreamUnavailableError extends DomainProblem {
   override readonly name = 'UpstreamUnavailableError';
 
   constructor(service: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    const who = INTERNAL_SERVICES.has(service) ? 'A service we depend on' : service;
-    super('upstream_unavailable', `${who} did not answer in time or failed. Try again in a moment.`, {
+    const detail = INTERNAL_SERVICES.has(service)
+      ? message('upstream_unavailable_internal')
+      : message('upstream_unavailable', { service });
+    super('upstream_unavailable', detail, {
       cause: options.cause,
       extensions: {
         retryable: true,

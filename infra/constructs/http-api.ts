@@ -47,7 +47,8 @@ export class ServiceHttpApi extends Construct {
       corsPreflight: {
         allowOrigins: props.corsOrigins,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
+        exposeHeaders: ['etag', 'content-language', 'idempotent-replayed', 'retry-after'],
         maxAge: Duration.hours(1),
       },
     });

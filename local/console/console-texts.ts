@@ -73,26 +73,7 @@ const en = {
   rotated: 'Key last rotated',
   lastVerified: 'Last checked',
   never: 'never',
-  status_active: 'Working',
-  status_key_rejected: 'Not sending: SendGrid rejects the key',
-  status_scopes_changed: 'At risk: the key’s permissions changed',
-  status_sender_unauthenticated: 'At risk: a sender’s domain is no longer authenticated',
-  status_sender_rejected: 'Not sending from a sender: SendGrid refused it',
   status_unknown: 'Needs attention',
-  emergency_key_rejected: 'Mail is not being sent: rotate the key',
-  emergencyStep_key_rejected:
-    'SendGrid no longer accepts the stored key (it was deleted or revoked there). Create a new key on SendGrid’s API Keys page and paste it under “Rotate the key”.',
-  emergency_scopes_changed: 'Mail may stop: rotate the key',
-  emergencyStep_scopes_changed:
-    'Someone changed the key’s permissions in SendGrid. Create a new key with Mail Send → Full Access and Sender Authentication → Read Access and paste it under “Rotate the key”.',
-  emergency_sender_unauthenticated: 'Mail from some senders may not arrive: authenticate the domain again',
-  emergencyStep_sender_unauthenticated:
-    'A registered sender’s domain is no longer authenticated in SendGrid. Fix it on SendGrid’s Sender Authentication page, or remove the address under “Edit senders”.',
-  emergency_sender_rejected: 'Mail from a sender is not being sent: check the sender',
-  emergencyStep_sender_rejected:
-    'SendGrid refused to send from a registered address. Check it on SendGrid’s Sender Authentication page, or remove it under “Edit senders”.',
-  emergency_unknown: 'The integration needs attention',
-  emergencyStep_unknown: 'Check the key and the senders, then rotate the key if SendGrid no longer accepts it.',
   goRotate: 'Rotate the key',
   goEdit: 'Edit senders',
   technicalDetails: 'What SendGrid said (English)',
@@ -148,8 +129,7 @@ const en = {
   notAuthenticated: 'Not at an authenticated domain of this key: {emails}.',
   authenticatedAre: 'Authenticated domains: {domains}.',
   goneElsewhere: 'This integration no longer exists: it was deleted, perhaps in another window.',
-  changedElsewhere:
-    'The integration was changed in another window. Reload to see the current state before you change it.',
+  changedElsewhere: 'Changed in another window — reload to see the current state before you change anything.',
   reload: 'Reload',
   networkProblem: 'The service did not answer. Check your connection and try again; nothing was lost.',
   serverProblem: 'Something went wrong on our side. Try again in a moment.',
@@ -220,28 +200,7 @@ const de: Record<TextKey, string> = {
   rotated: 'Schlüssel zuletzt rotiert',
   lastVerified: 'Zuletzt geprüft',
   never: 'nie',
-  status_active: 'Funktioniert',
-  status_key_rejected: 'Sendet nicht: SendGrid lehnt den Schlüssel ab',
-  status_scopes_changed: 'Gefährdet: die Berechtigungen des Schlüssels wurden geändert',
-  status_sender_unauthenticated: 'Gefährdet: die Domain eines Absenders ist nicht mehr authentifiziert',
-  status_sender_rejected: 'Sendet von einem Absender nicht: SendGrid hat ihn abgelehnt',
   status_unknown: 'Braucht Aufmerksamkeit',
-  emergency_key_rejected: 'Es werden keine E-Mails gesendet: rotieren Sie den Schlüssel',
-  emergencyStep_key_rejected:
-    'SendGrid akzeptiert den gespeicherten Schlüssel nicht mehr (er wurde dort gelöscht oder widerrufen). Legen Sie auf SendGrids Seite „API Keys“ einen neuen Schlüssel an und fügen Sie ihn unter „Schlüssel rotieren“ ein.',
-  emergency_scopes_changed: 'Das Senden kann ausfallen: rotieren Sie den Schlüssel',
-  emergencyStep_scopes_changed:
-    'Jemand hat die Berechtigungen des Schlüssels in SendGrid geändert. Legen Sie einen neuen Schlüssel mit Mail Send → Full Access und Sender Authentication → Read Access an und fügen Sie ihn unter „Schlüssel rotieren“ ein.',
-  emergency_sender_unauthenticated:
-    'E-Mails einiger Absender kommen eventuell nicht an: authentifizieren Sie die Domain erneut',
-  emergencyStep_sender_unauthenticated:
-    'Die Domain eines registrierten Absenders ist in SendGrid nicht mehr authentifiziert. Beheben Sie das auf SendGrids Seite „Sender Authentication“ oder entfernen Sie die Adresse unter „Absender bearbeiten“.',
-  emergency_sender_rejected: 'Von einem Absender werden keine E-Mails gesendet: prüfen Sie den Absender',
-  emergencyStep_sender_rejected:
-    'SendGrid hat das Senden von einer registrierten Adresse abgelehnt. Prüfen Sie sie auf SendGrids Seite „Sender Authentication“ oder entfernen Sie sie unter „Absender bearbeiten“.',
-  emergency_unknown: 'Die Integration braucht Aufmerksamkeit',
-  emergencyStep_unknown:
-    'Prüfen Sie Schlüssel und Absender und rotieren Sie den Schlüssel, falls SendGrid ihn nicht mehr akzeptiert.',
   goRotate: 'Schlüssel rotieren',
   goEdit: 'Absender bearbeiten',
   technicalDetails: 'Was SendGrid gemeldet hat (Englisch)',
@@ -299,7 +258,7 @@ const de: Record<TextKey, string> = {
   authenticatedAre: 'Authentifizierte Domains: {domains}.',
   goneElsewhere: 'Diese Integration gibt es nicht mehr: sie wurde gelöscht, vielleicht in einem anderen Fenster.',
   changedElsewhere:
-    'Die Integration wurde in einem anderen Fenster geändert. Laden Sie neu, um den aktuellen Stand zu sehen, bevor Sie etwas ändern.',
+    'In einem anderen Fenster geändert — laden Sie neu, um den aktuellen Stand zu sehen, bevor Sie etwas ändern.',
   reload: 'Neu laden',
   networkProblem:
     'Der Dienst hat nicht geantwortet. Prüfen Sie die Verbindung und versuchen Sie es erneut; nichts ging verloren.',

@@ -32,6 +32,9 @@ interface Card {
   rotatedAt: string | null;
   lastVerifiedAt: string;
   lastSendError: string | null;
+  /** The status in words, in the language the page asked for (the API's message catalog). */
+  statusLabel?: string;
+  statusNextStep?: string | null;
 }
 
 interface Verification {
@@ -429,7 +432,7 @@ function renderCard(card: Card): void {
   $('wizard').hidden = true;
   $('card').hidden = false;
   const healthy = card.status === 'active';
-  const status = element('span', label('status', card.status, 'status_unknown'), healthy ? 'ok' : 'bad');
+  const status = element('span', card.statusLabel ?? t('status_unknown'), healthy ? 'ok' : 'bad');
   definitionList($('card-fields'), [
     ['status', status, 'status'],
     ...(card.provider === 'sendgrid'
@@ -456,23 +459,21 @@ function renderCard(card: Card): void {
   if ([...from.options].some((option) => option.value === chosen)) from.value = chosen;
 }
 
-/** A broken integration as an emergency: what is wrong in plain words and the next step. */
+/** A broken integration as an emergency: what is wrong in plain words (the API's) and the next step. */
 function renderEmergency(card: Card): void {
   const box = $('emergency');
   if (card.status === 'active') {
     box.hidden = true;
     return;
   }
-  const known = isTextKey(`emergency_${card.status}`) ? card.status : 'unknown';
-  $('emergency-title').textContent = t(`emergency_${known}` as TextKey);
-  $('emergency-step').textContent = t(`emergencyStep_${known}` as TextKey);
-  const actions: Node[] = [];
-  if (known === 'key_rejected' || known === 'scopes_changed' || known === 'unknown') {
-    actions.push(link(SENDGRID_LINKS.apiKeys, t('openApiKeys')), jumpButton('goRotate', 'rotate-key'));
-  } else {
-    actions.push(link(SENDGRID_LINKS.senderAuthentication, t('openSenderAuth')), jumpButton('goEdit', 'edit-title'));
-  }
-  $('emergency-actions').replaceChildren(...actions);
+  $('emergency-title').textContent = card.statusLabel ?? t('status_unknown');
+  $('emergency-step').textContent = card.statusNextStep ?? '';
+  const keyProblem = !['sender_unauthenticated', 'sender_rejected'].includes(card.status);
+  $('emergency-actions').replaceChildren(
+    ...(keyProblem
+      ? [link(SENDGRID_LINKS.apiKeys, t('openApiKeys')), jumpButton('goRotate', 'rotate-key')]
+      : [link(SENDGRID_LINKS.senderAuthentication, t('openSenderAuth')), jumpButton('goEdit', 'edit-title')]),
+  );
   $('emergency-details').hidden = !card.lastSendError;
   $('emergency-detail-text').textContent = card.lastSendError ?? '';
   box.hidden = false;
@@ -810,7 +811,17 @@ $('language').addEventListener('change', () => {
   state.language = languageFrom($<HTMLSelectElement>('language').value);
   writeUrl();
   applyLanguage();
+  void refreshCardWords();
 });
+
+/** Fetches the card again for its status words in the new language; messages on screen stay. */
+async function refreshCardWords(): Promise<void> {
+  if (!state.card) return;
+  const generation = state.generation;
+  const answer = await api('GET', '/integrations/sendgrid');
+  if (generation !== state.generation || answer.status !== 200 || !state.card) return;
+  renderCard(acceptCard(answer));
+}
 $('context').addEventListener('submit', (event) => {
   event.preventDefault();
   switchTenant();

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { message } from '../message-catalog.js';
 import { DomainProblem } from '../problem-catalog.js';
 
 /** Who a secret belongs to; bound into both the data key and the ciphertext. */
@@ -37,11 +38,7 @@ export class EnvelopeError extends DomainProblem {
   override readonly name = 'EnvelopeError';
 
   constructor(options: { cause?: unknown } = {}) {
-    super(
-      'integration_unreadable',
-      'The stored key cannot be decrypted. Save the integration again with the key (or a new one), or delete it.',
-      options,
-    );
+    super('integration_unreadable', message('integration_undecryptable'), options);
   }
 }
 

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { IntegrationCard } from '../integrations/integration-record.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
 import type { MessagePage, MessageView } from '../sending/message-history.js';
@@ -16,6 +15,7 @@ import {
   updateSendersBody,
   verifyKeyBody,
 } from './api-schemas.js';
+import type { CardAnswerBody } from './card-answer.js';
 
 /**
  * The response side of the API contract, next to the request schemas the handlers validate
@@ -37,6 +37,12 @@ export const integrationCardSchema = z.strictObject({
   rotatedAt: isoDateTime.nullable(),
   lastVerifiedAt: isoDateTime,
   lastSendError: z.string().nullable().describe('What SendGrid said when it last refused a send'),
+  revision: z.number().int().min(1).describe('Bumped on every change; the ETag header is derived from it'),
+  statusLabel: z.string().describe('The status for a person, in the language of Accept-Language (English, German)'),
+  statusNextStep: z
+    .string()
+    .nullable()
+    .describe('What to do about a broken status, in the same language; null while it works'),
 });
 
 export const verificationSchema = z.strictObject({
@@ -134,6 +140,13 @@ export interface RouteContract {
   query?: z.ZodObject;
   success: { status: number; description: string; schema?: z.ZodType }[];
   problems: ProblemCode[];
+  /**
+   * RFC 9110 conditional requests: `read` answers an ETag (304 for a matching If-None-Match),
+   * `write` honours If-Match, `save` If-Match and If-None-Match: * (create only).
+   */
+  conditional?: 'read' | 'write' | 'save';
+  /** Honours an Idempotency-Key: a repeat within 24 h answers the first result. */
+  idempotent?: boolean;
 }
 
 /** Problems any authenticated route can answer. */
@@ -147,6 +160,8 @@ const KEY_PROBLEMS: ProblemCode[] = [
   'no_authenticated_domain',
   'upstream_unavailable',
 ];
+
+const IDEMPOTENCY_PROBLEMS: ProblemCode[] = ['idempotency_key_reused', 'idempotency_key_in_use'];
 
 /** Every route's contract, by handler: a route without one fails the contract test. */
 export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
@@ -172,12 +187,20 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       'integration_unreadable',
       'conflict',
       'wrong_provider',
+      'precondition_failed',
+      ...IDEMPOTENCY_PROBLEMS,
     ],
+    conditional: 'save',
+    idempotent: true,
   },
   'get-sendgrid-integration': {
     summary: 'The integration card',
-    success: [{ status: 200, description: 'The card (never the key)', schema: integrationCardSchema }],
+    success: [
+      { status: 200, description: 'The card (never the key)', schema: integrationCardSchema },
+      { status: 304, description: 'Not modified: If-None-Match named the current ETag' },
+    ],
     problems: [...COMMON, 'not_found', 'integration_unreadable'],
+    conditional: 'read',
   },
   'rotate-sendgrid-key': {
     summary: 'Replace the key; the registered senders carry over',
@@ -191,9 +214,13 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       'too_many_attempts',
       'sender_not_authenticated',
       'integration_unreadable',
+      'different_account',
+      'same_key',
       'conflict',
       'wrong_provider',
+      'precondition_failed',
     ],
+    conditional: 'write',
   },
   'update-sendgrid-senders': {
     summary: 'Replace the registered senders (checked with the stored key)',
@@ -208,12 +235,15 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       'integration_unreadable',
       'conflict',
       'upstream_unavailable',
+      'precondition_failed',
     ],
+    conditional: 'write',
   },
   'delete-sendgrid-integration': {
     summary: 'Delete the integration and the only copy of the encrypted key',
     success: [{ status: 204, description: 'Deleted' }],
-    problems: [...COMMON, 'not_found', 'conflict'],
+    problems: [...COMMON, 'not_found', 'conflict', 'precondition_failed'],
+    conditional: 'write',
   },
   'send-test-email': {
     summary: 'Send a short test email now through the tenant’s SendGrid account',
@@ -229,7 +259,9 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
       'message_rejected',
       'integration_unreadable',
       'upstream_unavailable',
+      ...IDEMPOTENCY_PROBLEMS,
     ],
+    idempotent: true,
   },
   'list-messages': {
     summary: 'The tenant’s messages, newest first, with status and the provider events that moved it',
@@ -292,7 +324,7 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
 export type ContractChecks = [
-  Assert<Equal<z.infer<typeof integrationCardSchema>, IntegrationCard>>,
+  Assert<Equal<z.infer<typeof integrationCardSchema>, CardAnswerBody>>,
   Assert<Equal<z.infer<typeof verificationSchema>, ProviderVerification>>,
   Assert<Equal<z.infer<typeof testSendResultSchema>, TestSendResult>>,
   Assert<Equal<z.infer<typeof messageViewSchema>, MessageView>>,

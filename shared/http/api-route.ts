@@ -3,19 +3,35 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { type ApiContext, jsonBody, problemResponses, tenantFromClaims } from './edge-middleware.js';
+import type { Language } from '../message-catalog.js';
+import {
+  type ApiContext,
+  jsonBody,
+  negotiatedLanguage,
+  problemResponses,
+  tenantFromClaims,
+} from './edge-middleware.js';
+import { idempotentRequests } from './idempotency-middleware.js';
+import type { IdempotencyStore } from './idempotency-store.js';
 import { jsonResponse } from './problem-response.js';
 
-/** What a route's use-case function returns: a status and an optional JSON body. */
+/** What a route's use-case function returns: a status, an optional JSON body and headers (ETag). */
 export interface RouteResult {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Options shared by every route of the API. */
 export interface RouteEnvironment {
   tenantClaim: string;
   logger: Logger;
+}
+
+/** The request headers a route may act on (lower-case names, as API Gateway passes them). */
+export interface RouteHeaders {
+  ifMatch?: string;
+  ifNoneMatch?: string;
 }
 
 /**
@@ -26,7 +42,7 @@ export interface RouteEnvironment {
  */
 export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
   environment: RouteEnvironment,
-  options: { body?: Schema },
+  options: { body?: Schema; idempotency?: IdempotencyStore },
   handle: (input: {
     tenantId: string;
     body: Schema extends z.ZodType ? z.infer<Schema> : undefined;
@@ -34,6 +50,8 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
     pathParameters?: Record<string, string>;
     /** Query string parameters; only when the request has a query string. */
     query?: Record<string, string>;
+    headers: RouteHeaders;
+    language: Language;
   }) => Promise<RouteResult>,
 ) {
   const base = async (
@@ -42,13 +60,20 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     // tenantFromClaims runs first and throws without a tenant; this guards against mis-wiring.
     if (context.tenantId === undefined) throw new Error('The tenant middleware did not run');
+    const language = context.language ?? 'en';
+    const headers = event.headers ?? {};
     const result = await handle({
       tenantId: context.tenantId,
       body: context.body as Schema extends z.ZodType ? z.infer<Schema> : undefined,
       ...(event.pathParameters ? { pathParameters: definedValues(event.pathParameters) } : {}),
       ...(event.queryStringParameters ? { query: definedValues(event.queryStringParameters) } : {}),
+      headers: {
+        ...(headers['if-match'] === undefined ? {} : { ifMatch: headers['if-match'] }),
+        ...(headers['if-none-match'] === undefined ? {} : { ifNoneMatch: headers['if-none-match'] }),
+      },
+      language,
     });
-    return jsonResponse(result.status, result.body);
+    return jsonResponse(result.status, result.body, { ...result.headers, 'content-language': language });
   };
   const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, ApiContext>(
     base,
@@ -56,8 +81,10 @@ export function apiRoute<Schema extends z.ZodType | undefined = undefined>(
     // logEvent: false overrides POWERTOOLS_LOGGER_LOG_EVENT; resetKeys drops the tenant after the request.
     .use(injectLambdaContext(environment.logger, { logEvent: false, resetKeys: true }))
     .use(problemResponses({ logger: environment.logger }))
+    .use(negotiatedLanguage())
     .use(tenantFromClaims({ claim: environment.tenantClaim, logger: environment.logger }));
   if (options.body) handler.use(jsonBody({ schema: options.body }));
+  if (options.idempotency) handler.use(idempotentRequests({ store: options.idempotency }));
   return handler;
 }
 

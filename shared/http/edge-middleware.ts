@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { type Language, type MessageRef, message, negotiateLanguage } from '../message-catalog.js';
 import { describeError } from '../observability/logger.js';
 import { DomainProblem, PROBLEM_CATALOG } from '../problem-catalog.js';
 import { TENANT_ID_PATTERN } from '../tenant-id.js';
@@ -16,6 +17,8 @@ export class RequestError extends DomainProblem {
 export interface ApiContext extends Context {
   tenantId?: string;
   body?: unknown;
+  /** The language problems and labels are written in, from `Accept-Language`. */
+  language?: Language;
 }
 
 type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -32,10 +35,7 @@ export function tenantFromClaims(options: { claim: string; logger?: Logger }): A
     const value = request.event.requestContext?.authorizer?.jwt?.claims?.[options.claim];
     const tenantId = typeof value === 'number' ? String(value) : value;
     if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
-      throw new RequestError(
-        'unauthorized',
-        `The access token has no usable "${options.claim}" claim. Sign in again; if it persists, the identity provider must add the tenant claim to the token.`,
-      );
+      throw new RequestError('unauthorized', message('unauthorized', { claim: options.claim }));
     }
     request.context.tenantId = tenantId;
     options.logger?.appendKeys({ tenantId });
@@ -60,18 +60,18 @@ export function jsonBody(options: JsonBodyOptions): ApiMiddleware {
     const { body, isBase64Encoded, headers } = request.event;
     const contentType = headers?.['content-type'] ?? headers?.['Content-Type'];
     if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-      throw invalid('body', `Send the body as JSON with "Content-Type: application/json" (got "${contentType}").`);
+      throw invalid('body', message('body_not_json_type', { contentType }));
     }
-    if (body === undefined || body === '') throw invalid('body', 'This route needs a JSON body.');
+    if (body === undefined || body === '') throw invalid('body', message('body_missing'));
     const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
-      throw invalid('body', `The body is larger than ${maxBytes} bytes; send only the documented fields.`);
+      throw invalid('body', message('body_too_large', { maxBytes }));
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw invalid('body', 'The body is not valid JSON.');
+      throw invalid('body', message('body_not_json'));
     }
     const result = options.schema.safeParse(parsed);
     if (!result.success) {
@@ -85,10 +85,8 @@ export function jsonBody(options: JsonBodyOptions): ApiMiddleware {
       const first = errors[0] ?? { field: 'body', message: 'is not valid' };
       throw new RequestError(
         'invalid_request',
-        `Field "${first.field}" ${lowerFirst(first.message)}. Fix it and send again.`,
-        {
-          extensions: { field: first.field, errors },
-        },
+        message('invalid_field', { field: first.field, problem: lowerFirst(first.message) }),
+        { extensions: { field: first.field, errors } },
       );
     }
     request.context.body = result.data;
@@ -97,33 +95,47 @@ export function jsonBody(options: JsonBodyOptions): ApiMiddleware {
 }
 
 /**
- * Turns every error into `application/problem+json`. Domain errors keep their code and detail
- * (extensions only for client errors, see problemResponse); anything else becomes a generic 500
- * whose details go only to the log (sanitized). A response another middleware already set is
- * left alone (as Middy's http-error-handler does).
+ * Picks the language of the answer from `Accept-Language` (English and German; English when
+ * neither is asked for). Responses say which one they used in `Content-Language`.
+ */
+export function negotiatedLanguage(): ApiMiddleware {
+  const negotiatedLanguageBefore: ApiMiddleware['before'] = (request) => {
+    const headers = request.event.headers ?? {};
+    request.context.language = negotiateLanguage(headers['accept-language'] ?? headers['Accept-Language']);
+  };
+  return { before: negotiatedLanguageBefore };
+}
+
+/**
+ * Turns every error into `application/problem+json`, its title and detail in the request's
+ * language. Domain errors keep their code (extensions only for client errors, see
+ * problemResponse); anything else becomes a generic 500 whose details go only to the log
+ * (sanitized). A response another middleware already set is left alone (as Middy's
+ * http-error-handler does).
  */
 export function problemResponses(options: { logger: Logger }): ApiMiddleware {
   const problemResponsesOnError: ApiMiddleware['onError'] = (request) => {
     if (request.response !== undefined) return;
     const error = request.error;
+    const language = request.context.language ?? negotiateLanguage(request.event.headers?.['accept-language']);
     if (error instanceof DomainProblem) {
       const status = PROBLEM_CATALOG[error.code].status;
       const log = status >= 500 ? options.logger.error : options.logger.info;
       log.call(options.logger, 'request refused', { problem: error.code, status, error: describeError(error) });
-      request.response = problemResponse(error.code, error.detail, error.extensions);
+      request.response = problemResponse(error.code, error.detailIn(language), error.extensions, language);
       return;
     }
     options.logger.error('unexpected error', { error: describeError(error) });
-    request.response = problemResponse(
-      'internal_error',
-      'Something went wrong on our side. Try again; if it keeps happening, contact support.',
-    );
+    const fallback = new RequestError('internal_error', message('internal_error'));
+    request.response = problemResponse('internal_error', fallback.detailIn(language), {}, language);
   };
   return { onError: problemResponsesOnError };
 }
 
-function invalid(field: string, detail: string): RequestError {
-  return new RequestError('invalid_request', detail, { extensions: { field, errors: [{ field, message: detail }] } });
+function invalid(field: string, detail: MessageRef): RequestError {
+  const error = new RequestError('invalid_request', detail);
+  Object.assign(error.extensions, { field, errors: [{ field, message: error.detail }] });
+  return error;
 }
 
 function lowerFirst(text: string): string {

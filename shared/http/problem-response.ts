@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type Language, problemTitle } from '../message-catalog.js';
 import {
   PROBLEM_CATALOG,
   type ProblemCode,
@@ -31,13 +32,15 @@ export function exposedExtensions(status: number, extensions: ProblemExtensions)
   );
 }
 
-/** Builds the `application/problem+json` response for a code. */
+/** Builds the `application/problem+json` response for a code, its title and detail in `language`. */
 export function problemResponse(
   code: ProblemCode,
   detail: string,
   extensions: ProblemExtensions = {},
+  language: Language = 'en',
 ): APIGatewayProxyStructuredResultV2 {
-  const { status, title } = PROBLEM_CATALOG[code];
+  const { status } = PROBLEM_CATALOG[code];
+  const title = problemTitle(code, language);
   const exposed = exposedExtensions(status, extensions);
   const body: ProblemBody = { ...exposed, type: problemType(code), title, status, detail, code };
   const retryAfter = exposed.retryAfterSeconds;
@@ -46,17 +49,26 @@ export function problemResponse(
     headers: {
       'content-type': 'application/problem+json',
       'cache-control': 'no-store',
+      'content-language': language,
       ...(typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {}),
     },
     body: JSON.stringify(body),
   };
 }
 
-/** A JSON success response (no body for 204). */
-export function jsonResponse(status: number, body?: unknown): APIGatewayProxyStructuredResultV2 {
+/** A JSON success response (no body for 204), with any extra headers (ETag, Content-Language). */
+export function jsonResponse(
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { 'cache-control': 'no-store', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      'cache-control': 'no-store',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   };
 }

@@ -96,6 +96,8 @@ export interface IntegrationCard {
   rotatedAt: string | null;
   lastVerifiedAt: string;
   lastSendError: string | null;
+  /** Bumped on every write; with `createdAt` it makes the card's ETag. */
+  revision: number;
 }
 
 /** Projects a record onto the card, field by field, so new secret-bearing fields never leak by default. */
@@ -112,6 +114,7 @@ export function toCard(record: IntegrationRecord): IntegrationCard {
     rotatedAt: record.rotatedAt ?? null,
     lastVerifiedAt: record.lastVerifiedAt,
     lastSendError: record.lastSendError ?? null,
+    revision: record.revision,
   };
 }
 

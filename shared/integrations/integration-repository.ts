@@ -13,6 +13,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type MessageRef, message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { type IntegrationRecord, integrationRecordSchema } from './integration-record.js';
 import { EMAIL_CHANNEL } from './integration-table.js';
@@ -31,7 +32,7 @@ export class IntegrationStoreError extends DomainProblem {
 
   constructor(
     code: 'conflict' | 'integration_unreadable',
-    detail: string,
+    detail: MessageRef,
     options: { cause?: unknown; extensions?: Record<string, unknown>; damagedRevision?: number } = {},
   ) {
     super(code, detail, options);
@@ -333,11 +334,7 @@ function fromAttributeValue(value: AttributeValue): unknown {
 
 /** A conditional write found the item changed (or gone) since it was read. */
 export function conflict(cause?: unknown): IntegrationStoreError {
-  return new IntegrationStoreError(
-    'conflict',
-    'The integration was changed by someone else while this request ran. Reload it and try again.',
-    { cause },
-  );
+  return new IntegrationStoreError('conflict', message('conflict'), { cause });
 }
 
 /** Parses a stored item; a damaged one (a field missing or of the wrong type) is `integration_unreadable`. */
@@ -345,14 +342,10 @@ export function parseIntegrationItem(item: Record<string, unknown>): Integration
   const parsed = integrationRecordSchema.safeParse(item);
   if (parsed.success) return parsed.data;
   const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(item)'))];
-  throw new IntegrationStoreError(
-    'integration_unreadable',
-    'This tenant’s stored integration is damaged and cannot be read. Delete it (DELETE /integrations/sendgrid) and save the key again.',
-    {
-      extensions: { fields },
-      ...(typeof item.revision === 'number' ? { damagedRevision: item.revision } : {}),
-    },
-  );
+  throw new IntegrationStoreError('integration_unreadable', message('integration_damaged'), {
+    extensions: { fields },
+    ...(typeof item.revision === 'number' ? { damagedRevision: item.revision } : {}),
+  });
 }
 
 /** Parses a page of items, setting the damaged ones aside by tenant. */

@@ -1,4 +1,5 @@
 import type { EncryptedSecret, EnvelopeCipher } from '../crypto/envelope.js';
+import { message } from '../message-catalog.js';
 import { DomainProblem } from '../problem-catalog.js';
 import {
   type ApiKeyCredentials,
@@ -11,6 +12,7 @@ import {
   sendersOutside,
   validDomainNames,
 } from '../providers/email-provider.js';
+import { integrationETag, type Preconditions, preconditionsHold } from './integration-etag.js';
 import { type IntegrationCard, type IntegrationRecord, secretContext, toCard } from './integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 import type { KeyCheckLimiter } from './key-check-limit.js';
@@ -62,16 +64,22 @@ async function checkPastedKey(
   return deps.provider.verify(credentials);
 }
 
-/** Verifies the key again (never trusting an earlier verify) and saves it with the chosen senders. */
+/**
+ * Verifies the key again (never trusting an earlier verify) and saves it with the chosen
+ * senders, creating the integration or replacing the existing one. `If-None-Match: *` makes it
+ * create-only, `If-Match` replace-only-what-the-caller-saw (412 otherwise).
+ */
 export async function saveIntegration(
   deps: WriteDeps,
   tenantId: string,
   input: ApiKeyCredentials & { emails: string[] },
+  preconditions: Preconditions = {},
 ): Promise<{ created: boolean; card: IntegrationCard }> {
+  const existing = await deps.repository.get(tenantId);
+  requirePreconditions(tenantId, existing, preconditions);
+  if (existing) requireSendGrid(existing);
   const verification = await checkPastedKey(deps, tenantId, input);
   const emails = requireAuthenticatedSenders(input.emails, verification.domains, verification.provider);
-  const existing = await deps.repository.get(tenantId);
-  if (existing) requireSendGrid(existing);
   const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
   const key = {
     provider: verification.provider,
@@ -101,14 +109,24 @@ export async function getIntegration(deps: StoreDeps, tenantId: string): Promise
   return toCard(await requireIntegration(deps, tenantId));
 }
 
-/** Replaces the key, keeping the registered senders, which must still be authenticated under it. */
+/**
+ * Replaces the key, keeping the registered senders, which must still be authenticated under
+ * it. The key already stored is refused (409 `same_key`, nothing changes); a key under which
+ * none of the senders' domains is authenticated is most likely another account's (422
+ * `different_account`).
+ */
 export async function rotateKey(
   deps: WriteDeps,
   tenantId: string,
   input: { apiKey: string },
+  preconditions: Preconditions = {},
 ): Promise<IntegrationCard> {
-  const existing = requireSendGrid(await requireIntegration(deps, tenantId));
+  const existing = requireSendGrid(await requireIntegration(deps, tenantId, preconditions));
   const verification = await checkPastedKey(deps, tenantId, { apiKey: input.apiKey });
+  if (verification.keyId === existing.keyId) {
+    throw new IntegrationError('same_key', message('same_key'), { extensions: { keyId: existing.keyId } });
+  }
+  requireSameAccount(existing.emails, verification.domains);
   requireAuthenticatedSenders(existing.emails, verification.domains, verification.provider);
   const secret = await deps.cipher.encrypt(input.apiKey.trim(), secretContext(tenantId, verification.provider));
   const rotated = await deps.repository.update(tenantId, existing.revision, (now) => ({
@@ -133,8 +151,9 @@ export async function updateSenders(
   deps: SenderEditDeps,
   tenantId: string,
   input: { emails: string[] },
+  preconditions: Preconditions = {},
 ): Promise<IntegrationCard> {
-  const existing = await requireIntegration(deps, tenantId);
+  const existing = await requireIntegration(deps, tenantId, preconditions);
   const domains = await tenantDomains(deps, existing);
   const emails = requireAuthenticatedSenders(input.emails, domains, existing.provider);
   const updated = await deps.repository.update(tenantId, existing.revision, (now) => ({ emails, lastVerifiedAt: now }));
@@ -154,10 +173,14 @@ async function tenantDomains(deps: SenderEditDeps, record: IntegrationRecord): P
  * Deletes the integration and with it the only copy of the encrypted key. A damaged item can
  * be deleted too: that is how its tenant starts over.
  */
-export async function deleteIntegration(deps: StoreDeps, tenantId: string): Promise<void> {
+export async function deleteIntegration(
+  deps: StoreDeps,
+  tenantId: string,
+  preconditions: Preconditions = {},
+): Promise<void> {
   let revision: number | undefined;
   try {
-    revision = (await requireIntegration(deps, tenantId)).revision;
+    revision = (await requireIntegration(deps, tenantId, preconditions)).revision;
   } catch (error) {
     if (!(error instanceof IntegrationStoreError && error.code === 'integration_unreadable')) throw error;
     revision = error.damagedRevision;
@@ -171,26 +194,52 @@ export async function deleteIntegration(deps: StoreDeps, tenantId: string): Prom
  */
 export function requireSendGrid(record: IntegrationRecord): IntegrationRecord & { secret: EncryptedSecret } {
   if (record.provider !== 'sendgrid' || !record.secret) {
-    const now = PROVIDER_LABELS[record.provider];
-    const keyed = PROVIDER_LABELS.sendgrid;
-    throw new IntegrationError(
-      'wrong_provider',
-      `This tenant sends through ${now} now, so it has no ${keyed} key to change here. An operator can move it back to ${keyed} (npm run ops -- migrate <tenant> --to sendgrid).`,
-      { extensions: { provider: record.provider } },
-    );
+    const detail = message('wrong_provider', {
+      current: PROVIDER_LABELS[record.provider],
+      keyed: PROVIDER_LABELS.sendgrid,
+    });
+    throw new IntegrationError('wrong_provider', detail, { extensions: { provider: record.provider } });
   }
   return record as IntegrationRecord & { secret: EncryptedSecret };
 }
 
-async function requireIntegration(deps: StoreDeps, tenantId: string): Promise<IntegrationRecord> {
+/** The tenant's integration, if the request's preconditions hold for it (412), and it exists (404). */
+async function requireIntegration(
+  deps: StoreDeps,
+  tenantId: string,
+  preconditions: Preconditions = {},
+): Promise<IntegrationRecord> {
   const record = await deps.repository.get(tenantId);
-  if (!record) {
-    throw new IntegrationError(
-      'not_found',
-      'This tenant has no email integration. Verify a key (POST /integrations/sendgrid/verify) and save it (PUT /integrations/sendgrid).',
-    );
-  }
+  requirePreconditions(tenantId, record, preconditions);
+  if (!record) throw new IntegrationError('not_found', message('not_found'));
   return record;
+}
+
+/** The entity tag a client gets with the card and sends back as If-Match. */
+export function cardETag(tenantId: string, card: { createdAt: string; revision: number }): string {
+  return integrationETag(tenantId, card);
+}
+
+/** Refuses with 412 a write whose If-Match / If-None-Match does not hold for the current item. */
+function requirePreconditions(tenantId: string, record: IntegrationRecord | undefined, preconditions: Preconditions) {
+  const current = record ? cardETag(tenantId, record) : undefined;
+  if (preconditionsHold(current, preconditions)) return;
+  const exists = record !== undefined && preconditions.ifMatch === undefined;
+  throw new IntegrationError('precondition_failed', message(exists ? 'already_exists' : 'precondition_failed'), {
+    extensions: { exists: record !== undefined },
+  });
+}
+
+/**
+ * A new key under which none of the registered senders' domains is authenticated is not a
+ * sender problem: it is most likely another SendGrid account's key.
+ */
+function requireSameAccount(emails: readonly string[], domains: readonly SenderDomain[]): void {
+  const valid = validDomainNames(domains);
+  if (sendersOutside(emails, domains).length < emails.length) return;
+  throw new IntegrationError('different_account', message('different_account', { emails, domains: [...valid] }), {
+    extensions: { emails, authenticatedDomains: [...valid] },
+  });
 }
 
 /**
@@ -206,12 +255,14 @@ export function requireAuthenticatedSenders(
   const offenders = sendersOutside(normalized, domains);
   if (offenders.length > 0) {
     const valid = [...validDomainNames(domains)];
-    const label = PROVIDER_LABELS[provider];
-    throw new IntegrationError(
-      'sender_not_authenticated',
-      `${offenders.join(', ')} ${offenders.length === 1 ? 'is' : 'are'} not at a domain verified for sending with this tenant's ${label} account (${valid.join(', ') || 'none'}). Pick addresses at those domains, or verify the domain in ${label} first.`,
-      { extensions: { emails: offenders, authenticatedDomains: valid } },
-    );
+    const detail = message('sender_not_authenticated', {
+      emails: offenders,
+      domains: valid,
+      provider: PROVIDER_LABELS[provider],
+    });
+    throw new IntegrationError('sender_not_authenticated', detail, {
+      extensions: { emails: offenders, authenticatedDomains: valid },
+    });
   }
   return normalized;
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 
 /**
@@ -36,11 +37,9 @@ export class KeyCheckLimitError extends DomainProblem {
 
   constructor(retryAfterSeconds: number) {
     const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-    super(
-      'too_many_attempts',
-      `This account checked ${KEY_CHECK_LIMIT.attempts} keys within the hour, the most allowed. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again; meanwhile, make sure the key you paste is the one you created with your email provider.`,
-      { extensions: { retryAfterSeconds, limit: KEY_CHECK_LIMIT.attempts } },
-    );
+    super('too_many_attempts', message('too_many_attempts', { limit: KEY_CHECK_LIMIT.attempts, minutes }), {
+      extensions: { retryAfterSeconds, limit: KEY_CHECK_LIMIT.attempts },
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
+import { message } from '../message-catalog.js';
 import {
   type MailTransport,
   PROVIDER_LABELS,
@@ -55,7 +56,10 @@ export class MailAccounts {
     if (BLOCKING_STATUSES.has(record.status)) {
       throw new SendRuleError(
         'key_rejected',
-        `${PROVIDER_LABELS[record.provider]} refused this tenant's credentials${record.lastSendError ? ` (${record.lastSendError})` : ''}; nothing is sent until they work again (a new key rotated in, or the health check finding them accepted).`,
+        message('sending_blocked', {
+          provider: PROVIDER_LABELS[record.provider],
+          reason: record.lastSendError ?? null,
+        }),
       );
     }
   }

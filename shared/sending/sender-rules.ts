@@ -1,3 +1,4 @@
+import { type MessageRef, message } from '../message-catalog.js';
 import { DomainProblem } from '../problem-catalog.js';
 
 /** The codes a broken send rule carries: each is an API problem code and a permanent send outcome. */
@@ -8,7 +9,7 @@ export class SendRuleError extends DomainProblem {
   override readonly name = 'SendRuleError';
   declare readonly code: SendRuleCode;
 
-  constructor(code: SendRuleCode, detail: string) {
+  constructor(code: SendRuleCode, detail: MessageRef | string) {
     super(code, detail);
   }
 }
@@ -28,39 +29,29 @@ const localPart = (email: string) => email.slice(0, email.lastIndexOf('@')).toLo
  */
 export function chooseSender(registered: readonly string[], audience: Audience, requested?: string): string {
   const senders = registered.map((email) => email.toLowerCase());
-  const list = senders.join(', ');
   if (requested !== undefined) {
     const wanted = requested.trim().toLowerCase();
     if (!senders.includes(wanted)) {
       throw new SendRuleError(
         'sender_not_registered',
-        `${wanted} is not a registered sender of this tenant (registered: ${list}). Use one of those, or add it under Settings → Integrations → SendGrid.`,
+        message('sender_not_registered', { sender: wanted, registered: senders }),
       );
     }
     if (audience === 'internal' && localPart(wanted) !== 'noreply') {
-      throw new SendRuleError(
-        'sender_not_registered',
-        `Internal mail goes only from a noreply@ address, not from ${wanted}. Leave "from" out or use the registered noreply@ address.`,
-      );
+      throw new SendRuleError('sender_not_registered', message('internal_only_from_noreply', { sender: wanted }));
     }
     return wanted;
   }
   const noreply = senders.find((email) => localPart(email) === 'noreply');
   if (audience === 'internal') {
     if (!noreply) {
-      throw new SendRuleError(
-        'sender_not_registered',
-        `Internal mail needs a registered noreply@ sender; this tenant has ${list}. Add noreply@ at an authenticated domain.`,
-      );
+      throw new SendRuleError('sender_not_registered', message('internal_needs_noreply', { registered: senders }));
     }
     return noreply;
   }
   const chosen = senders.find((email) => localPart(email) === 'info') ?? senders.find((email) => email !== noreply);
   if (!chosen) {
-    throw new SendRuleError(
-      'sender_not_registered',
-      `Customer mail needs a registered sender other than noreply@ (registered: ${list}). Add info@ at an authenticated domain.`,
-    );
+    throw new SendRuleError('sender_not_registered', message('customer_needs_sender', { registered: senders }));
   }
   return chosen;
 }

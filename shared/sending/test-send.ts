@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
+import { message as catalogMessage } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { PROVIDER_LABELS, SendFailure } from '../providers/email-provider.js';
 import type { MailAccounts } from './mail-accounts.js';
@@ -40,10 +41,7 @@ export class TestSender {
     const { accounts } = this.deps;
     const record = await this.deps.repository.get(tenantId);
     if (!record) {
-      throw new TestSendError(
-        'not_found',
-        'This tenant has no email integration to test. Verify and save a key first (PUT /integrations/sendgrid).',
-      );
+      throw new TestSendError('not_found', catalogMessage('nothing_to_test'));
     }
     accounts.requireSendable(record);
     const from = chooseSender(record.emails, 'customer', input.from);
@@ -80,16 +78,19 @@ export class TestSender {
         await accounts.markIntegration(record, 'key_rejected', failure.reason);
         return new TestSendError(
           'key_rejected',
-          `${provider} refused the tenant's credentials (${failure.reason}). Replace them (an API key: create a new one at ${provider} and rotate it here), then try again.`,
+          catalogMessage('test_key_rejected', { provider, reason: failure.reason }),
         );
       case 'sender_rejected':
         await accounts.markIntegration(record, 'sender_rejected', failure.reason);
         return new TestSendError(
           'sender_rejected',
-          `${provider} refused the sender (${failure.reason}). Check that the sender's domain is still verified with ${provider}.`,
+          catalogMessage('test_sender_rejected', { provider, reason: failure.reason }),
         );
       case 'message_rejected':
-        return new TestSendError('message_rejected', `${provider} refused the message: ${failure.reason}`);
+        return new TestSendError(
+          'message_rejected',
+          catalogMessage('test_message_rejected', { provider, reason: failure.reason }),
+        );
       default:
         return new UpstreamUnavailableError(provider, {
           cause: failure,

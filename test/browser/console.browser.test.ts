@@ -328,6 +328,73 @@ describe('console page: the card', () => {
   });
 });
 
+describe('console page: two windows and two languages', () => {
+  it('tells a stale second window "changed in another window — reload" instead of overwriting', async () => {
+    const first = await open('browser-stale');
+    const second = await open('browser-stale');
+    // Both windows start on the wizard; the first one saves.
+    await connect(first.page, key('good'));
+    await verifyAndReachStep2(second.page, key('good-second'));
+    await second.page.getByRole('button', { name: 'Save', exact: true }).click();
+    const saveProblem = second.page.locator('#save-problem');
+    await saveProblem.waitFor();
+    expect(await saveProblem.textContent()).toContain('Changed in another window — reload');
+    expect((await service.as('browser-stale').card()).body.keyId).toBe(service.sandbox.key('good').keyId);
+    await second.shoot('stale-save');
+
+    // Both show the card; the first rotates, the second (stale) edits senders.
+    await saveProblem.getByRole('button', { name: 'Reload' }).click();
+    await second.page.getByRole('heading', { name: 'Configured email addresses' }).waitFor();
+    await first.page.getByLabel('New API key').fill(key('good-second'));
+    await first.page.getByRole('button', { name: 'Rotate key' }).click();
+    await first.page.locator('#rotate-notice').waitFor();
+    const before = (await service.as('browser-stale').card()).body;
+
+    await second.page.locator('#edit-form').getByLabel('info@news.acme.example').uncheck();
+    await second.page.getByRole('button', { name: 'Save senders' }).click();
+    const editProblem = second.page.locator('#edit-problem');
+    await editProblem.waitFor();
+    expect(await editProblem.textContent()).toContain('Changed in another window — reload');
+    expect(await second.page.evaluate(() => document.activeElement?.id)).toBe('edit-problem');
+    expect((await service.as('browser-stale').card()).body).toEqual(before);
+    await second.shoot('stale-edit');
+
+    await editProblem.getByRole('button', { name: 'Reload' }).click();
+    await second.page
+      .locator('#card-fields dd[data-field="keyId"]')
+      .filter({ hasText: service.sandbox.key('good-second').keyId })
+      .waitFor();
+    await first.page.context().close();
+    await second.page.context().close();
+  });
+
+  it('shows the server’s messages and labels in German', async () => {
+    const { page, shoot } = await open('browser-german', { language: 'de' });
+    await page.getByLabel('SendGrid-API-Schlüssel').fill(key('missing-whitelabel-read'));
+    await page.getByRole('button', { name: 'Prüfen' }).click();
+    const error = page.locator('#api-key-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('Dem Schlüssel fehlen Berechtigungen');
+    expect(await error.textContent()).toContain('Dem Schlüssel fehlt');
+    expect(await error.textContent()).toContain('Setzen: Sender Authentication → Read Access');
+    await shoot('german-problem');
+
+    await page.getByLabel('SendGrid-API-Schlüssel').fill(key('good'));
+    await page.getByRole('button', { name: 'Prüfen' }).click();
+    await page.getByRole('button', { name: 'Speichern', exact: true }).click();
+    await page.locator('#card-fields dd[data-field="status"]').filter({ hasText: 'Funktioniert' }).waitFor();
+    await page.getByLabel('Neuer API-Schlüssel').fill(key('good'));
+    await page.getByRole('button', { name: 'Schlüssel rotieren' }).click();
+    await page.locator('#rotate-key-error').filter({ hasText: 'bereits gespeicherte Schlüssel' }).waitFor();
+    await shoot('german-same-key');
+
+    // Switching the language asks the API for the status words again.
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.locator('#card-fields dd[data-field="status"]').filter({ hasText: 'Working' }).waitFor();
+    await page.context().close();
+  });
+});
+
 describe('console page: context', () => {
   it('keeps tenant and language in the URL and shows messages only for their tenant', async () => {
     const { page } = await open('browser-url-a', { language: 'de' });

@@ -22,13 +22,15 @@ export interface LocalService {
 export interface ApiAnswer {
   status: number;
   contentType: string | null;
+  /** Every response header (ETag, Content-Language, …). */
+  headers: Headers;
   body: Record<string, unknown> & { [key: string]: unknown };
   text: string;
 }
 
 /** Calls the API over HTTP, like the console does. */
 export interface ApiClient {
-  call(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
   verify(apiKey: string, region?: string): Promise<ApiAnswer>;
   save(apiKey: string, emails: string[], region?: string): Promise<ApiAnswer>;
   card(): Promise<ApiAnswer>;
@@ -70,12 +72,18 @@ export async function startLocalService(
 
 /** An {@link ApiClient} for a base URL and tenant. */
 export function apiClient(baseUrl: string, tenantId: string | undefined): ApiClient {
-  const call = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiAnswer> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
         ...(tenantId === undefined ? {} : { 'x-tenant-id': tenantId }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
@@ -83,6 +91,7 @@ export function apiClient(baseUrl: string, tenantId: string | undefined): ApiCli
     return {
       status: response.status,
       contentType: response.headers.get('content-type'),
+      headers: response.headers,
       body: text === '' ? {} : (JSON.parse(text) as ApiAnswer['body']),
       text,
     };

@@ -137,6 +137,12 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('KeyChecks'),
     },
+    // Save and test send also keep Idempotency-Key claims there (claim, answer, give up).
+    keyChecksAndIdempotency: {
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Effect: 'Allow',
+      Resource: tableArn('KeyChecks'),
+    },
     key: (keyAction: string) => ({
       Action: `kms:${keyAction}`,
       Condition: TENANT_CONTEXT,
@@ -220,8 +226,14 @@ describe('EmailIntegrationsStack', () => {
     const variables = (name: FunctionName) =>
       (functionOf(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const withTable = [...stack.functions.keys()].filter((name) => variables(name).RATE_LIMIT_TABLE_NAME);
-    // The routes that check a pasted key (shared/integrations/key-check-limit.ts).
-    expect(withTable).toEqual(['verify-sendgrid-key', 'save-sendgrid-integration', 'rotate-sendgrid-key']);
+    // The routes that check a pasted key (shared/integrations/key-check-limit.ts), and the test
+    // send, which keeps its Idempotency-Key claims there too.
+    expect(withTable).toEqual([
+      'verify-sendgrid-key',
+      'save-sendgrid-integration',
+      'rotate-sendgrid-key',
+      'send-test-email',
+    ]);
     for (const name of withTable) expect(variables(name).RATE_LIMIT_TABLE_NAME).toEqual({ Ref: tableId });
   });
 
@@ -296,12 +308,16 @@ describe('EmailIntegrationsStack', () => {
     const e = expected();
     const cases: Record<FunctionName, Statement[]> = {
       'verify-sendgrid-key': [e.keyChecks],
-      'save-sendgrid-integration': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
+      'save-sendgrid-integration': [
+        e.integrations('GetItem', 'PutItem'),
+        e.keyChecksAndIdempotency,
+        e.key('GenerateDataKey'),
+      ],
       'get-sendgrid-integration': [e.integrations('GetItem')],
       'rotate-sendgrid-key': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
       'update-sendgrid-senders': [e.integrations('GetItem', 'PutItem'), e.key('Decrypt')],
       'delete-sendgrid-integration': [e.integrations('GetItem', 'DeleteItem')],
-      'send-test-email': [e.integrations('GetItem', 'PutItem'), e.key('Decrypt')],
+      'send-test-email': [e.integrations('GetItem', 'PutItem'), e.keyChecksAndIdempotency, e.key('Decrypt')],
       'list-messages': [e.sendLedgerIndexQuery],
       'get-message': [e.sendLedger('GetItem')],
       'add-ses-domain': [e.sesDomains('GetItem', 'PutItem', 'Query'), ...e.ses('onboard')],

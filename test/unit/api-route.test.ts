@@ -3,19 +3,33 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoute } from '../../shared/http/api-route.js';
 import { saveIntegrationBody } from '../../shared/http/api-schemas.js';
+import type { ClaimResult, IdempotencyStore, StoredAnswer } from '../../shared/http/idempotency-store.js';
 import { IntegrationError } from '../../shared/integrations/integration-use-cases.js';
+import { message } from '../../shared/message-catalog.js';
 import { createLogger, serviceLogger } from '../../shared/observability/logger.js';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 const environment = { tenantClaim: 'custom:tenant_id', logger };
 const apiKey = `SG.${'k'.repeat(22)}.${'s'.repeat(43)}`;
 
-function event(options: { body?: string; claims?: Record<string, unknown>; contentType?: string }) {
+function event(options: {
+  body?: string;
+  claims?: Record<string, unknown>;
+  contentType?: string;
+  headers?: Record<string, string>;
+}) {
   return {
-    headers: options.contentType === undefined ? {} : { 'content-type': options.contentType },
+    headers: {
+      ...(options.contentType === undefined ? {} : { 'content-type': options.contentType }),
+      ...options.headers,
+    },
+    rawPath: '/integrations/sendgrid',
     body: options.body,
     isBase64Encoded: false,
-    requestContext: { authorizer: { jwt: { claims: options.claims ?? { 'custom:tenant_id': 'tenant-a' } } } },
+    requestContext: {
+      http: { method: 'PUT' },
+      authorizer: { jwt: { claims: options.claims ?? { 'custom:tenant_id': 'tenant-a' } } },
+    },
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
 
@@ -36,7 +50,12 @@ describe('apiRoute', () => {
       context,
     );
 
-    expect(handle).toHaveBeenCalledWith({ tenantId: 'tenant-a', body: { apiKey, emails: ['info@acme.example'] } });
+    expect(handle).toHaveBeenCalledWith({
+      tenantId: 'tenant-a',
+      body: { apiKey, emails: ['info@acme.example'] },
+      headers: {},
+      language: 'en',
+    });
     expect(result).toMatchObject({ statusCode: 201, body: '{"ok":true}' });
     expect(result.headers?.['content-type']).toBe('application/json');
   });
@@ -123,6 +142,113 @@ describe('apiRoute', () => {
     expect(result.body).not.toContain('hunter2');
     expect(result.body).not.toContain(apiKey);
   });
+
+  it('answers problems in the language Accept-Language asks for, saying which in Content-Language', async () => {
+    const handler = apiRoute(environment, {}, async () => {
+      throw new IntegrationError('not_found', message('not_found'));
+    });
+
+    const german = await handler(event({ headers: { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' } }), context);
+    const french = await handler(event({ headers: { 'accept-language': 'fr-FR' } }), context);
+
+    expect(german.headers?.['content-language']).toBe('de');
+    expect(problem(german)).toMatchObject({
+      code: 'not_found',
+      title: 'Keine Integration',
+      detail: expect.stringContaining('Dieser Mandant hat keine E-Mail-Integration'),
+    });
+    expect(french.headers?.['content-language']).toBe('en');
+    expect(problem(french)).toMatchObject({ code: 'not_found', title: 'No integration' });
+  });
+
+  it('passes If-Match, If-None-Match and the negotiated language to the use case', async () => {
+    const handle = vi.fn(async () => ({ status: 200, body: { ok: true }, headers: { etag: '"v2"' } }));
+    const handler = apiRoute(environment, {}, handle);
+
+    const result = await handler(
+      event({ headers: { 'if-match': '"v1"', 'if-none-match': '*', 'accept-language': 'de' } }),
+      context,
+    );
+
+    expect(handle).toHaveBeenCalledWith(
+      expect.objectContaining({ headers: { ifMatch: '"v1"', ifNoneMatch: '*' }, language: 'de' }),
+    );
+    expect(result.headers).toMatchObject({ etag: '"v2"', 'content-language': 'de' });
+  });
+
+  describe('with an Idempotency-Key', () => {
+    const body = JSON.stringify({ apiKey, emails: ['info@acme.example'] });
+    const withKey = (key: string, payload = body) =>
+      event({ body: payload, contentType: 'application/json', headers: { 'idempotency-key': key } });
+
+    it('runs the use case once and replays its answer for the same request', async () => {
+      const handle = vi.fn(async () => ({ status: 201, body: { saved: 1 }, headers: { etag: '"v1"' } }));
+      const handler = apiRoute(
+        environment,
+        { body: saveIntegrationBody, idempotency: new MemoryIdempotencyStore() },
+        handle,
+      );
+
+      const first = await handler(withKey('key-1'), context);
+      const second = await handler(withKey('key-1'), context);
+
+      expect(handle).toHaveBeenCalledTimes(1);
+      expect(second).toMatchObject({ statusCode: 201, body: first.body });
+      expect(second.headers).toMatchObject({ etag: '"v1"', 'idempotent-replayed': 'true' });
+    });
+
+    it('refuses the same key with a different body (422 idempotency_key_reused)', async () => {
+      const handle = vi.fn(async () => ({ status: 201, body: { saved: 1 } }));
+      const handler = apiRoute(
+        environment,
+        { body: saveIntegrationBody, idempotency: new MemoryIdempotencyStore() },
+        handle,
+      );
+
+      await handler(withKey('key-2'), context);
+      const other = await handler(
+        withKey('key-2', JSON.stringify({ apiKey, emails: ['noreply@acme.example'] })),
+        context,
+      );
+
+      expect(problem(other)).toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+      expect(handle).toHaveBeenCalledTimes(1);
+    });
+
+    it('forgets a request that failed, so sending it again runs it again', async () => {
+      const handle = vi
+        .fn()
+        .mockRejectedValueOnce(new IntegrationError('conflict', message('conflict')))
+        .mockResolvedValueOnce({ status: 201, body: { saved: 1 } });
+      const handler = apiRoute(
+        environment,
+        { body: saveIntegrationBody, idempotency: new MemoryIdempotencyStore() },
+        handle,
+      );
+
+      expect(problem(await handler(withKey('key-3'), context))).toMatchObject({ status: 409 });
+      expect(await handler(withKey('key-3'), context)).toMatchObject({ statusCode: 201 });
+      expect(handle).toHaveBeenCalledTimes(2);
+    });
+
+    it('refuses a malformed key and leaves requests without one alone', async () => {
+      const handle = vi.fn(async () => ({ status: 201, body: { saved: 1 } }));
+      const handler = apiRoute(
+        environment,
+        { body: saveIntegrationBody, idempotency: new MemoryIdempotencyStore() },
+        handle,
+      );
+
+      expect(problem(await handler(withKey('has spaces'), context))).toMatchObject({
+        status: 400,
+        code: 'invalid_request',
+        field: 'Idempotency-Key',
+      });
+      await handler(event({ body, contentType: 'application/json' }), context);
+      await handler(event({ body, contentType: 'application/json' }), context);
+      expect(handle).toHaveBeenCalledTimes(2);
+    });
+  });
 });
 
 describe('apiRoute logging', () => {
@@ -195,3 +321,26 @@ describe('apiRoute logging', () => {
     expect(lines.some((line) => line.message === 'Lambda invocation event')).toBe(false);
   });
 });
+/** An {@link IdempotencyStore} in memory, with the DynamoDB store's rules (no expiry needed here). */
+class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly items = new Map<string, { fingerprint: string; answer?: StoredAnswer }>();
+
+  async claim(tenantId: string, key: string, fingerprint: string): Promise<ClaimResult> {
+    const item = this.items.get(`${tenantId}#${key}`);
+    if (!item) {
+      this.items.set(`${tenantId}#${key}`, { fingerprint });
+      return { kind: 'claimed' };
+    }
+    if (item.fingerprint !== fingerprint) return { kind: 'reused' };
+    return item.answer ? { kind: 'replay', answer: item.answer } : { kind: 'in_flight' };
+  }
+
+  async complete(tenantId: string, key: string, _fingerprint: string, answer: StoredAnswer): Promise<void> {
+    const item = this.items.get(`${tenantId}#${key}`);
+    if (item) item.answer = answer;
+  }
+
+  async release(tenantId: string, key: string): Promise<void> {
+    this.items.delete(`${tenantId}#${key}`);
+  }
+}

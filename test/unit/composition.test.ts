@@ -22,6 +22,8 @@ afterEach(() => {
 const SEND_ENV = {
   TABLE_NAME: 'integrations',
   SEND_LEDGER_TABLE_NAME: 'send-ledger',
+  RATE_LIMIT_TABLE_NAME: 'key-checks',
+  EXPIRING_KEYS_TABLE_NAME: 'expiring-keys',
   KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/1234',
   TENANT_CLAIM: 'custom:tenant_id',
   SENDGRID_TIMEOUT_MS: '10000',

@@ -4,6 +4,7 @@ import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
 import {
+  cardETag,
   deleteIntegration,
   getIntegration,
   rotateKey,
@@ -131,13 +132,41 @@ describe('integration use cases', () => {
   });
 
   it('refuses a rotation whose new key does not cover the senders, and changes nothing', async () => {
-    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    provider.domains = [...acmeDomains, { domain: 'news.acme.example', valid: true }];
+    await saveIntegration(deps, 'tenant-a', {
+      apiKey: firstKey,
+      emails: ['info@acme.example', 'info@news.acme.example'],
+    });
     const before = stored();
-    provider.domains = [{ domain: 'globex.example', valid: true }];
+    provider.domains = acmeDomains;
 
     await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey })).rejects.toMatchObject({
       code: 'sender_not_authenticated',
     });
+    expect(stored()).toEqual(before);
+    expect(store.calls.update).toBe(0);
+  });
+
+  it('refuses a key under which no sender’s domain is authenticated as another account’s, and changes nothing', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    const before = stored();
+    provider.domains = [{ domain: 'globex.example', valid: true }];
+
+    const refusal = rotateKey(deps, 'tenant-a', { apiKey: secondKey });
+
+    await expect(refusal).rejects.toMatchObject({
+      code: 'different_account',
+      extensions: { emails: ['info@acme.example'], authenticatedDomains: ['globex.example'] },
+    });
+    await expect(refusal).rejects.toThrow(/another SendGrid account/);
+    expect(stored()).toEqual(before);
+  });
+
+  it('refuses to rotate to the key already stored, without bumping the version', async () => {
+    await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+    const before = stored();
+
+    await expect(rotateKey(deps, 'tenant-a', { apiKey: ` ${firstKey} ` })).rejects.toMatchObject({ code: 'same_key' });
     expect(stored()).toEqual(before);
     expect(store.calls.update).toBe(0);
   });
@@ -224,5 +253,72 @@ describe('integration use cases', () => {
     expect(provider.seen).toHaveLength(asked);
     expect(stored()?.keyId).toBe('b'.repeat(22));
     await expect(verifyKey(deps, 'tenant-b', { apiKey: firstKey })).resolves.toMatchObject({ provider: 'sendgrid' });
+  });
+
+  describe('preconditions (If-Match / If-None-Match)', () => {
+    const etagOf = (card: { createdAt: string; revision: number }) => cardETag('tenant-a', card);
+
+    it('acts when If-Match carries the current ETag, and refuses a stale one with 412', async () => {
+      const { card } = await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+      const seen = etagOf(card);
+
+      const edited = await updateSenders(deps, 'tenant-a', { emails: ['billing@acme.example'] }, { ifMatch: seen });
+      const before = stored();
+
+      await expect(rotateKey(deps, 'tenant-a', { apiKey: secondKey }, { ifMatch: seen })).rejects.toMatchObject({
+        code: 'precondition_failed',
+      });
+      await expect(
+        updateSenders(deps, 'tenant-a', { emails: ['info@acme.example'] }, { ifMatch: seen }),
+      ).rejects.toMatchObject({
+        code: 'precondition_failed',
+      });
+      await expect(deleteIntegration(deps, 'tenant-a', { ifMatch: seen })).rejects.toMatchObject({
+        code: 'precondition_failed',
+      });
+      await expect(
+        saveIntegration(deps, 'tenant-a', { apiKey: secondKey, emails: ['info@acme.example'] }, { ifMatch: seen }),
+      ).rejects.toMatchObject({ code: 'precondition_failed' });
+      expect(stored()).toEqual(before);
+      expect(provider.seen.filter((credentials) => credentials.apiKey === secondKey)).toEqual([]);
+
+      await deleteIntegration(deps, 'tenant-a', { ifMatch: etagOf(edited) });
+      expect(stored()).toBeUndefined();
+    });
+
+    it('creates with If-None-Match: * only while the tenant has no integration', async () => {
+      const { created } = await saveIntegration(
+        deps,
+        'tenant-a',
+        { apiKey: firstKey, emails: ['info@acme.example'] },
+        { ifNoneMatch: '*' },
+      );
+      expect(created).toBe(true);
+      const before = stored();
+
+      await expect(
+        saveIntegration(deps, 'tenant-a', { apiKey: secondKey, emails: ['info@acme.example'] }, { ifNoneMatch: '*' }),
+      ).rejects.toMatchObject({ code: 'precondition_failed', extensions: { exists: true } });
+      expect(stored()).toEqual(before);
+    });
+
+    it('answers 412 rather than 404 when If-Match names an integration that is gone', async () => {
+      await expect(deleteIntegration(deps, 'tenant-a', { ifMatch: '"gone"' })).rejects.toMatchObject({
+        code: 'precondition_failed',
+      });
+      await expect(deleteIntegration(deps, 'tenant-a')).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('gives a re-created integration a new ETag, so a tab from before the delete cannot act on it', async () => {
+      let minute = 0;
+      store = new InMemoryIntegrationStore({ now: () => new Date(Date.UTC(2026, 10, 24, 10, minute++)) });
+      deps = { ...deps, repository: store };
+      const first = await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+      await deleteIntegration(deps, 'tenant-a');
+      const second = await saveIntegration(deps, 'tenant-a', { apiKey: firstKey, emails: ['info@acme.example'] });
+
+      expect(second.card.revision).toBe(first.card.revision);
+      expect(etagOf(second.card)).not.toBe(etagOf(first.card));
+    });
   });
 });

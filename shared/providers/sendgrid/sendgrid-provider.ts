@@ -1,3 +1,4 @@
+import { message } from '../../message-catalog.js';
 import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { OutboundEmail } from '../../sending/outbound-email.js';
 import {
@@ -42,11 +43,9 @@ export function parseSendGridApiKey(raw: string): ParsedApiKey {
   const apiKey = raw.trim();
   const match = SENDGRID_API_KEY_PATTERN.exec(apiKey);
   if (!match?.[1]) {
-    throw new KeyVerificationError(
-      'invalid_key_format',
-      'A SendGrid API key is 69 characters: "SG.", a 22-character id, ".", and a 43-character secret. Copy the whole key from SendGrid (Settings → API Keys → Create API Key); it is shown only once.',
-      { extensions: { expectedLength: 69, receivedLength: apiKey.length } },
-    );
+    throw new KeyVerificationError('invalid_key_format', message('invalid_key_format'), {
+      extensions: { expectedLength: 69, receivedLength: apiKey.length },
+    });
   }
   return { apiKey, keyId: match[1] };
 }
@@ -121,13 +120,14 @@ export class SendGridProvider implements CredentialProvider {
       };
     }
     // Unreachable: the last candidate region either returns or throws.
-    throw new KeyVerificationError('key_rejected', keyRejectedDetail(false));
+    throw new KeyVerificationError('key_rejected', message('key_rejected', { regionGiven: false }));
   }
 
   /** The authenticated domains the tenant's stored key can read now. */
   async senderDomains(account: SendingAccount): Promise<SenderDomain[]> {
     const region = requireRegion(account.region);
-    if (account.apiKey === undefined) throw new KeyVerificationError('key_rejected', keyRejectedDetail(true));
+    if (account.apiKey === undefined)
+      throw new KeyVerificationError('key_rejected', message('key_rejected', { regionGiven: true }));
     try {
       return await this.readDomains(region, account.apiKey);
     } catch (error) {
@@ -193,32 +193,31 @@ export class SendGridProvider implements CredentialProvider {
 
 function requireRegion(region: string): SendGridRegion {
   if (!isSendGridRegion(region)) {
-    throw new KeyVerificationError('key_rejected', `Unknown region "${region}". Use "global" or "eu".`);
+    throw new KeyVerificationError('key_rejected', message('unknown_region', { region }));
   }
   return region;
 }
 
 function enforceScopePolicy(assessment: ScopeAssessment): void {
   if (assessment.isBillingKey) {
-    throw new KeyVerificationError(
-      'billing_key',
-      'This is a Billing Access key, which cannot send mail. In SendGrid, create a new key with Restricted Access: Mail Send → Full Access and Sender Authentication → Read Access, everything else No Access.',
-    );
+    throw new KeyVerificationError('billing_key', message('billing_key'));
   }
   const excessScopes = assessment.excess.map((entry) => entry.scope);
   const settings = settingsToSwitchOff(assessment.excess);
   if (assessment.missing.length > 0) {
-    const fixes = assessment.missing.map((entry) => entry.grantedBy).join(' and ');
-    throw new KeyVerificationError(
-      'missing_scopes',
-      `The key lacks ${assessment.missing.map((entry) => entry.scope).join(', ')}. In SendGrid (Settings → API Keys → Edit), set ${fixes}${settings.length > 0 ? `, and set ${settings.join(', ')} to No Access` : ''}, then verify again.`,
-      { extensions: { missingScopes: assessment.missing, excessScopes, settingsToSwitchOff: settings } },
-    );
+    const detail = message('missing_scopes', {
+      scopes: assessment.missing.map((entry) => entry.scope),
+      grantedBy: assessment.missing.map((entry) => entry.grantedBy),
+      switchOff: settings,
+    });
+    throw new KeyVerificationError('missing_scopes', detail, {
+      extensions: { missingScopes: assessment.missing, excessScopes, settingsToSwitchOff: settings },
+    });
   }
   if (assessment.excess.length > 0) {
     const detail = assessment.isFullAccessKey
-      ? 'This is a Full Access key; it can do far more than send mail. In SendGrid, create a Restricted Access key with only Mail Send → Full Access and Sender Authentication → Read Access, and paste that one.'
-      : `The key has permissions the product does not need (${excessScopes.length} scopes). In SendGrid (Settings → API Keys → Edit), set ${settings.join(', ')} to No Access, keeping only Mail Send → Full Access and Sender Authentication → Read Access.`;
+      ? message('excess_scopes_full_access')
+      : message('excess_scopes', { count: excessScopes.length, switchOff: settings });
     throw new KeyVerificationError('excess_scopes', detail, {
       extensions: { excessScopes, settingsToSwitchOff: settings, fullAccess: assessment.isFullAccessKey },
     });
@@ -228,11 +227,9 @@ function enforceScopePolicy(assessment: ScopeAssessment): void {
 function senderOptions(domains: readonly SenderDomain[], verifiedSenderEmails: readonly string[]): SenderOption[] {
   const valid = validDomainNames(domains);
   if (valid.size === 0) {
-    throw new KeyVerificationError(
-      'no_authenticated_domain',
-      'The SendGrid account has no authenticated domain that is verified, so it cannot send as your company. In SendGrid, open Settings → Sender Authentication → Authenticate Your Domain, add the DNS records it shows, click Verify, then verify the key here again.',
-      { extensions: { domains: domains.map((domain) => domain.domain) } },
-    );
+    throw new KeyVerificationError('no_authenticated_domain', message('no_authenticated_domain'), {
+      extensions: { domains: domains.map((domain) => domain.domain) },
+    });
   }
   const options = new Map<string, SenderOption>();
   for (const email of verifiedSenderEmails) {
@@ -252,15 +249,11 @@ function isUnauthorized(error: unknown): boolean {
   return error instanceof SendGridApiError && error.kind === 'http' && error.status === 401;
 }
 
-function keyRejectedDetail(regionGiven: boolean): string {
-  return `SendGrid does not accept this key: it may have been revoked or mistyped${regionGiven ? ', or it belongs to the other region (keys of EU regional subusers work only with region "eu"; leave region out to detect it)' : ''}. Check it under Settings → API Keys in SendGrid, or create a new one.`;
-}
-
 /** Turns a failed SendGrid call into the domain error the caller should see. */
 function translateFailure(error: unknown, regionGiven: boolean): Error {
   if (!(error instanceof SendGridApiError)) return error instanceof Error ? error : new Error(String(error));
   if (error.kind === 'http' && (error.status === 401 || error.status === 403)) {
-    return new KeyVerificationError('key_rejected', keyRejectedDetail(regionGiven), {
+    return new KeyVerificationError('key_rejected', message('key_rejected', { regionGiven }), {
       extensions: { sendgridStatus: error.status },
     });
   }
