@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
 import type { MessagePage, MessageView } from '../sending/message-history.js';
+import { MESSAGE_STATUSES } from '../sending/message-status.js';
 import type { TestSendResult } from '../sending/test-send.js';
 import type { SesDomain } from '../ses-domains/domain-store.js';
 import type { HandlerName } from './api-routes.js';
@@ -66,18 +67,7 @@ export const testSendResultSchema = z.strictObject({
 
 export const messageViewSchema = z.strictObject({
   messageId: z.string(),
-  status: z.enum([
-    'sending',
-    'accepted',
-    'delivered',
-    'deferred',
-    'bounced',
-    'complained',
-    'dropped',
-    'suppressed',
-    'failed',
-    'delivery_unknown',
-  ]),
+  status: z.enum(MESSAGE_STATUSES),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
   attempts: z.number().int().min(0),

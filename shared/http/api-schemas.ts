@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MESSAGE_STATUSES } from '../sending/message-status.js';
 
 /**
  * Request bodies of the HTTP API: the schemas the handlers validate with (and the OpenAPI
@@ -45,21 +46,7 @@ export const testSendBody = z.strictObject({
 
 /** `GET /messages` query: all optional; strings, as query parameters are. */
 export const listMessagesQuery = z.strictObject({
-  status: z
-    .enum([
-      'sending',
-      'accepted',
-      'delivered',
-      'deferred',
-      'bounced',
-      'complained',
-      'dropped',
-      'suppressed',
-      'failed',
-      'delivery_unknown',
-    ])
-    .optional()
-    .describe('Only messages with this status'),
+  status: z.enum(MESSAGE_STATUSES).optional().describe('Only messages with this status'),
   since: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 time like 2026-01-31T12:00:00Z' })
     .optional()

@@ -6,18 +6,7 @@ import { sendKey, sendLedgerStatus } from './send-ledger.js';
 import { sendLedgerTableKeys } from './send-ledger-table.js';
 
 /** The message statuses a tenant can filter by. */
-export const MESSAGE_STATUSES: readonly MessageStatus[] = [
-  'sending',
-  'accepted',
-  'delivered',
-  'deferred',
-  'bounced',
-  'complained',
-  'dropped',
-  'suppressed',
-  'failed',
-  'delivery_unknown',
-];
+export { MESSAGE_STATUSES } from './message-status.js';
 
 /** One message as `GET /messages` shows it. */
 export interface MessageView {

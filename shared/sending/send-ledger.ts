@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
+import type { MessageStatus } from './message-status.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
 import type { PermanentSendCode, RetrySendCode, SendOutcomeCode } from './send-outcomes.js';
 
@@ -23,17 +24,7 @@ export type SendState = 'in_flight' | 'retryable' | 'sent' | 'failed';
  * `delivery_unknown`; provider feedback moves an accepted message on to `delivered`,
  * `deferred`, `bounced`, `complained`, `dropped`; `suppressed` when no recipient was left.
  */
-export type MessageStatus =
-  | 'sending'
-  | 'accepted'
-  | 'delivered'
-  | 'deferred'
-  | 'bounced'
-  | 'complained'
-  | 'dropped'
-  | 'suppressed'
-  | 'failed'
-  | 'delivery_unknown';
+export type { MessageStatus } from './message-status.js';
 
 /** One provider event that moved a message (no content; the recipient stays with the message). */
 export interface MessageTimelineEntry {
