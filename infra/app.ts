@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseSendMaxConcurrency } from './constructs/send-pipeline.js';
 import { EmailIntegrationsStack } from './email-integrations-stack.js';
 
 /** Reads a context value, failing synth with a clear message when it is missing. */
@@ -34,6 +35,7 @@ new EmailIntegrationsStack(app, `email-integrations-${stage}`, {
   sesRegions: optionalList(app, 'sesRegions'),
   sendPublisherPrincipals: optionalList(app, 'sendPublisherPrincipals'),
   operatorRoleArns: optionalList(app, 'operatorRoleArns'),
+  sendMaxConcurrency: parseSendMaxConcurrency(app.node.tryGetContext('sendMaxConcurrency')),
   description: 'email-integrations: tenants’ own SendGrid accounts — verify, store, rotate, send',
 });
 // cdk-nag's AWS Solutions checks run on every synth; an unacknowledged finding fails it.

@@ -49,6 +49,8 @@ export interface EmailIntegrationsStackProps extends StackProps {
   sendPublisherPrincipals?: string[];
   /** Operator roles for `npm run ops`: may decrypt tenants' keys (context-bound) and redrive dead letters. */
   operatorRoleArns?: string[];
+  /** Send functions at once (`sendMaxConcurrency` context, 2–1000; default 20: docs/performance.md, capacity). */
+  sendMaxConcurrency?: number;
 }
 
 /** The event the 15-minute schedule sends: re-check only the tenants whose key was refused. */
@@ -76,6 +78,7 @@ export class EmailIntegrationsStack extends Stack {
       publishers: props.sendPublisherPrincipals ?? [],
       operatorRoleArns,
       sendFunctionTimeout: SEND_TIMEOUT,
+      ...(props.sendMaxConcurrency === undefined ? {} : { sendMaxConcurrency: props.sendMaxConcurrency }),
     });
     if ((props.sendPublisherPrincipals ?? []).length === 0) {
       Annotations.of(pipeline.bus).addWarningV2(
@@ -143,6 +146,8 @@ export class EmailIntegrationsStack extends Stack {
       threshold: 5,
     });
 
+    const intake = fn('accept-send-request');
+    pipeline.connectIntake(intake.function, intake.role);
     pipeline.connect(fn('send-email').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
@@ -250,6 +255,7 @@ export class EmailIntegrationsStack extends Stack {
       timeout: access.timeout,
       statements,
       environment: { ...environment, ...access.env },
+      ...(access.asyncDeadLetters ? { deadLetterQueue: pipeline.deadLetters } : {}),
     });
     if (access.ses.length > 0) {
       for (const region of this.sesRegions(props)) {

@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
 import { sendLedgerTableKeys } from '../shared/sending/send-ledger-table.js';
 
-/** Every Lambda function of the service: one per API route, the send consumer, the health check. */
-export type FunctionName = HandlerName | 'send-email' | 'run-health-check';
+/** Every Lambda function of the service: one per API route, the send intake and consumer, the health check. */
+export type FunctionName = HandlerName | 'accept-send-request' | 'send-email' | 'run-health-check';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -37,7 +37,12 @@ export interface FunctionAccess {
   /** Actions on the secrets key (`KMS_KEY_ID`), in the role and in the key policy, both context-bound. */
   key: KeyAction[];
   /** Actions on the send queue (`SEND_QUEUE_URL`) beyond those its event source mapping needs. */
-  sendQueue: Array<'ChangeMessageVisibility'>;
+  sendQueue: Array<'ChangeMessageVisibility' | 'SendMessage'>;
+  /**
+   * Invoked asynchronously (by EventBridge): an event it fails on after Lambda's retries goes to the
+   * send pipeline's dead-letter queue, body unchanged, so `npm run ops -- redrive` can move it on.
+   */
+  asyncDeadLetters?: true;
   /**
    * Amazon SES on this account's resources in the allowed regions: `send` (SendEmail), `read`
    * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations).
@@ -151,6 +156,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
     ses: ['read'],
   }),
+  'accept-send-request': {
+    description: 'The send pipeline’s intake: screens each event and queues it with its tenant as the fair-queue group',
+    timeout: Duration.seconds(10),
+    tables: {},
+    key: [],
+    // The only sender the send queue accepts (besides operators redriving dead letters).
+    sendQueue: ['SendMessage'],
+    ses: [],
+    consumesSendEvents: true,
+    asyncDeadLetters: true,
+  },
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',
     timeout: SEND_TIMEOUT,

@@ -1,11 +1,12 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { type CfnEventBus, EventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import {
   AccountPrincipal,
   ArnPrincipal,
   Effect,
+  type IRole,
   PolicyDocument,
   PolicyStatement,
   StarPrincipal,
@@ -19,8 +20,32 @@ import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import { alarmWhenAtLeast, serviceMetric } from './alarms.js';
 
-/** Send functions at once: with batches of 10 and 5 in flight each, ≤ 250 calls in flight to SendGrid. */
-export const SEND_MAX_CONCURRENCY = 5;
+/**
+ * Send functions at once, by default (`sendMaxConcurrency` context): 20 functions × 5 sends in
+ * flight = 100 provider calls at once, ≈ 870 messages/s at 100 ms provider latency and ≈ 380 at
+ * 250 ms (docs/performance.md, capacity). 20 keeps the send ledger's writes (≈ 4 write units per
+ * message with its index) within what a new on-demand table serves at once (4,000 per second), and
+ * uses 2 % of an account's default 1,000 concurrent functions.
+ */
+export const SEND_MAX_CONCURRENCY = 20;
+
+/** The event source mapping's bounds for `maximumConcurrency`. */
+export const SEND_MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
+/** Lambda's own retries of an intake invocation that failed (the most it allows), and how long it keeps trying. */
+export const INTAKE_ASYNC_RETRIES = 2;
+export const INTAKE_MAX_EVENT_AGE = Duration.hours(6);
+
+/** A valid `sendMaxConcurrency`, or a synth error naming the setting. */
+export function parseSendMaxConcurrency(value: unknown): number {
+  if (value === undefined || value === '') return SEND_MAX_CONCURRENCY;
+  const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : Number.NaN;
+  const { min, max } = SEND_MAX_CONCURRENCY_RANGE;
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`sendMaxConcurrency: ${String(value)} is not a whole number from ${min} to ${max}.`);
+  }
+  return number;
+}
 
 export interface SendPipelineProps {
   stage: string;
@@ -34,6 +59,8 @@ export interface SendPipelineProps {
   operatorRoleArns: string[];
   /** The send function's timeout: the queue's visibility timeout is six times it, as AWS advises. */
   sendFunctionTimeout: Duration;
+  /** Send functions at once (the event source mapping's maximum concurrency); default {@link SEND_MAX_CONCURRENCY}. */
+  sendMaxConcurrency?: number;
 }
 
 /** An IAM role ARN (with optional path), or a 12-digit AWS account id. */
@@ -55,14 +82,18 @@ export function parsePublishers(publishers: string[]): { roleArns: string[]; acc
 }
 
 /**
- * The service's own event bus → rule → SQS queue (dead-letter queue after REDELIVERY_POLICY.maxReceiveCount deliveries, and
- * one for events the rule cannot deliver) → the send function, plus the alarms an operator needs:
- * anything in a dead-letter queue, sends failing, sends with an unknown outcome.
+ * The service's own event bus → rule → intake function → SQS fair queue (a standard queue whose
+ * messages carry their tenant as `MessageGroupId`; dead-letter queue after
+ * REDELIVERY_POLICY.maxReceiveCount deliveries, which also takes events the rule or the intake
+ * cannot deliver) → the send function, plus the alarms an operator needs: anything in a
+ * dead-letter queue, sends failing, sends with an unknown outcome.
  *
  * The trust boundary: only the named publishers may put events on the bus, the rule takes only
- * this account's events of our source and detail type, and only the rule may put messages on the
- * queue. Both policies deny everyone else explicitly, because in the same account an Allow-only
- * resource policy restricts nobody who already has IAM rights.
+ * this account's events of our source and detail type, and only the intake function's role (and
+ * operators redriving dead letters) may put messages on the queue. Both policies deny everyone
+ * else explicitly, because in the same account an Allow-only resource policy restricts nobody who
+ * already has IAM rights. EventBridge cannot set a message group on a standard queue, hence the
+ * intake (docs/performance.md, fair sending).
  */
 export class SendPipeline extends Construct {
   readonly bus: EventBus;
@@ -70,9 +101,13 @@ export class SendPipeline extends Construct {
   readonly queue: Queue;
   readonly deadLetters: Queue;
   readonly alarms: Alarm[] = [];
+  private readonly operatorRoleArns: string[];
+  private readonly sendMaxConcurrency: number;
 
   constructor(scope: Construct, id: string, props: SendPipelineProps) {
     super(scope, id);
+    this.operatorRoleArns = props.operatorRoleArns;
+    this.sendMaxConcurrency = parseSendMaxConcurrency(props.sendMaxConcurrency);
     this.deadLetters = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -114,30 +149,7 @@ export class SendPipeline extends Construct {
         detailType: [EMAIL_SEND_REQUESTED],
         account: [Stack.of(this).account],
       },
-      targets: [
-        new SqsQueue(this.queue, {
-          deadLetterQueue: this.deadLetters,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
     });
-
-    this.queue.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'OnlyTheSendRuleSends',
-        effect: Effect.DENY,
-        principals: [new StarPrincipal()],
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-        conditions: {
-          ArnNotEquals: {
-            'aws:SourceArn': this.rule.ruleArn,
-            ...(props.operatorRoleArns.length > 0 ? { 'aws:PrincipalArn': props.operatorRoleArns } : {}),
-          },
-        },
-      }),
-    );
 
     this.alarms.push(
       alarmWhenAtLeast(this, 'DeadLettersNotEmpty', {
@@ -166,6 +178,33 @@ export class SendPipeline extends Construct {
     );
   }
 
+  /**
+   * Connects the intake: the rule invokes it (EventBridge retries a failed hand-over for 24 hours,
+   * then the dead-letter queue), Lambda retries a failed invocation twice (then the dead-letter
+   * queue, set on the function), and the send queue takes `SendMessage` only from its role and
+   * the operators' roles.
+   */
+  connectIntake(intake: IFunction, intakeRole: IRole): void {
+    this.rule.addTarget(
+      new LambdaFunction(intake, {
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      }),
+    );
+    intake.configureAsyncInvoke({ retryAttempts: INTAKE_ASYNC_RETRIES, maxEventAge: INTAKE_MAX_EVENT_AGE });
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheIntakeSends',
+        effect: Effect.DENY,
+        principals: [new StarPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [intakeRole.roleArn, ...this.operatorRoleArns] } },
+      }),
+    );
+  }
+
   /** Connects the send function: batches of 10, partial batch failures, capped concurrency. */
   connect(sendFunction: IFunction): void {
     sendFunction.addEventSource(
@@ -173,7 +212,7 @@ export class SendPipeline extends Construct {
         batchSize: REDELIVERY_POLICY.batchSize,
         maxBatchingWindow: Duration.seconds(REDELIVERY_POLICY.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
-        maxConcurrency: SEND_MAX_CONCURRENCY,
+        maxConcurrency: this.sendMaxConcurrency,
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sendGroupOf } from './send-event-screen.js';
 import type { SendState } from './send-ledger.js';
 import { eventBridgeEnvelope } from './send-request.js';
 
@@ -54,6 +55,15 @@ export function sendIdsOf(letter: DeadLetter): { tenantId: string; messageId: st
   const detail = envelope.data.detail as { tenantId?: unknown; messageId?: unknown } | null;
   if (typeof detail?.tenantId !== 'string' || typeof detail.messageId !== 'string') return undefined;
   return { tenantId: detail.tenantId, messageId: detail.messageId };
+}
+
+/** The fair-queue group of a dead letter's body: its tenant, or the shared group of unreadable ones. */
+function groupOfBody(body: string): string {
+  try {
+    return sendGroupOf((JSON.parse(body) as { detail?: unknown } | null)?.detail);
+  } catch {
+    return sendGroupOf(undefined);
+  }
 }
 
 /** Counts dead letters per tenant and, given the ledger, per state of their sends. */
@@ -127,7 +137,12 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
       if (batch.length === 0) return moved;
       for (const message of batch) {
         await this.options.client.send(
-          new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: message.body }),
+          // Back in its tenant's fair-queue group, as the intake queued it.
+          new SendMessageCommand({
+            QueueUrl: this.options.queueUrl,
+            MessageBody: message.body,
+            MessageGroupId: groupOfBody(message.body),
+          }),
         );
         await this.options.client.send(
           new DeleteMessageCommand({

@@ -4,7 +4,9 @@ import { mapBounded } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import type { DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from './redelivery-policy.js';
-import { EMAIL_SEND_REQUESTED, eventBridgeEnvelope } from './send-request.js';
+import { screenSendEvent, type TrustedPublisher } from './send-event-screen.js';
+
+export type { TrustedPublisher } from './send-event-screen.js';
 
 /** Asks the queue to hold a message back before its next delivery (SQS ChangeMessageVisibility). */
 export interface RedeliveryScheduler {
@@ -16,12 +18,6 @@ export interface RecordOutcome {
   sqsMessageId: string;
   eventId: string | null;
   outcome: DispatchOutcome;
-}
-
-/** Who may publish send requests: the event `source` and AWS `account` the consumer accepts. */
-export interface TrustedPublisher {
-  source: string;
-  account: string;
 }
 
 /** What the consumer needs. */
@@ -55,36 +51,25 @@ export class SendQueueConsumer {
   }
 
   private async consumeOne(record: SQSRecord): Promise<RecordOutcome> {
-    const envelope = eventBridgeEnvelope.safeParse(safeJson(record.body));
-    const eventId = envelope.success ? envelope.data.id : null;
+    const screened = screenSendEvent(safeJson(record.body), this.deps.publisher);
+    const eventId = screened.kind === 'not_a_send_request' ? null : screened.event.id;
     let outcome: DispatchOutcome;
-    if (!envelope.success || envelope.data['detail-type'] !== EMAIL_SEND_REQUESTED) {
+    if (screened.kind === 'not_a_send_request') {
       // Not an event this queue is for: nothing to record it under; log it and drop it.
-      outcome = {
-        kind: 'failed',
-        code: 'invalid_event',
-        detail: 'The message is not an "Email Send Requested" event.',
-      };
+      outcome = { kind: 'failed', code: 'invalid_event', detail: screened.detail };
       this.deps.logger.error('dropped a message that is not a send request', { sqsMessageId: record.messageId });
-    } else if (
-      envelope.data.source !== this.deps.publisher.source ||
-      envelope.data.account !== this.deps.publisher.account
-    ) {
+    } else if (screened.kind === 'untrusted') {
       // Someone else put it on the bus or the queue: its tenant id means nothing, so nothing is recorded under it.
-      outcome = {
-        kind: 'failed',
-        code: 'untrusted_event',
-        detail: 'The event does not come from the trusted publisher (source and account).',
-      };
+      outcome = { kind: 'failed', code: 'untrusted_event', detail: screened.detail };
       this.deps.logger.error('refused a send request from an untrusted publisher', {
         eventId,
         sqsMessageId: record.messageId,
-        source: envelope.data.source.slice(0, 256),
-        account: envelope.data.account.slice(0, 32),
+        source: screened.event.source.slice(0, 256),
+        account: screened.event.account.slice(0, 32),
       });
     } else {
       try {
-        outcome = await this.deps.dispatcher.dispatch(envelope.data.detail, envelope.data.id);
+        outcome = await this.deps.dispatcher.dispatch(screened.event.detail, screened.event.id);
       } catch (error) {
         // Unclassified (DynamoDB down mid-settle …): let the queue deliver it again.
         this.deps.logger.error('send attempt failed; will retry', { eventId, error: describeError(error) });

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSendMaxConcurrency } from '../../infra/constructs/send-pipeline.js';
 import { EmailIntegrationsStack, type EmailIntegrationsStackProps } from '../../infra/email-integrations-stack.js';
 import { type FunctionName, sendGridRouteKeys } from '../../infra/function-access.js';
 import { API_ROUTES } from '../../shared/http/api-routes.js';
@@ -186,6 +187,11 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('SendRequests'))),
     }),
+    deadLetters: (actions: string | string[]) => ({
+      Action: actions,
+      Effect: 'Allow',
+      Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('DeadLetters'))),
+    }),
   };
 }
 
@@ -275,8 +281,8 @@ describe('EmailIntegrationsStack', () => {
 
   it('runs every function on Node.js 24, arm64, with a log group that expires', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the send function and the health check.
-    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 2);
+    // One per route, the send intake, the send function and the health check.
+    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -326,6 +332,8 @@ describe('EmailIntegrationsStack', () => {
       'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), ...e.ses('read')],
       'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
       'activate-ses': [e.sesDomains('Query', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
+      // Queues screened events; an event it fails on goes to the dead-letter queue (Lambda's async DLQ).
+      'accept-send-request': [e.sendQueue('sqs:SendMessage'), e.deadLetters('sqs:SendMessage')],
       'send-email': [
         e.integrations('GetItem', 'PutItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
@@ -496,8 +504,11 @@ describe('EmailIntegrationsStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HealthCheckFailures' });
   });
 
-  it('feeds the send function from the service’s own bus through SQS with a dead-letter queue and alarms', () => {
-    const busId = logicalId(stack, stack.node.findChild('SendPipeline').node.findChild('Bus'));
+  it('feeds the send function from the service’s own bus through the intake and an SQS queue with a dead-letter queue and alarms', () => {
+    const pipeline = stack.node.findChild('SendPipeline');
+    const busId = logicalId(stack, pipeline.node.findChild('Bus'));
+    const intakeId = logicalId(stack, stack.functions.get('accept-send-request')?.function as IConstruct);
+    const deadLettersArn = arnOf(logicalId(stack, pipeline.node.findChild('DeadLetters')));
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'email-integrations-test' });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: busId },
@@ -506,8 +517,24 @@ describe('EmailIntegrationsStack', () => {
         'detail-type': ['Email Send Requested'],
         account: [{ Ref: 'AWS::AccountId' }],
       }),
+      // Only the intake: EventBridge retries a failed hand-over for a day, then the dead-letter queue.
+      Targets: [
+        {
+          Arn: arnOf(intakeId),
+          Id: 'Target0',
+          DeadLetterConfig: { Arn: deadLettersArn },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        },
+      ],
     });
     template.resourceCountIs('AWS::Events::Rule', 1);
+    // Lambda retries a failed intake twice, then puts the event, unchanged, in the dead-letter queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: intakeId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+    });
+    expect(functionOf('accept-send-request').Properties.DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: Match.objectLike({ maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount }),
       VisibilityTimeout: 180,
@@ -515,7 +542,7 @@ describe('EmailIntegrationsStack', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: 20 },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -524,10 +551,23 @@ describe('EmailIntegrationsStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EmailsDeliveryUnknown' });
   });
 
-  it('tells the send function the only event source and account it may accept', () => {
-    expect(functionOf('send-email').Properties.Environment).toMatchObject({
-      Variables: { SEND_EVENT_SOURCE: 'app.automations', SEND_EVENT_ACCOUNT: { Ref: 'AWS::AccountId' } },
-    });
+  it('tells the send intake and the send function the only event source and account they may accept', () => {
+    for (const name of ['accept-send-request', 'send-email'] as const) {
+      expect(functionOf(name).Properties.Environment).toMatchObject({
+        Variables: { SEND_EVENT_SOURCE: 'app.automations', SEND_EVENT_ACCOUNT: { Ref: 'AWS::AccountId' } },
+      });
+    }
+  });
+
+  it('runs as many send functions at once as sendMaxConcurrency says, and refuses a value Lambda would not take', () => {
+    const { template: wider } = build({ sendMaxConcurrency: 50 }, 'WiderSending');
+    wider.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 50 } });
+    expect(() => build({ sendMaxConcurrency: 1 }, 'TooNarrow')).toThrow(
+      /sendMaxConcurrency: 1 is not a whole number from 2 to 1000/,
+    );
+    expect(parseSendMaxConcurrency('30')).toBe(30);
+    expect(parseSendMaxConcurrency(undefined)).toBe(20);
+    expect(() => parseSendMaxConcurrency('5x')).toThrow(/sendMaxConcurrency: 5x/);
   });
 
   it('lets nobody publish on the bus when no publisher is named, and says so at synth', () => {
@@ -595,7 +635,7 @@ describe('EmailIntegrationsStack', () => {
     ).toThrow(/neither an IAM role ARN .* nor a 12-digit account id/);
   });
 
-  it('accepts messages on the send queue only from the send rule, denying every other sender', () => {
+  it('accepts messages on the send queue only from the intake function’s role, denying every other sender', () => {
     const queuePolicy = (of: EmailIntegrationsStack, from: Template) => {
       const pipeline = of.node.findChild('SendPipeline');
       const queueId = logicalId(of, pipeline.node.findChild('SendRequests'));
@@ -605,10 +645,11 @@ describe('EmailIntegrationsStack', () => {
       return {
         statements: policy?.Properties.PolicyDocument.Statement as Statement[],
         queueArn: arnOf(queueId),
-        ruleArn: arnOf(logicalId(of, pipeline.node.findChild('SendRequested'))),
+        intakeRoleArn: arnOf(logicalId(of, of.functions.get('accept-send-request')?.role as IConstruct)),
       };
     };
-    const { statements, queueArn, ruleArn } = queuePolicy(stack, template);
+    const { statements, queueArn, intakeRoleArn } = queuePolicy(stack, template);
+    // No Allow for anyone: the intake's own role grants it; the Deny keeps everyone else out, IAM rights or not.
     expect(statements).toEqual([
       {
         Effect: 'Deny',
@@ -618,32 +659,25 @@ describe('EmailIntegrationsStack', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
       {
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
-      },
-      {
-        Sid: 'OnlyTheSendRuleSends',
+        Sid: 'OnlyTheIntakeSends',
         Effect: 'Deny',
         Principal: '*',
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [intakeRoleArn] } },
       },
     ]);
 
     // Operators may put dead letters back (`npm run ops -- redrive`): exempt by role ARN, nobody else.
     const operators = build({ operatorRoleArns: [OPERATOR_ROLE] }, 'QueueWithOperators');
     const withOperators = queuePolicy(operators.stack, operators.template);
-    expect(withOperators.statements[2]).toEqual({
-      Sid: 'OnlyTheSendRuleSends',
+    expect(withOperators.statements[1]).toEqual({
+      Sid: 'OnlyTheIntakeSends',
       Effect: 'Deny',
       Principal: '*',
       Action: 'sqs:SendMessage',
       Resource: withOperators.queueArn,
-      Condition: { ArnNotEquals: { 'aws:SourceArn': withOperators.ruleArn, 'aws:PrincipalArn': [OPERATOR_ROLE] } },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [withOperators.intakeRoleArn, OPERATOR_ROLE] } },
     });
   });
 

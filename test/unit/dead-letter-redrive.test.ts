@@ -81,6 +81,23 @@ describe('SqsDeadLetterQueue', () => {
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody).toBe(message('m-1').Body);
   });
 
+  it('puts each message back in its tenant’s fair-queue group', async () => {
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [message('m-1', 'tenant-a'), message('m-2', 'tenant-b'), { ...message('m-3'), Body: '{' }],
+      })
+      .resolves({ Messages: [] });
+    sqs.on(SendMessageCommand).resolves({});
+    sqs.on(DeleteMessageCommand).resolves({});
+    await queue.moveAll();
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageGroupId)).toEqual([
+      'tenant-a',
+      'tenant-b',
+      'unknown-tenant',
+    ]);
+  });
+
   it('keeps a message in the dead-letter queue when the send queue refuses it', async () => {
     sqs
       .on(ReceiveMessageCommand)
