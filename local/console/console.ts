@@ -1,27 +1,43 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The reference console page (Settings → Integrations → SendGrid), as the product's console
- * would drive this API. Plain DOM code, bundled by esbuild when the local runtime serves it.
+ * The reference console page (Settings → Integrations), as the product's console would drive
+ * this API. Plain DOM code, bundled by esbuild when the local runtime serves it. This module is
+ * the SendGrid view (key wizard and card) and the page's wiring; the other views live in their
+ * own modules and share the API and screen helpers (console-api.ts, console-dom.ts).
  *
  * What it guarantees a person: a pasted key stays in its field until it is saved (a failed
  * check never costs the key, which SendGrid shows only once); one request per action however
  * often a button is pressed; every message belongs to the tenant and step it was shown for;
- * tenant and language live in the URL; focus lands on each action's result.
+ * tenant, language and view live in the URL; focus lands on each action's result.
  */
-import { isTextKey, type Language, languageFrom, SENDGRID_LINKS, type TextKey, text } from './console-texts.js';
+import { ActivityView } from './activity-view.js';
+import { type Answer, api, consoleConfig, type Json, session } from './console-api.js';
+import {
+  $,
+  announce,
+  busy,
+  clearMessages,
+  definitionList,
+  element,
+  formatDate,
+  hide,
+  label,
+  link,
+  onReload,
+  refreshMessages,
+  registerPicker,
+  show,
+  showProblem,
+  t,
+  tieError,
+} from './console-dom.js';
+import { isTextKey, languageFrom, SENDGRID_LINKS, type TextKey } from './console-texts.js';
 import { defaultCustomerSender, type SenderChoice, SenderPicker } from './sender-picker.js';
+import { SesDomainsView } from './ses-domains-view.js';
 
-type Json = Record<string, unknown>;
-
-/** An API answer as the page reads it; status 0 means the request never got an answer. */
-interface Answer {
-  status: number;
-  body: Json;
-  etag: string | null;
-}
-
-interface Card {
+/** The integration card as the API answers it. */
+export interface Card {
   provider: string;
   keyId: string;
   region: string;
@@ -44,350 +60,90 @@ interface Verification {
   domains: Array<{ domain: string; valid: boolean }>;
 }
 
-/** Problem codes about the pasted key itself: shown at the key field. */
-const KEY_PROBLEMS = new Set([
-  'invalid_key_format',
-  'key_rejected',
-  'billing_key',
-  'missing_scopes',
-  'excess_scopes',
-  'no_authenticated_domain',
-  'same_key',
-  'different_account',
-]);
-/** Problem codes meaning "someone else changed it first". */
-const STALE_PROBLEMS = new Set(['conflict', 'precondition_failed']);
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
 const state: {
-  language: Language;
-  tenant: string;
-  /** Bumped when the tenant changes: answers to older requests are dropped, not shown. */
-  generation: number;
   card: Card | undefined;
   /** The card's entity tag, sent back as If-Match so a stale window cannot overwrite. */
   etag: string | undefined;
   verification: Verification | undefined;
-  /** The last write per action, so a retry of the very same request reuses its Idempotency-Key. */
-  attempts: Map<string, { body: string; key: string }>;
 } = {
-  language: 'en',
-  tenant: '',
-  generation: 0,
   card: undefined,
   etag: undefined,
   verification: undefined,
-  attempts: new Map(),
 };
 
-const t = (key: TextKey, values?: Record<string, string | number>) => text(state.language, key, values);
-
-/** Messages on screen, re-rendered when the language changes. */
-const liveMessages = new Map<HTMLElement, () => Array<Node | string>>();
-
-const wizardPicker = new SenderPicker($('wizard-senders'), 'wizard', () => state.language);
-const editPicker = new SenderPicker($('edit-senders'), 'edit', () => state.language);
-
-// ---------------------------------------------------------------------------------------------
-// Talking to the API
-
-interface RequestOptions {
-  body?: unknown;
-  ifMatch?: string | undefined;
-  ifNoneMatch?: string;
-  /** Sends an Idempotency-Key, the same one while the same body is retried for this action. */
-  idempotent?: string;
-}
-
-async function api(method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = {
-    'x-tenant-id': state.tenant,
-    'accept-language': state.language,
-  };
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (options.ifMatch) headers['if-match'] = options.ifMatch;
-  if (options.ifNoneMatch) headers['if-none-match'] = options.ifNoneMatch;
-  if (options.idempotent) headers['idempotency-key'] = idempotencyKey(options.idempotent, body ?? '');
-  try {
-    const response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body }) });
-    const raw = await response.text();
-    let parsed: Json = {};
-    try {
-      parsed = raw ? (JSON.parse(raw) as Json) : {};
-    } catch {
-      parsed = {};
-    }
-    if (options.idempotent && response.status !== 0) state.attempts.delete(options.idempotent);
-    return { status: response.status, body: parsed, etag: response.headers.get('etag') };
-  } catch {
-    // No answer: keep the attempt, so pressing the button again replays rather than repeats.
-    return { status: 0, body: {}, etag: null };
-  }
-}
-
-function idempotencyKey(action: string, body: string): string {
-  const last = state.attempts.get(action);
-  if (last && last.body === body) return last.key;
-  const key = crypto.randomUUID();
-  state.attempts.set(action, { body, key });
-  return key;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages, problems and busy state
-
-function show(box: HTMLElement, render: () => Array<Node | string>): void {
-  liveMessages.set(box, render);
-  box.replaceChildren(...render());
-  box.hidden = false;
-}
-
-function hide(box: HTMLElement): void {
-  liveMessages.delete(box);
-  box.replaceChildren();
-  box.hidden = true;
-}
-
-/** Shows a success message and moves focus to it. */
-function announce(box: HTMLElement, render: () => Array<Node | string>): void {
-  show(box, render);
-  box.focus();
-}
-
-/** Hides every message, field error and invalid mark inside `scope`. */
-function clearMessages(scope: ParentNode): void {
-  for (const box of scope.querySelectorAll<HTMLElement>('.notice, .problem, .field-error')) hide(box);
-  for (const field of scope.querySelectorAll<HTMLElement>('input, select, textarea')) untieError(field);
-  if (scope.contains($('wizard-senders'))) wizardPicker.clearErrors();
-  if (scope.contains($('edit-senders'))) editPicker.clearErrors();
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  content: string | Array<Node | string> = [],
-  className?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (typeof content === 'string') node.textContent = content;
-  else node.append(...content);
-  if (className) node.className = className;
-  return node;
-}
-
-function link(href: string, label: string): HTMLAnchorElement {
-  const anchor = element('a', label);
-  anchor.href = href;
-  anchor.target = '_blank';
-  anchor.rel = 'noopener noreferrer';
-  return anchor;
-}
-
-function reloadButton(): HTMLButtonElement {
-  const button = element('button', t('reload'), 'secondary');
-  button.type = 'button';
-  button.addEventListener('click', () => void loadIntegration({ focus: true }));
-  return button;
-}
-
-/** Ties an error message to its field: aria-invalid, aria-describedby, focus. */
-function tieError(field: HTMLElement, render: () => Array<Node | string>): void {
-  const box = $(`${field.id}-error`);
-  show(box, render);
-  field.dataset.describedby ??= field.getAttribute('aria-describedby') ?? '';
-  field.setAttribute('aria-invalid', 'true');
-  field.setAttribute('aria-describedby', `${field.dataset.describedby} ${box.id}`.trim());
-  field.focus();
-}
-
-function untieError(field: HTMLElement): void {
-  if (field.getAttribute('aria-invalid') !== 'true' || field.dataset.describedby === undefined) return;
-  field.removeAttribute('aria-invalid');
-  if (field.dataset.describedby) field.setAttribute('aria-describedby', field.dataset.describedby);
-  else field.removeAttribute('aria-describedby');
-}
-
-/** Where a problem answer is shown. */
-interface ProblemTarget {
-  /** The form-level box for problems that belong to no single field. */
-  box: HTMLElement;
-  /** Request fields (as the API names them) → the input that holds them. */
-  fields?: Partial<Record<string, HTMLElement>>;
-  /** The key field, for problems with the pasted key. */
-  keyField?: HTMLElement;
-  picker?: SenderPicker;
-  /** The addresses sent, to name the one an `emails.N` field error points at. */
-  sentEmails?: readonly string[];
-}
-
-/** The server's own words (already in the request's language where the API speaks it). */
-function serverWords(problem: Json): Array<Node | string> {
-  const parts: Array<Node | string> = [element('strong', String(problem.title ?? ''))];
-  if (problem.detail) parts.push(element('p', String(problem.detail)));
-  const missing = (problem.missingScopes as Array<{ grantedBy: string }> | undefined) ?? [];
-  const switchOff = (problem.settingsToSwitchOff as string[] | undefined) ?? [];
-  if (missing.length > 0 || switchOff.length > 0) {
-    const list = element('ul', [], 'fixes');
-    for (const entry of new Set(missing.map((item) => item.grantedBy))) {
-      list.append(element('li', `${t('setAccess')}: ${entry}`));
-    }
-    for (const setting of switchOff) list.append(element('li', `${t('switchOff')}: ${setting}`));
-    // A Full Access key lists every setting there is: fold the long list away.
-    const fixes = list.childElementCount > 5 ? element('details', [element('summary', t('toFix')), list]) : list;
-    parts.push(...(fixes === list ? [element('p', t('toFix')), list] : [fixes]));
-  }
-  const code = String(problem.code ?? '');
-  if (KEY_PROBLEMS.has(code)) parts.push(element('p', [link(SENDGRID_LINKS.apiKeys, t('openApiKeys'))]));
-  if (code === 'no_authenticated_domain' || code === 'sender_not_authenticated') {
-    parts.push(element('p', [link(SENDGRID_LINKS.senderAuthentication, t('openSenderAuth'))]));
-  }
-  return parts;
-}
-
-function focusBox(box: HTMLElement): void {
-  box.hidden = false;
-  box.focus();
-}
-
-/** Shows a failed answer where it belongs: at its field, at the sender list, or for the form. */
-function showProblem(target: ProblemTarget, answer: Answer): void {
-  const problem = answer.body;
-  const code = String(problem.code ?? '');
-  if (answer.status === 0) {
-    show(target.box, () => [t('networkProblem')]);
-    focusBox(target.box);
-    return;
-  }
-  if (STALE_PROBLEMS.has(code) || code === 'not_found') {
-    const words = code === 'not_found' ? 'goneElsewhere' : 'changedElsewhere';
-    show(target.box, () => [element('p', t(words)), reloadButton()]);
-    focusBox(target.box);
-    return;
-  }
-  if (code === 'internal_error' || (answer.status >= 500 && code !== 'upstream_unavailable') || !code) {
-    show(target.box, () => [t('serverProblem')]);
-    focusBox(target.box);
-    return;
-  }
-  if (code === 'invalid_request') {
-    const field = String(problem.field ?? '');
-    const [name, index] = field.split('.');
-    if (name === 'emails' && target.picker) {
-      const email = target.sentEmails?.[Number(index)];
-      const words = email ? () => [t('emailInvalidAt', { email })] : () => [t('pickOne')];
-      target.picker.showError(words, email ? [email] : []);
-      return;
-    }
-    const input = name ? target.fields?.[name] : undefined;
-    if (input) {
-      const words = name === 'to' ? t('toInvalid') : String(problem.detail ?? '');
-      tieError(input, () => [words]);
-      return;
-    }
-  }
-  if (code === 'sender_not_authenticated' && target.picker) {
-    const emails = (problem.emails as string[] | undefined) ?? [];
-    const domains = (problem.authenticatedDomains as string[] | undefined) ?? [];
-    target.picker.showError(
-      () => [
-        element('p', t('notAuthenticated', { emails: emails.join(', ') })),
-        element('p', t('authenticatedAre', { domains: domains.join(', ') || t('noDomains') })),
-        element('p', [link(SENDGRID_LINKS.senderAuthentication, t('openSenderAuth'))]),
-      ],
-      emails,
-    );
-    return;
-  }
-  if (code === 'sender_not_registered' && target.fields?.from) {
-    tieError(target.fields.from, () => serverWords(problem));
-    return;
-  }
-  if (KEY_PROBLEMS.has(code) && target.keyField && !target.keyField.closest('[hidden]')) {
-    tieError(target.keyField, () => serverWords(problem));
-    return;
-  }
-  const retry = problem.retryAfterSeconds;
-  show(target.box, () => [
-    ...serverWords(problem),
-    ...(typeof retry === 'number' ? [element('p', t('tryAgainLater', { seconds: retry }))] : []),
-  ]);
-  focusBox(target.box);
-}
-
-/**
- * Runs one action of a form: its buttons disabled and the form `aria-busy` while the request
- * runs, so a double-click or a second Enter does nothing. Answers from a tenant the page has
- * left meanwhile are dropped.
- */
-async function busy(form: HTMLFormElement, action: (current: () => boolean) => Promise<void>): Promise<void> {
-  if (form.getAttribute('aria-busy') === 'true') return;
-  form.setAttribute('aria-busy', 'true');
-  const buttons = [...form.querySelectorAll<HTMLButtonElement>('button')];
-  const submit = buttons.find((button) => button.type === 'submit' && button.dataset.busyI18n);
-  for (const button of buttons) button.disabled = true;
-  const label = submit?.dataset.i18n;
-  if (submit?.dataset.busyI18n && isTextKey(submit.dataset.busyI18n)) {
-    submit.dataset.i18n = submit.dataset.busyI18n;
-    submit.textContent = t(submit.dataset.busyI18n);
-    $('progress').textContent = t(submit.dataset.busyI18n);
-  }
-  const generation = state.generation;
-  try {
-    await action(() => generation === state.generation);
-  } finally {
-    for (const button of buttons) button.disabled = false;
-    if (submit && label && isTextKey(label)) {
-      submit.dataset.i18n = label;
-      submit.textContent = t(label);
-    }
-    $('progress').textContent = '';
-    form.setAttribute('aria-busy', 'false');
-  }
-}
-
+const config = consoleConfig();
+const wizardPicker = registerPicker(new SenderPicker($('wizard-senders'), 'wizard', () => session.language));
+const editPicker = registerPicker(new SenderPicker($('edit-senders'), 'edit', () => session.language));
+const sesView = new SesDomainsView(config, {
+  card: () => state.card,
+  cardChanged: (answer) => {
+    const card = acceptCard(answer);
+    editPicker.show(editChoices(card.emails));
+    renderCard(card);
+  },
+});
+const activityView = new ActivityView();
+onReload(() => void loadIntegration({ focus: true }));
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
 function applyLanguage(): void {
-  document.documentElement.lang = state.language;
+  document.documentElement.lang = session.language;
   for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const key = node.dataset.i18n;
     if (key && isTextKey(key)) node.textContent = t(key);
   }
-  for (const [box, render] of liveMessages) box.replaceChildren(...render());
-  wizardPicker.refreshTexts();
-  editPicker.refreshTexts();
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+    const key = node.dataset.i18nLabel;
+    if (key && isTextKey(key)) node.setAttribute('aria-label', t(key));
+  }
+  refreshMessages();
   if (state.verification) renderFound(state.verification);
   if (state.card) renderCard(state.card);
+  for (const view of Object.values(views)) view.applyLanguage();
   void loadMessages();
 }
 
-/** Keeps tenant and language in the address, so a reload (or a shared link) keeps them. */
+/** Keeps tenant, language and view in the address, so a reload (or a shared link) keeps them. */
 function writeUrl(): void {
   const url = new URL(window.location.href);
-  url.searchParams.set('tenant', state.tenant);
-  url.searchParams.set('lang', state.language);
+  url.searchParams.set('tenant', session.tenant);
+  url.searchParams.set('lang', session.language);
+  url.searchParams.set('view', currentView);
   window.history.replaceState(null, '', url);
 }
 
-function label(prefix: string, value: string, fallback: TextKey): string {
-  const key = `${prefix}_${value}`;
-  return isTextKey(key) ? t(key) : t(fallback);
+/** The page's views, each a part of <main> with its own link in the view navigation. */
+type ViewName = 'sending' | 'activity';
+const VIEW_NAMES: readonly ViewName[] = ['sending', 'activity'];
+const views: Record<Exclude<ViewName, 'sending'>, { load(): Promise<void>; applyLanguage(): void }> = {
+  activity: activityView,
+};
+let currentView: ViewName = 'sending';
+
+function viewFrom(value: string | null): ViewName {
+  return VIEW_NAMES.find((name) => name === value) ?? 'sending';
 }
 
-function formatDate(value: string | null): string {
-  return value ? new Date(value).toLocaleString(state.language === 'de' ? 'de-DE' : 'en-GB') : t('never');
+/** Shows one view, marks its link as current, and loads what it shows for the tenant. */
+function openView(name: ViewName, options: { focus?: boolean } = {}): void {
+  currentView = name;
+  for (const candidate of VIEW_NAMES) {
+    $(`view-${candidate}`).hidden = candidate !== name;
+    const anchor = $(`nav-${candidate}`);
+    if (candidate === name) anchor.setAttribute('aria-current', 'page');
+    else anchor.removeAttribute('aria-current');
+  }
+  writeUrl();
+  if (name === 'sending') void loadIntegration(options);
+  else void views[name].load().then(() => options.focus && $(`${name}-title`).focus());
 }
 
-function definitionList(list: HTMLElement, rows: Array<[TextKey, string | Node, string]>): void {
-  list.replaceChildren(
-    ...rows.flatMap(([term, value, field]) => {
-      const description = element('dd', typeof value === 'string' ? value : [value]);
-      description.dataset.field = field;
-      return [element('dt', t(term)), description];
-    }),
-  );
+for (const name of VIEW_NAMES) {
+  $(`nav-${name}`).addEventListener('click', (event) => {
+    event.preventDefault();
+    openView(name, { focus: true });
+  });
 }
 
 function renderFound(verification: Verification): void {
@@ -426,6 +182,7 @@ function renderWizard(): void {
   $('card').hidden = true;
   $('wizard').hidden = false;
   showStep(1);
+  sesView.cardShown();
 }
 
 function renderCard(card: Card): void {
@@ -433,22 +190,25 @@ function renderCard(card: Card): void {
   $('card').hidden = false;
   const healthy = card.status === 'active';
   const status = element('span', card.statusLabel ?? t('status_unknown'), healthy ? 'ok' : 'bad');
+  const sendGrid = card.provider === 'sendgrid';
+  $('card-title').textContent = label('provider', card.provider, 'provider_sendgrid');
   definitionList($('card-fields'), [
     ['status', status, 'status'],
-    ...(card.provider === 'sendgrid'
-      ? []
-      : ([['provider', label('provider', card.provider, 'provider_sendgrid'), 'provider']] as Array<
-          [TextKey, string, string]
-        >)),
-    ['apiKeyId', card.keyId, 'keyId'],
-    ['region', label('region', card.region, 'region'), 'region'],
+    ['provider', label('provider', card.provider, 'provider_sendgrid'), 'provider'],
+    // An SES card's key id is our own tenant name in SES: nothing the person can look up.
+    ...(sendGrid ? ([['apiKeyId', card.keyId, 'keyId']] as Array<[TextKey, string, string]>) : []),
+    ['region', sendGrid ? label('region', card.region, 'region') : card.region, 'region'],
     ['created', formatDate(card.createdAt), 'created'],
     ['rotated', formatDate(card.rotatedAt), 'rotated'],
     ['lastVerified', formatDate(card.lastVerifiedAt), 'lastVerified'],
   ]);
   $('card-emails').replaceChildren(...card.emails.map((email) => element('li', email)));
   renderEmergency(card);
-  $('rotate-form').hidden = card.provider !== 'sendgrid';
+  $('rotate-form').hidden = !sendGrid;
+  // SendGrid's sandbox mode ("check only") has no Amazon SES counterpart.
+  $('test-mode').hidden = !sendGrid;
+  if (!sendGrid) $<HTMLInputElement>('test-mode-sandbox').checked = true;
+  sesView.cardShown();
   const from = $<HTMLSelectElement>('test-from');
   const chosen = from.value;
   const fallback = defaultCustomerSender(card.emails);
@@ -514,11 +274,11 @@ function acceptCard(answer: Answer): Card {
 }
 
 async function loadIntegration(options: { focus?: boolean } = {}): Promise<void> {
-  const generation = state.generation;
+  const generation = session.generation;
   clearMessages(document.querySelector('main') ?? document);
   $('loading').hidden = false;
-  const answer = await api('GET', '/integrations/sendgrid');
-  if (generation !== state.generation) return;
+  const [answer] = await Promise.all([api('GET', '/integrations/sendgrid'), sesView.load()]);
+  if (generation !== session.generation) return;
   $('loading').hidden = true;
   if (answer.status === 200) {
     const card = acceptCard(answer);
@@ -655,7 +415,9 @@ async function onTest(form: HTMLFormElement): Promise<void> {
   if (!EMAIL_PATTERN.test(to)) return tieError(toField, () => [t('toInvalid')]);
   const fromField = $<HTMLSelectElement>('test-from');
   const from = fromField.value;
-  const sandbox = form.querySelector<HTMLInputElement>('input[name="test-mode"]:checked')?.value !== 'deliver';
+  const sandbox =
+    state.card?.provider === 'sendgrid' &&
+    form.querySelector<HTMLInputElement>('input[name="test-mode"]:checked')?.value !== 'deliver';
   await busy(form, async (current) => {
     const answer = await api('POST', '/integrations/sendgrid/test', {
       body: { to, ...(from ? { from } : {}), sandbox },
@@ -678,14 +440,18 @@ function openDeleteDialog(): void {
   clearMessages($('card'));
   hide($('delete-problem'));
   const render = () => [
-    element('p', t('deleteLoses', { tenant: state.tenant })),
+    element('p', t('deleteLoses', { tenant: session.tenant })),
     element('ul', [
-      element('li', t('deleteLoseKey', { keyId: card.keyId })),
+      ...(card.provider === 'sendgrid' ? [element('li', t('deleteLoseKey', { keyId: card.keyId }))] : []),
       element('li', t('deleteLoseSenders', { emails: card.emails.join(', ') })),
       element('li', t('deleteLoseMail')),
     ]),
-    element('p', t('deleteRevoke', { keyId: card.keyId }), 'warning'),
-    element('p', [link(SENDGRID_LINKS.apiKeys, t('openApiKeys'))]),
+    ...(card.provider === 'sendgrid'
+      ? [
+          element('p', t('deleteRevoke', { keyId: card.keyId }), 'warning'),
+          element('p', [link(SENDGRID_LINKS.apiKeys, t('openApiKeys'))]),
+        ]
+      : []),
   ];
   show($('delete-dialog-body'), render);
   $<HTMLDialogElement>('delete-dialog').showModal();
@@ -702,7 +468,9 @@ async function onDeleteConfirmed(form: HTMLFormElement): Promise<void> {
     $<HTMLDialogElement>('delete-dialog').close('deleted');
     hide($('delete-dialog-body'));
     renderWizard();
-    announce($('wizard-notice'), () => [t('deleted', { keyId: card.keyId })]);
+    announce($('wizard-notice'), () =>
+      card.provider === 'sendgrid' ? [t('deleted', { keyId: card.keyId })] : [t('deletedSes')],
+    );
   });
 }
 
@@ -792,23 +560,22 @@ deleteDialog.addEventListener('close', () => {
 
 function switchTenant(): void {
   const tenant = $<HTMLInputElement>('tenant').value.trim();
-  if (!tenant || tenant === state.tenant) return;
-  state.tenant = tenant;
-  state.generation += 1;
-  state.attempts.clear();
+  if (!tenant || tenant === session.tenant) return;
+  session.tenant = tenant;
+  session.generation += 1;
+  session.attempts.clear();
   // A key pasted for one tenant is never saved for another.
   for (const id of ['api-key', 'rotate-key']) {
     const field = $<HTMLInputElement>(id);
     field.value = '';
     resetReveal(field);
   }
-  writeUrl();
-  void loadIntegration();
+  openView(currentView);
 }
 
 $('tenant').addEventListener('change', switchTenant);
 $('language').addEventListener('change', () => {
-  state.language = languageFrom($<HTMLSelectElement>('language').value);
+  session.language = languageFrom($<HTMLSelectElement>('language').value);
   writeUrl();
   applyLanguage();
   void refreshCardWords();
@@ -817,9 +584,9 @@ $('language').addEventListener('change', () => {
 /** Fetches the card again for its status words in the new language; messages on screen stay. */
 async function refreshCardWords(): Promise<void> {
   if (!state.card) return;
-  const generation = state.generation;
+  const generation = session.generation;
   const answer = await api('GET', '/integrations/sendgrid');
-  if (generation !== state.generation || answer.status !== 200 || !state.card) return;
+  if (generation !== session.generation || answer.status !== 200 || !state.card) return;
   renderCard(acceptCard(answer));
 }
 $('context').addEventListener('submit', (event) => {
@@ -828,10 +595,9 @@ $('context').addEventListener('submit', (event) => {
 });
 
 const params = new URL(window.location.href).searchParams;
-state.language = languageFrom(params.get('lang') ?? navigator.language);
-state.tenant = params.get('tenant')?.trim() || $<HTMLInputElement>('tenant').value.trim();
-$<HTMLInputElement>('tenant').value = state.tenant;
-$<HTMLSelectElement>('language').value = state.language;
-writeUrl();
+session.language = languageFrom(params.get('lang') ?? navigator.language);
+session.tenant = params.get('tenant')?.trim() || $<HTMLInputElement>('tenant').value.trim();
+$<HTMLInputElement>('tenant').value = session.tenant;
+$<HTMLSelectElement>('language').value = session.language;
 applyLanguage();
-void loadIntegration();
+openView(viewFrom(params.get('view')));

@@ -105,6 +105,11 @@ export class SenderPicker {
     this.refreshTexts();
   }
 
+  /** Whether the picker sits inside `scope`. */
+  sitsIn(scope: ParentNode): boolean {
+    return scope.contains(this.root);
+  }
+
   /** The ticked addresses, in the order shown. */
   selected(): string[] {
     return this.choices.filter((choice) => choice.checked).map((choice) => choice.email);

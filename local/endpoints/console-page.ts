@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { build } from 'esbuild';
+import { sesRegions } from '../../shared/composition/environment.js';
 import { jsonResponse } from '../../shared/http/problem-response.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 
@@ -27,13 +28,36 @@ function consoleScript(): Promise<string> {
   return bundled;
 }
 
-/** `GET /`: the reference console page (Settings → Integrations → SendGrid). */
+/**
+ * What the page learns about the runtime serving it: that it is the local one (so local-only
+ * helpers such as publishing DNS records may be offered) and the Amazon SES regions on offer.
+ */
+export function consoleConfig(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  let regions: string[] = [];
+  try {
+    regions = sesRegions(env);
+  } catch {
+    regions = []; // A malformed SES_REGIONS stops the SES routes with its own message; the page still loads.
+  }
+  return { localRuntime: true, localSesSandbox: Boolean(env.AWS_ENDPOINT_URL_SESV2), sesRegions: regions };
+}
+
+/** `GET /`: the reference console page (Settings → Integrations). */
 export const consolePageEndpoint: LocalEndpoint = {
   method: 'GET',
   path: '/',
-  description: 'the reference console page: connect, rotate, edit, test and delete',
+  description: 'the reference console page: SendGrid, Amazon SES domains, Activity',
   async handle() {
-    return asset(await readFile(`${consoleDir}index.html`, 'utf8'), 'text/html; charset=utf-8');
+    const page = await readFile(`${consoleDir}index.html`, 'utf8');
+    // JSON inside <script>: "<" escaped, so no value can close the element.
+    const config = JSON.stringify(consoleConfig()).replace(/</g, '\\u003c');
+    return asset(
+      page.replace(
+        '<script type="application/json" id="console-config">{}</script>',
+        () => `<script type="application/json" id="console-config">${config}</script>`,
+      ),
+      'text/html; charset=utf-8',
+    );
   },
 };
 

@@ -1,24 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from '../e2e/local-service.js';
-
-/** Debian's Chromium (`.ci/run` installs it); never a downloaded browser build. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = 'test-results/screenshots';
-const WIDE = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
+import { launchChromium, openConsole, PHONE, scrollsSideways } from './console-browser.js';
 
 let service: LocalService;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   service = await startLocalService();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -27,36 +17,8 @@ afterAll(async () => {
 
 const key = (name: string) => service.sandbox.key(name).apiKey;
 
-/** A page in a fresh browser context, recording the API requests it makes. */
-interface ConsolePage {
-  page: Page;
-  /** `METHOD /path` of every request to the integration API, in order. */
-  requests: string[];
-  shoot(name: string): Promise<void>;
-}
-
-async function open(
-  tenant: string,
-  options: { language?: 'en' | 'de'; viewport?: { width: number; height: number } } = {},
-): Promise<ConsolePage> {
-  const viewport = options.viewport ?? WIDE;
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const requests: string[] = [];
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.pathname.startsWith('/integrations/')) requests.push(`${request.method()} ${url.pathname}`);
-  });
-  await page.goto(`${service.runtime.url}/?tenant=${tenant}&lang=${options.language ?? 'en'}`);
-  await page.locator('#loading').waitFor({ state: 'hidden' });
-  await page.locator('#wizard:not([hidden]), #card:not([hidden])').waitFor();
-  return {
-    page,
-    requests,
-    shoot: async (name) => {
-      await page.screenshot({ path: `${SCREENSHOTS}/${name}-${viewport.width}.png`, fullPage: true });
-    },
-  };
+function open(tenant: string, options: { language?: 'en' | 'de'; viewport?: { width: number; height: number } } = {}) {
+  return openConsole(browser, service, tenant, options);
 }
 
 async function verifyAndReachStep2(page: Page, apiKey: string): Promise<void> {
@@ -69,11 +31,6 @@ async function connect(page: Page, apiKey: string): Promise<void> {
   await verifyAndReachStep2(page, apiKey);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('heading', { name: 'Configured email addresses' }).waitFor();
-}
-
-/** Whether the page scrolls sideways at its current width. */
-function scrollsSideways(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 }
 
 /** Raw internal codes and routes that must never reach the person reading the page. */

@@ -1,0 +1,255 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The Activity view: the tenant's messages, newest first, with what became of each (a status
+ * chip) and, on opening one, the provider events that moved it. Pages through the API's
+ * cursor ("Load more") and filters by status.
+ */
+import { api, session } from './console-api.js';
+import { $, button, chip, element, formatDate, hide, label, show, showProblem, t } from './console-dom.js';
+import { isTextKey } from './console-texts.js';
+
+/** One provider event on a message. */
+interface TimelineEntry {
+  type: string;
+  at: string;
+  recipient?: string;
+  reason?: string;
+}
+
+/** A message as the API answers it. */
+interface MessageView {
+  messageId: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  attempts: number;
+  failureDetail: string | null;
+  timeline: TimelineEntry[];
+  /** The recipients, where the API records them on the message. */
+  recipients?: Array<string | { email: string }>;
+}
+
+/** The statuses, in the order a message moves through them (the API's list). */
+const STATUSES = [
+  'sending',
+  'accepted',
+  'delivered',
+  'deferred',
+  'bounced',
+  'complained',
+  'dropped',
+  'suppressed',
+  'failed',
+  'delivery_unknown',
+] as const;
+
+const TONE: Record<string, 'ok' | 'wait' | 'bad' | 'none'> = {
+  sending: 'wait',
+  accepted: 'wait',
+  delivered: 'ok',
+  deferred: 'wait',
+  bounced: 'bad',
+  complained: 'bad',
+  dropped: 'bad',
+  suppressed: 'none',
+  failed: 'bad',
+  delivery_unknown: 'none',
+};
+
+/** How many messages one page asks for. */
+export const ACTIVITY_PAGE_SIZE = 10;
+
+/** A status chip for a message status. */
+export function statusChip(status: string): HTMLElement {
+  const node = chip(label('msgStatus', status, 'status_unknown'), TONE[status] ?? 'none');
+  node.dataset.status = status;
+  return node;
+}
+
+/** The words for a provider event type; an unknown type is shown in plain words, not as a code. */
+function eventWords(type: string): string {
+  const key = `event_${type.toLowerCase()}`;
+  return isTextKey(key) ? t(key) : type.replace(/[_-]+/g, ' ').toLowerCase();
+}
+
+/** The tenant's messages and their timelines. */
+export class ActivityView {
+  private messages: MessageView[] = [];
+  private nextCursor: string | null = null;
+  /** The message ids whose timeline is open. */
+  private readonly open = new Set<string>();
+  private readonly details = new Map<string, MessageView>();
+  private serial = 0;
+
+  constructor() {
+    const filter = $<HTMLSelectElement>('activity-status');
+    filter.addEventListener('change', () => void this.load());
+    $('activity-refresh').addEventListener('click', () => void this.load());
+    $('activity-more').addEventListener('click', () => void this.more());
+    this.renderFilter();
+  }
+
+  /** Loads the first page for the tenant and the chosen status. */
+  async load(): Promise<void> {
+    this.open.clear();
+    this.details.clear();
+    await this.fetchPage(undefined);
+  }
+
+  /** Re-renders every text in the session's language. */
+  applyLanguage(): void {
+    this.renderFilter();
+    this.render();
+  }
+
+  private renderFilter(): void {
+    const filter = $<HTMLSelectElement>('activity-status');
+    const chosen = filter.value;
+    filter.replaceChildren(
+      new Option(t('activityAll'), ''),
+      ...STATUSES.map((status) => new Option(label('msgStatus', status, 'status_unknown'), status)),
+    );
+    filter.value = chosen;
+  }
+
+  private async more(): Promise<void> {
+    if (!this.nextCursor) return;
+    const first = this.messages.length;
+    await this.fetchPage(this.nextCursor);
+    // Focus the first message the page added, so the keyboard continues where the list grew.
+    $('activity-rows').querySelectorAll<HTMLButtonElement>('button.toggle')[first]?.focus();
+  }
+
+  private async fetchPage(cursor: string | undefined): Promise<void> {
+    const box = $('activity-problem');
+    hide(box);
+    const list = $('activity-rows');
+    if (list.getAttribute('aria-busy') === 'true') return;
+    list.setAttribute('aria-busy', 'true');
+    const generation = session.generation;
+    const query = new URLSearchParams({ limit: String(ACTIVITY_PAGE_SIZE) });
+    const status = $<HTMLSelectElement>('activity-status').value;
+    if (status) query.set('status', status);
+    if (cursor) query.set('cursor', cursor);
+    try {
+      const answer = await api('GET', `/messages?${query}`);
+      if (generation !== session.generation) return;
+      if (answer.status !== 200) {
+        if (!cursor) this.messages = [];
+        this.nextCursor = null;
+        this.render();
+        return showProblem({ box }, answer);
+      }
+      const page = (answer.body.messages as MessageView[] | undefined) ?? [];
+      this.messages = cursor ? [...this.messages, ...page] : page;
+      this.nextCursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : null;
+      this.render();
+      const count = this.messages.length;
+      $('activity-count').textContent = t(this.nextCursor ? 'activityShowingMore' : 'activityShowing', { count });
+    } finally {
+      list.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  private render(): void {
+    $('activity-empty').hidden = this.messages.length > 0;
+    $('activity-more').hidden = this.nextCursor === null;
+    $('activity-rows').replaceChildren(...this.messages.map((message) => this.row(message)));
+  }
+
+  private row(message: MessageView): HTMLElement {
+    this.serial += 1;
+    const panelId = `activity-detail-${this.serial}`;
+    const opened = this.open.has(message.messageId);
+    const toggle = button(t(opened ? 'activityHide' : 'activityShow'), 'secondary toggle');
+    toggle.setAttribute('aria-expanded', String(opened));
+    toggle.setAttribute('aria-controls', panelId);
+    toggle.setAttribute('aria-label', t(opened ? 'activityHideFor' : 'activityShowFor', { id: message.messageId }));
+    const panel = element('div', [], 'timeline');
+    panel.id = panelId;
+    panel.hidden = !opened;
+    const shown = this.details.get(message.messageId);
+    if (opened && shown) this.fillDetail(panel, shown);
+    toggle.addEventListener('click', () => void this.toggle(message, toggle, panel));
+    const item = element('li', [
+      element(
+        'div',
+        [
+          statusChip(message.status),
+          element('code', message.messageId, 'message-id'),
+          element('span', formatDate(message.createdAt), 'when'),
+          toggle,
+        ],
+        'message-head',
+      ),
+      panel,
+    ]);
+    item.dataset.messageId = message.messageId;
+    return item;
+  }
+
+  private async toggle(message: MessageView, toggle: HTMLButtonElement, panel: HTMLElement): Promise<void> {
+    if (this.open.has(message.messageId)) {
+      this.open.delete(message.messageId);
+      this.setToggle(toggle, message.messageId, false);
+      panel.hidden = true;
+      return;
+    }
+    this.open.add(message.messageId);
+    this.setToggle(toggle, message.messageId, true);
+    show(panel, () => [element('p', t('loading'), 'hint')]);
+    const generation = session.generation;
+    const answer = await api('GET', `/messages/${encodeURIComponent(message.messageId)}`);
+    if (generation !== session.generation || panel.hidden) return;
+    if (answer.status !== 200) {
+      const box = element('div', [], 'problem');
+      box.tabIndex = -1;
+      box.setAttribute('role', 'alert');
+      panel.replaceChildren(box);
+      return showProblem({ box }, answer);
+    }
+    const detail = answer.body as unknown as MessageView;
+    this.details.set(message.messageId, detail);
+    this.fillDetail(panel, detail);
+  }
+
+  private setToggle(toggle: HTMLButtonElement, id: string, opened: boolean): void {
+    toggle.textContent = t(opened ? 'activityHide' : 'activityShow');
+    toggle.setAttribute('aria-expanded', String(opened));
+    toggle.setAttribute('aria-label', t(opened ? 'activityHideFor' : 'activityShowFor', { id }));
+  }
+
+  private fillDetail(panel: HTMLElement, message: MessageView): void {
+    const render = () => {
+      const parts: Array<Node | string> = [];
+      const recipients = (message.recipients ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.email));
+      if (recipients.length > 0) parts.push(element('p', t('activityRecipients', { emails: recipients.join(', ') })));
+      if (message.failureDetail) parts.push(element('p', message.failureDetail, 'bad'));
+      parts.push(element('p', t('activityUpdated', { when: formatDate(message.updatedAt) }), 'hint'));
+      if (message.timeline.length === 0) {
+        parts.push(element('p', t('activityNoEvents'), 'hint'));
+        return parts;
+      }
+      parts.push(
+        element(
+          'ol',
+          message.timeline.map((entry) => {
+            const words: Array<Node | string> = [
+              element('span', formatDate(entry.at), 'when'),
+              element('strong', eventWords(entry.type)),
+            ];
+            if (entry.recipient) words.push(element('span', entry.recipient, 'address'));
+            if (entry.reason) words.push(element('span', entry.reason, 'reason'));
+            const item = element('li', words);
+            item.dataset.type = entry.type;
+            return item;
+          }),
+          'events',
+        ),
+      );
+      return parts;
+    };
+    show(panel, render);
+  }
+}

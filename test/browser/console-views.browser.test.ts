@@ -1,0 +1,127 @@
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalService, startLocalService } from '../e2e/local-service.js';
+import { launchChromium, openConsole, PHONE, scrollsSideways } from './console-browser.js';
+
+let service: LocalService;
+let browser: Browser;
+
+beforeAll(async () => {
+  service = await startLocalService({ sesVerificationDelayMs: 100 });
+  browser = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+});
+
+/** Presses "Check now" until the domain's status chip reads `status` (the local SES checks every second). */
+async function checkUntil(domain: Locator, status: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    await domain.getByRole('button', { name: 'Check now' }).click();
+    await domain.locator('.notice').filter({ hasText: 'just now' }).waitFor();
+    if ((await domain.locator('.ses-domain-head .chip').getAttribute('data-status')) === status) return;
+    await domain.page().waitForTimeout(250);
+  }
+  throw new Error(`the domain did not turn ${status}`);
+}
+
+describe('console page: Amazon SES', () => {
+  it('adds acme.example, publishes its records locally, sees them found and the domain verified, and switches', async () => {
+    const { page, requests, shoot } = await openConsole(browser, service, 'browser-ses');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const ses = page.locator('#ses');
+    await ses.getByLabel('Domain', { exact: true }).fill('acme.example');
+    await ses.getByRole('button', { name: 'Add domain' }).click();
+    const domain = page.getByRole('article', { name: 'acme.example' });
+    await domain.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('acme.example');
+    expect(await domain.locator('.ses-domain-head .chip').textContent()).toBe('Waiting for DNS records');
+    const rows = domain.locator('table.records tbody tr');
+    expect(await rows.count()).toBe(6);
+    expect(await domain.locator('table.records caption').textContent()).toBe('DNS records to publish at your DNS host');
+    expect(await rows.first().locator('td').first().textContent()).toBe('DKIM signature 1 of 3');
+    expect(await rows.locator('.chip').allTextContents()).toEqual(Array(6).fill('Not checked yet'));
+
+    // Copy puts the exact value on the clipboard and says so.
+    const firstValue = await rows.first().locator('td').nth(3).locator('code').textContent();
+    await domain.getByRole('button', { name: 'Copy the value of “DKIM signature 1 of 3”' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(firstValue);
+    await page.locator('#progress').filter({ hasText: 'Copied' }).waitFor();
+
+    // Not published yet: the check finds every record missing.
+    await domain.getByRole('button', { name: 'Check now' }).click();
+    await domain.locator('.notice').filter({ hasText: '0 of 6 records found' }).waitFor();
+    expect(await rows.locator('.chip').allTextContents()).toEqual(Array(6).fill('Missing'));
+    await shoot('ses-pending');
+
+    // The local-only helper publishes the records in the local DNS server, as the owner would.
+    const publish = domain.getByRole('button', { name: 'Publish these records in the local DNS (local only)' });
+    await publish.click();
+    await domain.locator('.notice').filter({ hasText: 'Published the records of acme.example' }).waitFor();
+    await checkUntil(domain, 'verified');
+    expect(await domain.locator('.ses-domain-head .chip').textContent()).toBe('Verified');
+    const statuses = await rows.evaluateAll((list) =>
+      list.map((row) => `${(row as HTMLElement).dataset.purpose}:${row.querySelector('.chip')?.textContent}`),
+    );
+    expect(statuses.filter((entry) => !entry.startsWith('dmarc'))).toEqual(
+      Array(5).fill(expect.stringMatching(/:Found$/)),
+    );
+    expect(await domain.locator('dd[data-field="lastCheckedAt"]').textContent()).not.toBe('not yet');
+    await shoot('ses-verified');
+
+    // Verified: pick senders and switch; the card now says Amazon SES.
+    const switchForm = page.locator('#ses-switch-form');
+    await switchForm.getByLabel('noreply@acme.example').uncheck();
+    await page.getByRole('button', { name: 'Switch to Amazon SES' }).click();
+    await page.locator('#card-notice').filter({ hasText: 'now send through Amazon SES' }).waitFor();
+    expect(await page.locator('#card-fields dd[data-field="provider"]').textContent()).toBe('Amazon SES');
+    expect(await page.locator('#card-emails li').allTextContents()).toEqual(['info@acme.example']);
+    expect(await switchForm.isHidden()).toBe(true);
+    expect(await page.locator('#ses-active').textContent()).toContain('info@acme.example');
+    expect(requests.filter((request) => request === 'POST /integrations/ses/activate')).toHaveLength(1);
+    await shoot('ses-switched');
+    await page.context().close();
+  });
+
+  it('shows the API’s own words for a bad domain, tied to the field, in English and German', async () => {
+    const { page } = await openConsole(browser, service, 'browser-ses-bad');
+    const field = page.locator('#ses').getByLabel('Domain', { exact: true });
+    await field.fill('https://acme.example');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const error = page.locator('#ses-domain-error');
+    await error.waitFor();
+    const problem = await service.as('browser-ses-bad').call('POST', '/integrations/ses/domains', {
+      domain: 'https://acme.example',
+    });
+    expect(await error.textContent()).toContain(String(problem.body.detail));
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ses-domain');
+
+    await page.getByLabel('Language').selectOption('de');
+    await field.fill('gmail.com');
+    await page.getByRole('button', { name: 'Domain hinzufügen' }).click();
+    await error.filter({ hasText: 'Die Domain eines öffentlichen E-Mail-Anbieters' }).waitFor();
+    await page.context().close();
+  });
+
+  it('removes a domain after asking, and fits a 390 px screen', async () => {
+    const { page, shoot } = await openConsole(browser, service, 'browser-ses-phone', { viewport: PHONE });
+    await page.locator('#ses').getByLabel('Domain', { exact: true }).fill('phone.example');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const domain = page.getByRole('article', { name: 'phone.example' });
+    await domain.waitFor();
+    expect(await scrollsSideways(page)).toBe(false);
+    await shoot('ses-records');
+
+    await domain.getByRole('button', { name: 'Remove domain' }).click();
+    await domain.getByText('Remove phone.example?').waitFor();
+    await domain.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.locator('#ses-notice').filter({ hasText: 'Removed phone.example.' }).waitFor();
+    expect(await domain.count()).toBe(0);
+    expect((await service.as('browser-ses-phone').call('GET', '/integrations/ses/domains')).body).toEqual({
+      domains: [],
+    });
+    await page.context().close();
+  });
+});
