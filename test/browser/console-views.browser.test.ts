@@ -1,7 +1,7 @@
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from '../e2e/local-service.js';
-import { launchChromium, openConsole, PHONE, scrollsSideways } from './console-browser.js';
+import { launchChromium, openConsole, PHONE, SCREENSHOTS, scrollsSideways } from './console-browser.js';
 
 let service: LocalService;
 let browser: Browser;
@@ -113,6 +113,7 @@ describe('console page: Amazon SES', () => {
     await domain.waitFor();
     expect(await scrollsSideways(page)).toBe(false);
     await shoot('ses-records');
+    await domain.screenshot({ path: `${SCREENSHOTS}/ses-domain-390.png` });
 
     await domain.getByRole('button', { name: 'Remove domain' }).click();
     await domain.getByText('Remove phone.example?').waitFor();
