@@ -1,14 +1,12 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../shared/http/api-routes.js';
-import { HEALTH_CHECK_METRICS } from '../shared/observability/metric-names.js';
+import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
-import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
+import { alarmWhenAtLeast } from './constructs/alarms.js';
+import { HealthCheckPipeline } from './constructs/health-check.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
@@ -53,8 +51,7 @@ export interface EmailIntegrationsStackProps extends StackProps {
   sendMaxConcurrency?: number;
 }
 
-/** The event the 15-minute schedule sends: re-check only the tenants whose key was refused. */
-export const BLOCKED_RECHECK_EVENT = { scope: 'blocked' } as const;
+export { BLOCKED_RECHECK_EVENT, DAILY_HEALTH_CHECK_EVENT } from './constructs/health-check.js';
 
 /**
  * email-integrations: the integration store (KMS key, integration table, send ledger, key-check
@@ -111,9 +108,11 @@ export class EmailIntegrationsStack extends Stack {
       },
     });
 
+    const healthCheck = new HealthCheckPipeline(this, 'HealthCheck');
+
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
-      functions.set(name, this.serviceFunction(name, access, { store, pipeline, props }));
+      functions.set(name, this.serviceFunction(name, access, { store, pipeline, healthCheck, props }));
     }
     this.functions = functions;
     const fn = (name: FunctionName) => functions.get(name) as ServiceFunction;
@@ -151,35 +150,10 @@ export class EmailIntegrationsStack extends Stack {
     pipeline.connect(fn('send-email').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
-    // refused, so a tenant blocked by a refused key is unblocked soon after the key works again.
-    const healthCheck = fn('run-health-check');
-    // The scheduler's invoke grant covers the function's versions (`arn:*`), which cdk-nag flags.
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(healthCheck.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
-      reason: 'EventBridge Scheduler may invoke only the health check function (and its versions), nothing else.',
-    });
-    new Schedule(this, 'DailyHealthCheck', {
-      description: 'Runs the integration health check once a day',
-      schedule: ScheduleExpression.expression('cron(15 3 * * ? *)'),
-      target: new LambdaInvoke(healthCheck.function, { retryAttempts: 2 }),
-    });
-    new Schedule(this, 'BlockedTenantsRecheck', {
-      description: 'Re-checks the tenants whose key was refused, every 15 minutes',
-      schedule: ScheduleExpression.expression('rate(15 minutes)'),
-      target: new LambdaInvoke(healthCheck.function, {
-        input: ScheduleTargetInput.fromObject(BLOCKED_RECHECK_EVENT),
-        retryAttempts: 0,
-      }),
-    });
-    alarmWhenAtLeast(this, 'HealthCheckFailures', {
-      description: 'The health check could not verify some integrations (SendGrid unreachable or a key unreadable).',
-      metric: serviceMetric(HEALTH_CHECK_METRICS.failures, Duration.days(1)),
-      threshold: 1,
-    });
-    alarmWhenAtLeast(this, 'HealthCheckErrors', {
-      description: 'The health check function failed.',
-      metric: healthCheck.function.metricErrors({ period: Duration.days(1), statistic: 'Sum' }),
-      threshold: 1,
+    // refused (planner → check queue → checker), so a blocked tenant is unblocked soon after its key works again.
+    healthCheck.connect({
+      planner: fn('plan-health-check').function,
+      checker: fn('check-integration-health').function,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
@@ -205,7 +179,17 @@ export class EmailIntegrationsStack extends Stack {
   private serviceFunction(
     name: FunctionName,
     access: FunctionAccess,
-    { store, pipeline, props }: { store: IntegrationStore; pipeline: SendPipeline; props: EmailIntegrationsStackProps },
+    {
+      store,
+      pipeline,
+      healthCheck,
+      props,
+    }: {
+      store: IntegrationStore;
+      pipeline: SendPipeline;
+      healthCheck: HealthCheckPipeline;
+      props: EmailIntegrationsStackProps;
+    },
   ): ServiceFunction {
     const statements: PolicyStatement[] = [];
     const environment: Record<string, string> = {};
@@ -217,11 +201,24 @@ export class EmailIntegrationsStack extends Stack {
       sendLedger: store.sendLedger,
       keyChecks: store.keyChecks,
       sesDomains: store.sesDomains,
+      healthRuns: store.healthRuns,
+    };
+    // Key attributes, for a scan that may read only them (`ScanKeys`).
+    const keyAttributes: Partial<Record<ServiceTable, string[]>> = {
+      integrations: [integrationTableKeys.partitionKey.name, integrationTableKeys.sortKey.name],
     };
     for (const [table, actions] of Object.entries(access.tables) as Array<[ServiceTable, TableAction[]]>) {
       const resource = tables[table];
       environment[TABLE_ENV[table]] = resource.tableName;
-      statements.push(tableAccess(resource, actions, TABLE_QUERY_INDEXES[table], TABLES_QUERIED_BY_KEY.has(table)));
+      statements.push(
+        ...tableAccess(
+          resource,
+          actions,
+          TABLE_QUERY_INDEXES[table],
+          TABLES_QUERIED_BY_KEY.has(table),
+          keyAttributes[table],
+        ),
+      );
     }
     if (access.key.length > 0) {
       statements.push(keyAccess(store.secretsKey, access.key));
@@ -236,6 +233,18 @@ export class EmailIntegrationsStack extends Stack {
         }),
       );
       environment.SEND_QUEUE_URL = pipeline.queue.queueUrl;
+    }
+    if (access.healthQueues && access.healthQueues.length > 0) {
+      const queues = { plans: healthCheck.plans, checks: healthCheck.checks };
+      const variables = { plans: 'HEALTH_PLAN_QUEUE_URL', checks: 'HEALTH_CHECK_QUEUE_URL' } as const;
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sqs:SendMessage'],
+          resources: access.healthQueues.map((queue) => queues[queue].queueArn),
+        }),
+      );
+      for (const queue of access.healthQueues) environment[variables[queue]] = queues[queue].queueUrl;
     }
     if (access.ses.length > 0) {
       statements.push(...sesAccess(access.ses, this.sesResources(props)));

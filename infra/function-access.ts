@@ -1,9 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
+import { HEALTH_CHECK_CAPACITY } from '../shared/integrations/health-check-capacity.js';
+import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { sendLedgerTableKeys } from '../shared/sending/send-ledger-table.js';
 
-/** Every Lambda function of the service: one per API route, the send intake and consumer, the health check. */
-export type FunctionName = HandlerName | 'accept-send-request' | 'send-email' | 'run-health-check';
+/** Every Lambda function of the service: one per API route, the send intake and consumer, the health check's planner and checker. */
+export type FunctionName =
+  | HandlerName
+  | 'accept-send-request'
+  | 'send-email'
+  | 'plan-health-check'
+  | 'check-integration-health';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -11,11 +18,14 @@ export const TABLE_ENV = {
   sendLedger: 'SEND_LEDGER_TABLE_NAME',
   keyChecks: 'RATE_LIMIT_TABLE_NAME',
   sesDomains: 'SES_DOMAIN_TABLE_NAME',
+  healthRuns: 'HEALTH_RUN_TABLE_NAME',
 } as const;
 
 /** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
 export const TABLE_QUERY_INDEXES: Partial<Record<ServiceTable, readonly string[]>> = {
   sendLedger: [sendLedgerTableKeys.tenantTimeIndex.indexName],
+  // The health check's planner finds blocked tenants in the sparse blocked index.
+  integrations: [integrationTableKeys.blockedIndex.indexName],
 };
 
 /** Tables whose own key is queried (a tenant's SES domains share its partition key). */
@@ -23,8 +33,11 @@ export const TABLES_QUERIED_BY_KEY: ReadonlySet<ServiceTable> = new Set(['sesDom
 
 /** One of the service's tables. */
 export type ServiceTable = keyof typeof TABLE_ENV;
-/** DynamoDB actions a function may be given on a table. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'Query';
+/**
+ * DynamoDB actions a function may be given on a table. `ScanKeys`: Scan that may return only the
+ * table's key attributes (IAM conditions on `dynamodb:Attributes` and `dynamodb:Select`).
+ */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'ScanKeys' | 'Query';
 /** KMS actions on the secrets key; always bound to the tenant encryption context. */
 export type KeyAction = 'GenerateDataKey' | 'Decrypt';
 
@@ -50,6 +63,8 @@ export interface FunctionAccess {
   ses: Array<'send' | 'read' | 'onboard'>;
   /** Per-call timeout for SendGrid with a tenant's key (`SENDGRID_TIMEOUT_MS`); routes with one are tightly throttled. */
   sendGridTimeoutMs?: number;
+  /** Sends to the health check's queues: `plans` (`HEALTH_PLAN_QUEUE_URL`), `checks` (`HEALTH_CHECK_QUEUE_URL`). */
+  healthQueues?: Array<'plans' | 'checks'>;
   /** Consumes send events: told the only source and account to accept (`SEND_EVENT_SOURCE`, `SEND_EVENT_ACCOUNT`). */
   consumesSendEvents?: true;
   /** Settings of its own. */
@@ -181,14 +196,37 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     // A claim outlives the function that took it, so a live attempt is never taken for dead.
     env: { SEND_LEASE_MS: String((SEND_TIMEOUT.toSeconds() + 60) * 1000) },
   },
-  'run-health-check': {
-    description: 'Daily, and every 15 minutes for blocked tenants: re-verifies SendGrid keys, scopes and senders',
-    timeout: Duration.minutes(10),
-    tables: { integrations: ['Scan', 'PutItem'] },
+  'plan-health-check': {
+    description: 'Health check planner: pages through the tenants (keys only) and enqueues one check each, per run',
+    timeout: Duration.seconds(HEALTH_CHECK_CAPACITY.plannerTimeoutSeconds),
+    // Keys only: the planner can read no key, sender or status of any tenant.
+    tables: { integrations: ['ScanKeys', 'Query'], healthRuns: ['GetItem', 'PutItem', 'UpdateItem'] },
+    key: [],
+    sendQueue: [],
+    ses: [],
+    healthQueues: ['plans', 'checks'],
+    env: {
+      HEALTH_PLAN_PAGE_SIZE: '1000',
+      // Held past the function's timeout, so a planner cut off mid-page is never taken for dead too early.
+      HEALTH_PLAN_LEASE_MS: String((HEALTH_CHECK_CAPACITY.plannerTimeoutSeconds + 60) * 1000),
+      HEALTH_PLAN_RESERVE_MS: '60000',
+    },
+  },
+  'check-integration-health': {
+    description: 'Health check checker: re-verifies each queued tenant’s key, scopes and senders, once per run',
+    timeout: Duration.seconds(HEALTH_CHECK_CAPACITY.checkerTimeoutSeconds),
+    // UpdateItem: the card's status; the run's claims (PutItem) and totals (UpdateItem).
+    tables: { integrations: ['GetItem', 'UpdateItem'], healthRuns: ['PutItem', 'UpdateItem'] },
     key: ['Decrypt'],
     sendQueue: [],
     ses: ['read'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
+    env: {
+      HEALTH_CHECK_CONCURRENCY: String(HEALTH_CHECK_CAPACITY.checksPerInvocation),
+      // Past the function's timeout and short of the queue's visibility timeout (six times it):
+      // a redelivery after a crash finds the claim run out and checks the tenant.
+      HEALTH_CHECK_LEASE_MS: String((HEALTH_CHECK_CAPACITY.checkerTimeoutSeconds + 60) * 1000),
+    },
   },
 };
 

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
+import { healthRunTableCreateInput } from '../shared/integrations/health-runs.js';
 import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
 import { rateLimitTableCreateInput } from '../shared/integrations/key-check-limit.js';
 import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
@@ -28,17 +29,18 @@ export interface LocalDynamoDb {
  * `npm run ops` open the same data folder, so they must name the tables alike: both use this.
  */
 export function serviceTables(
-  names: { integrations: string; sendLedger: string; rateLimits?: string; sesDomains?: string } = {
+  names: { integrations: string; sendLedger: string; rateLimits?: string; sesDomains?: string; healthRuns?: string } = {
     integrations: 'email-integrations-local',
     sendLedger: 'email-integrations-send-ledger-local',
     sesDomains: 'email-integrations-ses-domains-local',
   },
-): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains', CreateTableCommandInput> {
+): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns', CreateTableCommandInput> {
   return {
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
     rateLimits: rateLimitTableCreateInput(names.rateLimits ?? 'email-integrations-rate-limits-local'),
     sesDomains: domainTableCreateInput(names.sesDomains ?? 'email-integrations-ses-domains-local'),
+    healthRuns: healthRunTableCreateInput(names.healthRuns ?? 'email-integrations-health-runs-local'),
   };
 }
 

@@ -91,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SEND_LEDGER_TABLE_NAME: dynamoDb.tables.sendLedger,
     RATE_LIMIT_TABLE_NAME: dynamoDb.tables.rateLimits,
     SES_DOMAIN_TABLE_NAME: dynamoDb.tables.sesDomains,
+    HEALTH_RUN_TABLE_NAME: dynamoDb.tables.healthRuns,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, Effect, type IPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { healthRunTableKeys } from '../../shared/integrations/health-runs.js';
 import { integrationTableKeys } from '../../shared/integrations/integration-table.js';
 import { rateLimitTableKeys } from '../../shared/integrations/key-check-limit.js';
 import { sendLedgerTableKeys } from '../../shared/sending/send-ledger-table.js';
@@ -49,6 +50,8 @@ export class IntegrationStore extends Construct {
   readonly keyChecks: TableV2;
   /** Tenants' Amazon SES sending domains, and one claim per domain across tenants. */
   readonly sesDomains: TableV2;
+  /** The health check's run summaries and per-(run, tenant) claims. */
+  readonly healthRuns: TableV2;
 
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
@@ -83,6 +86,21 @@ export class IntegrationStore extends Construct {
         type: attributeType(integrationTableKeys.partitionKey.type),
       },
       sortKey: { name: integrationTableKeys.sortKey.name, type: attributeType(integrationTableKeys.sortKey.type) },
+      // Sparse: only blocked tenants carry its key, so the 15-minute re-check queries instead of scanning.
+      globalSecondaryIndexes: [
+        {
+          indexName: integrationTableKeys.blockedIndex.indexName,
+          partitionKey: {
+            name: integrationTableKeys.blockedIndex.partitionKey.name,
+            type: attributeType(integrationTableKeys.blockedIndex.partitionKey.type),
+          },
+          sortKey: {
+            name: integrationTableKeys.blockedIndex.sortKey.name,
+            type: attributeType(integrationTableKeys.blockedIndex.sortKey.type),
+          },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       deletionProtection: true,
@@ -132,6 +150,17 @@ export class IntegrationStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.healthRuns = new TableV2(this, 'HealthRuns', {
+      partitionKey: {
+        name: healthRunTableKeys.partitionKey.name,
+        type: attributeType(healthRunTableKeys.partitionKey.type),
+      },
+      timeToLiveAttribute: healthRunTableKeys.timeToLiveAttribute,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      // Bookkeeping that expires within 30 days; losing it only means the next tick starts a new run.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
   }
 

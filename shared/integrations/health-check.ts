@@ -1,6 +1,5 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { EnvelopeError } from '../crypto/envelope.js';
-import { mapBounded } from '../map-bounded.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import {
   CredentialsProblem,
@@ -15,37 +14,28 @@ import { type IntegrationStore, IntegrationStoreError } from './integration-repo
 /**
  * What re-verifying one integration found: a status it wrote onto the card, or why it could
  * not tell (`unreachable`: the provider failed; `unreadable`: the stored item or key cannot be
- * read; `changed_meanwhile`: the tenant changed the integration while it was being checked).
+ * read; `changed_meanwhile`: the tenant changed the integration while it was being checked;
+ * `skipped`: the integration was deleted between planning and checking).
  */
-export type HealthOutcome = IntegrationStatus | 'unreachable' | 'unreadable' | 'changed_meanwhile';
+export type HealthOutcome = IntegrationStatus | 'unreachable' | 'unreadable' | 'changed_meanwhile' | 'skipped';
 
-/**
- * Which integrations a run checks: `all` (daily), or only `blocked` ones (`key_rejected`,
- * every 15 minutes), so a tenant whose key works again is unblocked soon.
- */
-export type HealthCheckScope = 'all' | 'blocked';
+/** Outcomes that mean the check itself could not tell: counted as failures, which the stack alarms on. */
+export const HEALTH_CHECK_FAILURES: ReadonlySet<HealthOutcome> = new Set(['unreachable', 'unreadable']);
+
+export type { HealthCheckScope } from './health-runs.js';
 
 /** Statuses the `blocked` scope re-checks: they stop the tenant's mail until cleared. */
-export const BLOCKED_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_rejected']);
-
-export interface HealthCheckSummary {
-  checked: number;
-  outcomes: Partial<Record<HealthOutcome, number>>;
-}
+export { BLOCKED_STATUSES } from './integration-table.js';
 
 /** What a health check needs from each provider: verify pasted-key credentials where it can, else its domains. */
 export type CheckedProviders = Readonly<Record<ProviderName, Pick<EmailProvider, 'verify' | 'senderDomains'>>>;
 
+/** What checking one integration uses. */
 export interface HealthCheckDeps {
-  repository: Pick<IntegrationStore, 'list' | 'update'>;
+  repository: Pick<IntegrationStore, 'update'>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
   /** The provider registry: each integration is checked with its own provider. */
   providers: CheckedProviders;
-  /** Integrations checked at once: bounds provider and KMS load. */
-  concurrency?: number;
-  pageSize?: number;
-  /** Told each tenant's outcome (the function counts them as metrics). */
-  onOutcome?: (outcome: HealthOutcome, tenantId: string) => void;
 }
 
 const CREDENTIAL_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
@@ -58,40 +48,11 @@ const CREDENTIAL_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
 };
 
 /**
- * The health check: re-verifies every stored integration (or, with scope `blocked`, only the
- * blocked ones) with its own provider — credentials still accepted, permissions unchanged,
- * registered senders still at the tenant's valid domains — and writes the result onto the card
- * (`status`, `lastVerifiedAt`). Pages through the table and checks a bounded number at a time.
- * A write is conditional on the revision read, so a tenant's own change made meanwhile always
- * wins. One tenant's trouble (an unreadable item, a failing provider) never stops the run.
+ * Re-verifies one integration with its own provider — credentials still accepted, permissions
+ * unchanged, registered senders still at the tenant's valid domains — and writes the result onto
+ * the card (`status`, `lastVerifiedAt`), conditional on the revision read, so a tenant's own
+ * change made meanwhile always wins. Never throws for one tenant's trouble.
  */
-export async function runHealthCheck(
-  deps: HealthCheckDeps,
-  options: { scope?: HealthCheckScope } = {},
-): Promise<HealthCheckSummary> {
-  const summary: HealthCheckSummary = { checked: 0, outcomes: {} };
-  const count = (outcome: HealthOutcome, tenantId: string) => {
-    summary.checked += 1;
-    summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
-    deps.onOutcome?.(outcome, tenantId);
-  };
-  let pageToken: string | undefined;
-  do {
-    const page = await deps.repository.list({ limit: deps.pageSize ?? 100, ...(pageToken ? { pageToken } : {}) });
-    const blockedOnly = options.scope === 'blocked';
-    const records = blockedOnly ? page.records.filter((record) => BLOCKED_STATUSES.has(record.status)) : page.records;
-    const outcomes = await mapBounded(records, deps.concurrency ?? 4, (record) => checkIntegration(deps, record));
-    records.forEach((record, index) => {
-      count(outcomes[index] as HealthOutcome, record.tenantId);
-    });
-    // A damaged item is that tenant's trouble only: counted (by the full run), and the run goes on.
-    if (!blockedOnly) for (const tenantId of page.unreadable) count('unreadable', tenantId);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return summary;
-}
-
-/** Re-verifies one integration and records the result; never throws for one tenant's trouble. */
 export async function checkIntegration(deps: HealthCheckDeps, record: IntegrationRecord): Promise<HealthOutcome> {
   let status: IntegrationStatus;
   try {

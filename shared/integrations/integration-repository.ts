@@ -10,13 +10,14 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type MessageRef, message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { type IntegrationRecord, integrationRecordSchema } from './integration-record.js';
-import { EMAIL_CHANNEL } from './integration-table.js';
+import { BLOCKED_STATUS, BLOCKED_STATUSES, EMAIL_CHANNEL, integrationTableKeys } from './integration-table.js';
 
 /**
  * The integration store refused or could not read: a conditional write lost a race
@@ -92,6 +93,20 @@ export interface IntegrationStore {
   list(options?: { limit?: number; pageToken?: string }): Promise<IntegrationPage>;
 }
 
+/** One page of tenant ids (keys only, nothing of the items), from {@link IntegrationDirectory.pageTenants}. */
+export interface TenantPage {
+  tenantIds: string[];
+  nextPageToken?: string;
+}
+
+/**
+ * Which tenants have an integration, by page, for the health check's planner: `all` reads only
+ * the keys of every item, `blocked` only the sparse index of blocked tenants (never a scan).
+ */
+export interface IntegrationDirectory {
+  pageTenants(options: { scope: 'all' | 'blocked'; limit: number; pageToken?: string }): Promise<TenantPage>;
+}
+
 /** Something that caches integrations in this process and must drop a tenant's when it changes. */
 export interface IntegrationCache {
   forget(tenantId: string): void;
@@ -132,7 +147,7 @@ export interface IntegrationRepositoryOptions {
  * key it builds starts with it: no operation can reach another tenant's item. Writes are
  * single-item and conditional on the revision read (no transactions needed).
  */
-export class IntegrationRepository implements IntegrationStore {
+export class IntegrationRepository implements IntegrationStore, IntegrationDirectory {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
@@ -162,7 +177,7 @@ export class IntegrationRepository implements IntegrationStore {
         this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...record, [WRITE_TOKEN]: writeToken },
+            Item: { ...record, ...blockedMarker(record.status), [WRITE_TOKEN]: writeToken },
             ConditionExpression: 'attribute_not_exists(tenantId)',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -194,6 +209,16 @@ export class IntegrationRepository implements IntegrationStore {
     };
     const sets = ['#revision = :next', '#updatedAt = :updatedAt', '#writeToken = :writeToken'];
     const removes: string[] = [];
+    // The sparse blocked index follows the status in the same write.
+    if (fields.status !== undefined) {
+      names['#blocked'] = BLOCKED_ATTRIBUTE;
+      if (BLOCKED_STATUSES.has(fields.status)) {
+        values[':blocked'] = fields.status;
+        sets.push('#blocked = :blocked');
+      } else {
+        removes.push('#blocked');
+      }
+    }
     Object.entries(fields).forEach(([field, value], index) => {
       names[`#f${index}`] = field;
       if (value === undefined) {
@@ -271,6 +296,48 @@ export class IntegrationRepository implements IntegrationStore {
     };
   }
 
+  /**
+   * One page of tenant ids: `all` scans keys only (`tenantId`; the role may read no other
+   * attribute), `blocked` queries the sparse blocked index. Pass the returned token for the next page.
+   */
+  async pageTenants(options: { scope: 'all' | 'blocked'; limit: number; pageToken?: string }): Promise<TenantPage> {
+    const start = options.pageToken
+      ? { ExclusiveStartKey: JSON.parse(Buffer.from(options.pageToken, 'base64url').toString('utf8')) }
+      : {};
+    const blocked = integrationTableKeys.blockedIndex;
+    const result = await this.call(() =>
+      options.scope === 'blocked'
+        ? this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: blocked.indexName,
+              KeyConditionExpression: '#blocked = :blocked',
+              ExpressionAttributeNames: { '#blocked': BLOCKED_ATTRIBUTE },
+              ExpressionAttributeValues: { ':blocked': BLOCKED_STATUS },
+              Limit: options.limit,
+              ...start,
+            }),
+          )
+        : this.client.send(
+            new ScanCommand({
+              TableName: this.tableName,
+              // Named explicitly: the planner's role may scan only with a projection of the keys.
+              Select: 'SPECIFIC_ATTRIBUTES',
+              ProjectionExpression: '#tenantId',
+              ExpressionAttributeNames: { '#tenantId': integrationTableKeys.partitionKey.name },
+              Limit: options.limit,
+              ...start,
+            }),
+          ),
+    );
+    return {
+      tenantIds: (result.Items ?? []).map((item) => item.tenantId).filter((id): id is string => typeof id === 'string'),
+      ...(result.LastEvaluatedKey
+        ? { nextPageToken: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url') }
+        : {}),
+    };
+  }
+
   /** Runs one read, mapping DynamoDB's failures to the store's. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
@@ -309,6 +376,13 @@ export class IntegrationRepository implements IntegrationStore {
  * someone else's change. Never part of a record.
  */
 const WRITE_TOKEN = 'writeToken';
+
+/** The sparse blocked index's key attribute (`integrationTableKeys.blockedIndex`): present only while blocked. */
+const BLOCKED_ATTRIBUTE = integrationTableKeys.blockedIndex.partitionKey.name;
+
+function blockedMarker(status: string): Record<string, string> {
+  return BLOCKED_STATUSES.has(status) ? { [BLOCKED_ATTRIBUTE]: status } : {};
+}
 
 function writtenBy(stored: Record<string, unknown> | undefined, writeToken: string): boolean {
   return stored?.[WRITE_TOKEN] === writeToken;

@@ -16,6 +16,14 @@ export const METRIC_SERVICE_NAME = 'email-integrations';
 export const HEALTH_CHECK_METRICS = {
   /** Integrations the check could not verify (provider unreachable, item unreadable): alarmed. */
   failures: 'HealthCheckFailures',
-  /** How many integrations ended in `outcome` in this run. */
+  /** How many integrations ended in `outcome` (counted per checker batch). */
   outcome: (outcome: string) => `HealthCheck_${outcome}`,
+  /** Tenants a run planned, published once when the run finishes. */
+  runPlanned: 'HealthCheckRunPlanned',
+  /** Tenants a run checked, published once when the run finishes. */
+  runChecked: 'HealthCheckRunChecked',
+  /** A run's total for one outcome, published once when the run finishes. */
+  runOutcome: (outcome: string) => `HealthCheckRun_${outcome}`,
+  /** Minutes from a run's start to its last check, published once when the run finishes. */
+  runMinutes: 'HealthCheckRunMinutes',
 } as const;

@@ -192,6 +192,31 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('DeadLetters'))),
     }),
+    healthRuns: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('HealthRuns'),
+    }),
+    /** The planner's scan: keys only, named in the request. */
+    integrationKeysScan: {
+      Action: 'dynamodb:Scan',
+      Effect: 'Allow',
+      Resource: tableArn('Integrations'),
+      Condition: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['tenantId', 'channel'] },
+        StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    },
+    blockedIndexQuery: {
+      Action: 'dynamodb:Query',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [tableArn('Integrations'), '/index/byBlockedStatus']] },
+    },
+    healthQueue: (queue: 'Plans' | 'Checks', actions: string | string[]) => ({
+      Action: actions,
+      Effect: 'Allow',
+      Resource: arnOf(id(of.node.findChild('HealthCheck').node.findChild(queue))),
+    }),
   };
 }
 
@@ -281,8 +306,8 @@ describe('EmailIntegrationsStack', () => {
 
   it('runs every function on Node.js 24, arm64, with a log group that expires', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the send intake, the send function and the health check.
-    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 3);
+    // One per route, the send intake, the send function and the health check's planner and checker.
+    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -312,6 +337,14 @@ describe('EmailIntegrationsStack', () => {
 
   it('gives each function’s role exactly what the function needs', () => {
     const e = expected();
+    // What an SQS event source mapping needs of its queue (CDK grants it to the consumer's role).
+    const eventSourceActions = [
+      'sqs:ReceiveMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:GetQueueUrl',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+    ];
     const cases: Record<FunctionName, Statement[]> = {
       'verify-sendgrid-key': [e.keyChecks],
       'save-sendgrid-integration': [
@@ -339,23 +372,32 @@ describe('EmailIntegrationsStack', () => {
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
         e.key('Decrypt'),
         e.sendQueue('sqs:ChangeMessageVisibility'),
-        // The SQS event source mapping's own needs.
-        e.sendQueue([
-          'sqs:ReceiveMessage',
-          'sqs:ChangeMessageVisibility',
-          'sqs:GetQueueUrl',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-        ]),
+        e.sendQueue(eventSourceActions),
       ],
-      'run-health-check': [e.integrations('Scan', 'PutItem'), e.key('Decrypt')],
+      'plan-health-check': [
+        e.integrationKeysScan,
+        e.blockedIndexQuery,
+        e.healthRuns('GetItem', 'PutItem', 'UpdateItem'),
+        {
+          Action: 'sqs:SendMessage',
+          Effect: 'Allow',
+          Resource: [e.healthQueue('Plans', '').Resource, e.healthQueue('Checks', '').Resource],
+        },
+        e.healthQueue('Plans', eventSourceActions),
+      ],
+      'check-integration-health': [
+        e.integrations('GetItem', 'UpdateItem'),
+        e.healthRuns('PutItem', 'UpdateItem'),
+        e.key('Decrypt'),
+        e.healthQueue('Checks', eventSourceActions),
+      ],
     };
     // SES on this account's identities, tenants and configuration set (as sesAccess), for the functions that use SES.
     const sesCases: Partial<Record<FunctionName, Statement[]>> = {
       'update-sendgrid-senders': e.ses('read'),
       'send-test-email': e.ses('send'),
       'send-email': e.ses('send'),
-      'run-health-check': e.ses('read'),
+      'check-integration-health': e.ses('read'),
     };
     for (const [name, statements] of Object.entries(sesCases) as Array<[FunctionName, Statement[]]>) {
       cases[name] = [...cases[name], ...statements];
@@ -419,7 +461,7 @@ describe('EmailIntegrationsStack', () => {
             arnOf(id('update-sendgrid-senders')),
             arnOf(id('send-test-email')),
             arnOf(id('send-email')),
-            arnOf(id('run-health-check')),
+            arnOf(id('check-integration-health')),
           ],
         },
         Action: 'kms:Decrypt',
@@ -491,17 +533,107 @@ describe('EmailIntegrationsStack', () => {
   });
 
   it('re-verifies every integration daily, and blocked tenants every 15 minutes, and alarms on failures', () => {
-    const healthCheck = arnOf(logicalId(stack, stack.functions.get('run-health-check')?.function as IConstruct));
+    const health = stack.node.findChild('HealthCheck');
+    const plans = arnOf(logicalId(stack, health.node.findChild('Plans')));
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(15 3 * * ? *)',
-      Target: Match.objectLike({ Arn: healthCheck, Input: Match.absent() }),
+      Target: Match.objectLike({ Arn: plans, Input: JSON.stringify({ scope: 'all' }) }),
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
-      Target: Match.objectLike({ Arn: healthCheck, Input: JSON.stringify({ scope: 'blocked' }) }),
+      Target: Match.objectLike({ Arn: plans, Input: JSON.stringify({ scope: 'blocked' }) }),
     });
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HealthCheckFailures' });
+  });
+
+  it('scales the health check out: planner → check queue → checker with bounded concurrency, a dead-letter queue and alarms', () => {
+    const health = stack.node.findChild('HealthCheck');
+    const queueId = (name: string) => logicalId(stack, health.node.findChild(name));
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    const deadLetters = arnOf(queueId('DeadLetters'));
+    expect(resources[queueId('Checks')]?.Properties).toEqual({
+      MessageRetentionPeriod: 86400,
+      RedrivePolicy: { deadLetterTargetArn: deadLetters, maxReceiveCount: 3 },
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+    });
+    expect(resources[queueId('Plans')]?.Properties).toEqual({
+      MessageRetentionPeriod: 86400,
+      RedrivePolicy: { deadLetterTargetArn: deadLetters, maxReceiveCount: 3 },
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 1800,
+    });
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const mappingOf = (queue: string) =>
+      mappings.find(
+        (mapping) => JSON.stringify(mapping.Properties.EventSourceArn) === JSON.stringify(arnOf(queueId(queue))),
+      );
+    expect(mappingOf('Checks')?.Properties).toEqual({
+      BatchSize: 10,
+      EventSourceArn: arnOf(queueId('Checks')),
+      FunctionName: { Ref: logicalId(stack, stack.functions.get('check-integration-health')?.function as IConstruct) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(mappingOf('Plans')?.Properties).toEqual({
+      BatchSize: 1,
+      EventSourceArn: arnOf(queueId('Plans')),
+      FunctionName: { Ref: logicalId(stack, stack.functions.get('plan-health-check')?.function as IConstruct) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    const variables = (name: FunctionName) =>
+      (functionOf(name).Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    expect(variables('plan-health-check')).toMatchObject({
+      HEALTH_PLAN_QUEUE_URL: { Ref: queueId('Plans') },
+      HEALTH_CHECK_QUEUE_URL: { Ref: queueId('Checks') },
+      HEALTH_PLAN_PAGE_SIZE: '1000',
+      HEALTH_PLAN_LEASE_MS: '360000',
+      HEALTH_RUN_TABLE_NAME: { Ref: logicalId(stack, stack.node.findChild('Store').node.findChild('HealthRuns')) },
+    });
+    expect(variables('plan-health-check').KMS_KEY_ID).toBeUndefined();
+    expect(variables('check-integration-health')).toMatchObject({
+      HEALTH_CHECK_CONCURRENCY: '10',
+      HEALTH_CHECK_LEASE_MS: '120000',
+    });
+    // A claim outlives its checker and lapses before SQS delivers the message again.
+    const checker = functionOf('check-integration-health').Properties as { Timeout: number };
+    const leaseMs = Number(variables('check-integration-health').HEALTH_CHECK_LEASE_MS);
+    expect(leaseMs).toBeGreaterThan(checker.Timeout * 1000);
+    expect(leaseMs).toBeLessThan((resources[queueId('Checks')]?.Properties.VisibilityTimeout as number) * 1000);
+    const planner = functionOf('plan-health-check').Properties as { Timeout: number };
+    expect(Number(variables('plan-health-check').HEALTH_PLAN_LEASE_MS)).toBeGreaterThan(planner.Timeout * 1000);
+    const alarmOn = (queue: string, metric: string) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+        (alarm) =>
+          alarm.Properties.MetricName === metric &&
+          JSON.stringify(alarm.Properties.Dimensions).includes(queueId(queue)),
+      );
+    expect(alarmOn('DeadLetters', 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    expect(alarmOn('Checks', 'ApproximateAgeOfOldestMessage')).toHaveLength(1);
+  });
+
+  it('keeps run summaries and per-tenant claims in an expiring table, and blocked tenants in a sparse keys-only index', () => {
+    const store = stack.node.findChild('Store');
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    expect(resources[logicalId(stack, store.node.findChild('HealthRuns'))]?.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'runKey', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(resources[logicalId(stack, store.node.findChild('Integrations'))]?.Properties).toMatchObject({
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byBlockedStatus',
+          KeySchema: [
+            { AttributeName: 'blockedStatus', KeyType: 'HASH' },
+            { AttributeName: 'tenantId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
   });
 
   it('feeds the send function from the service’s own bus through the intake and an SQS queue with a dead-letter queue and alarms', () => {

@@ -31,6 +31,9 @@ const SEND_ENV = {
   SEND_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/send',
   SEND_EVENT_SOURCE: 'app.automations',
   SEND_EVENT_ACCOUNT: '123456789012',
+  HEALTH_RUN_TABLE_NAME: 'health-runs',
+  HEALTH_PLAN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/health-plans',
+  HEALTH_CHECK_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/health-checks',
 };
 
 describe('environment settings', () => {
@@ -130,6 +133,9 @@ describe('Lambda entry points', () => {
   });
 
   it('fail at cold start on a malformed number instead of running with a default', async () => {
+    await expect(
+      coldStart('check-integration-health', { ...SEND_ENV, HEALTH_CHECK_CONCURRENCY: 'many' }),
+    ).rejects.toThrow(/HEALTH_CHECK_CONCURRENCY is "many"/);
     await expect(coldStart('send-email', { ...SEND_ENV, SEND_LEASE_MS: '2 minutes' })).rejects.toThrow(
       /SEND_LEASE_MS is "2 minutes"/,
     );
@@ -139,7 +145,7 @@ describe('Lambda entry points', () => {
   });
 
   it('start when every variable is well formed', async () => {
-    for (const name of ['send-email', 'send-test-email', 'run-health-check']) {
+    for (const name of ['send-email', 'send-test-email', 'plan-health-check', 'check-integration-health']) {
       expect(typeof (await coldStart(name, SEND_ENV)).handler).toBe('function');
     }
   });
