@@ -43,7 +43,13 @@ export class LocalSqsQueue<T> implements MessageQueue<T> {
   async sendAll(messages: readonly T[]): Promise<void> {
     const now = Date.now();
     for (const message of messages) {
-      this.waiting.push({ messageId: randomUUID(), body: JSON.stringify(message), receiveCount: 0, sentAt: now, visibleAt: now });
+      this.waiting.push({
+        messageId: randomUUID(),
+        body: JSON.stringify(message),
+        receiveCount: 0,
+        sentAt: now,
+        visibleAt: now,
+      });
     }
   }
 

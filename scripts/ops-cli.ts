@@ -10,8 +10,8 @@ import { checkIntegration, type HealthCheckDeps, type HealthOutcome } from '../s
 import { type IntegrationRecord, toCard } from '../shared/integrations/integration-record.js';
 import { type IntegrationRepository, IntegrationStoreError } from '../shared/integrations/integration-repository.js';
 import { IntegrationError, updateSenders } from '../shared/integrations/integration-use-cases.js';
-import { mapBounded } from '../shared/map-bounded.js';
 import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
+import { mapBounded } from '../shared/map-bounded.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
 import type { ProviderRegistry } from '../shared/providers/provider-registry.js';
 import { type RedriveTarget, redrive } from './ops-redrive.js';

@@ -6,7 +6,10 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HEALTH_CHECK_CAPACITY, healthQueueVisibilitySeconds } from '../../shared/integrations/health-check-capacity.js';
+import {
+  HEALTH_CHECK_CAPACITY,
+  healthQueueVisibilitySeconds,
+} from '../../shared/integrations/health-check-capacity.js';
 import type { PlanRequest } from '../../shared/integrations/health-queues.js';
 import { HEALTH_CHECK_METRICS } from '../../shared/observability/metric-names.js';
 import { alarmWhenAtLeast, serviceMetric } from './alarms.js';

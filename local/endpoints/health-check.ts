@@ -1,7 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { healthCheckSettings, healthRunStore, plannerClients } from '../../shared/composition/health-check.js';
-import { checkerClients } from '../../shared/composition/health-check.js';
 import { integerSetting } from '../../shared/composition/environment.js';
+import {
+  checkerClients,
+  healthCheckSettings,
+  healthRunStore,
+  plannerClients,
+} from '../../shared/composition/health-check.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
 import { HEALTH_CHECK_CAPACITY } from '../../shared/integrations/health-check-capacity.js';
 import { createCheckHandler, createPlanHandler, summaryOf } from '../../shared/integrations/health-check-handlers.js';

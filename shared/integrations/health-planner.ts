@@ -75,7 +75,8 @@ export async function planHealthRun(deps: PlannerDeps, request: PlanRequest): Pr
     }
     if (deps.outOfTime()) {
       await deps.runs.releasePlanning(runId);
-      return { run, continueWith: { scope: run.scope, runId } };
+      const { plannerLeaseUntil: _released, ...handedOver } = run;
+      return { run: handedOver, continueWith: { scope: run.scope, runId } };
     }
   }
 }

@@ -228,8 +228,7 @@ export class HealthRunStore {
             leaseUntil: now.getTime() + leaseMs,
             expiresAt: expiresAt(now, MARKER_RETENTION_SECONDS),
           },
-          ConditionExpression:
-            'attribute_not_exists(runKey) OR (attribute_not_exists(outcome) AND leaseUntil < :now)',
+          ConditionExpression: 'attribute_not_exists(runKey) OR (attribute_not_exists(outcome) AND leaseUntil < :now)',
           ExpressionAttributeValues: { ':now': now.getTime() },
         }),
       ),

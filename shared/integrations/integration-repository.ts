@@ -209,6 +209,15 @@ export class IntegrationRepository implements IntegrationStore, IntegrationDirec
     };
     const sets = ['#revision = :next', '#updatedAt = :updatedAt', '#writeToken = :writeToken'];
     const removes: string[] = [];
+    Object.entries(fields).forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      if (value === undefined) {
+        removes.push(`#f${index}`);
+      } else {
+        values[`:f${index}`] = value;
+        sets.push(`#f${index} = :f${index}`);
+      }
+    });
     // The sparse blocked index follows the status in the same write.
     if (fields.status !== undefined) {
       names['#blocked'] = BLOCKED_ATTRIBUTE;
@@ -219,15 +228,6 @@ export class IntegrationRepository implements IntegrationStore, IntegrationDirec
         removes.push('#blocked');
       }
     }
-    Object.entries(fields).forEach(([field, value], index) => {
-      names[`#f${index}`] = field;
-      if (value === undefined) {
-        removes.push(`#f${index}`);
-      } else {
-        values[`:f${index}`] = value;
-        sets.push(`#f${index} = :f${index}`);
-      }
-    });
     const result = await this.write(
       () =>
         this.client.send(

@@ -132,6 +132,8 @@ describe('daily health check (POST /local/health-check): planner → queue → c
 
 /** Each tenant's card revision (every write bumps it). */
 async function revisions(tenants: string[]): Promise<Record<string, number>> {
-  const cards = await Promise.all(tenants.map(async (tenant) => [tenant, (await service.as(tenant).card()).body.revision]));
+  const cards = await Promise.all(
+    tenants.map(async (tenant) => [tenant, (await service.as(tenant).card()).body.revision]),
+  );
   return Object.fromEntries(cards);
 }

@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
-import { type CheckedProviders, runHealthCheck } from '../../shared/integrations/health-check.js';
+import type { CheckedProviders } from '../../shared/integrations/health-check.js';
+import { type CheckerDeps, checkQueuedTenants, type QueuedMessage } from '../../shared/integrations/health-checker.js';
+import { MAX_RUN_AGE_MS, type PlannerDeps, planHealthRun } from '../../shared/integrations/health-planner.js';
+import type { CheckRequest } from '../../shared/integrations/health-queues.js';
+import type { HealthCheckScope } from '../../shared/integrations/health-runs.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
+import { BLOCKED_STATUSES } from '../../shared/integrations/integration-table.js';
 import { UpstreamUnavailableError } from '../../shared/problem-catalog.js';
 import type { EmailProvider, ProviderVerification, SenderDomain } from '../../shared/providers/email-provider.js';
 import { KeyVerificationError } from '../../shared/providers/sendgrid/sendgrid-provider.js';
+import { InMemoryHealthRuns } from '../support/in-memory-health-runs.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
@@ -70,8 +76,88 @@ const fine = (): ProviderVerification => ({
   senders: [],
 });
 
-describe('runHealthCheck', () => {
-  it('maps every finding to a status, pages through the table and keeps its concurrency bound', async () => {
+/** A queue that keeps what is sent, as SQS would, for the checker to take in batches of 10. */
+class ArrayQueue<T> {
+  readonly sent: T[] = [];
+  async sendAll(messages: readonly T[]) {
+    this.sent.push(...messages);
+  }
+}
+
+/** The tenants of an in-memory store, as the directory pages them (sorted; blocked ones by status). */
+function directoryOf(store: InMemoryIntegrationStore) {
+  const calls: Array<{ scope: HealthCheckScope; pageToken?: string }> = [];
+  return {
+    calls,
+    async pageTenants(options: { scope: HealthCheckScope; limit: number; pageToken?: string }) {
+      calls.push({ scope: options.scope, ...(options.pageToken ? { pageToken: options.pageToken } : {}) });
+      const tenants = [...store.items.entries()]
+        .filter(([, item]) => options.scope === 'all' || BLOCKED_STATUSES.has(String(item.status)))
+        .map(([tenantId]) => tenantId)
+        .sort();
+      const start = Number(options.pageToken ?? 0);
+      const end = start + options.limit;
+      return {
+        tenantIds: tenants.slice(start, end),
+        ...(end < tenants.length ? { nextPageToken: String(end) } : {}),
+      };
+    },
+  };
+}
+
+/** Everything one health run needs in memory: the store, the run table, the queue and both steps. */
+function world(store: InMemoryIntegrationStore, providers: CheckedProviders, options: { pageSize?: number } = {}) {
+  const runs = new InMemoryHealthRuns({ now: store.now });
+  const checks = new ArrayQueue<CheckRequest>();
+  const directory = directoryOf(store);
+  let pagesLeft = Number.POSITIVE_INFINITY;
+  const planner: PlannerDeps = {
+    directory,
+    runs,
+    checks,
+    pageSize: options.pageSize ?? 100,
+    leaseMs: 360_000,
+    outOfTime: () => {
+      pagesLeft -= 1;
+      return pagesLeft <= 0;
+    },
+  };
+  const checker: CheckerDeps = {
+    repository: store,
+    cipher,
+    providers,
+    runs,
+    concurrency: 2,
+    claimLeaseMs: 120_000,
+  };
+  let delivered = 0;
+  return {
+    runs,
+    checks,
+    directory,
+    planner,
+    checker,
+    /** Stops the next planner after this many pages. */
+    cutOffAfter(pages: number) {
+      pagesLeft = pages;
+    },
+    /** Delivers every check not yet delivered, in batches of 10; answers what the checker asked to retry. */
+    async deliver(): Promise<string[]> {
+      const retry: string[] = [];
+      while (delivered < checks.sent.length) {
+        const batch: QueuedMessage[] = checks.sent
+          .slice(delivered, delivered + 10)
+          .map((message, index) => ({ messageId: String(delivered + index), body: JSON.stringify(message) }));
+        delivered += batch.length;
+        retry.push(...(await checkQueuedTenants(checker, batch)).retry);
+      }
+      return retry;
+    },
+  };
+}
+
+describe('checkQueuedTenants', () => {
+  it('maps every finding to a status, writes it onto the card and keeps its concurrency bound', async () => {
     const records = [
       await record('active', 'good'),
       await record('revoked', 'revoked'),
@@ -95,15 +181,16 @@ describe('runHealthCheck', () => {
         throw new UpstreamUnavailableError('SendGrid');
       },
     });
-    const summary = await runHealthCheck({
-      repository: store,
-      cipher,
-      providers: providersWith(provider),
-      concurrency: 2,
-      pageSize: 4,
-    });
-    expect(summary).toEqual({
+    const health = world(store, providersWith(provider), { pageSize: 4 });
+
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    await health.deliver();
+
+    const run = await health.runs.get(planned?.run.runId ?? '');
+    expect(run).toMatchObject({
+      planned: 6,
       checked: 6,
+      planningComplete: true,
       outcomes: {
         active: 1,
         key_rejected: 1,
@@ -112,9 +199,10 @@ describe('runHealthCheck', () => {
         unreachable: 1,
         unreadable: 1,
       },
+      finishedAt: '2026-11-24T03:15:00.000Z',
     });
     expect(provider.stats.maxInFlight).toBe(2);
-    expect(store.calls.list).toBe(2);
+    expect(health.directory.calls).toHaveLength(2);
     const written = records.map((entry) => store.peek(entry.tenantId)).filter((entry) => entry?.revision === 4);
     expect(Object.fromEntries(written.map((entry) => [entry?.tenantId, entry?.status]))).toEqual({
       active: 'active',
@@ -125,69 +213,105 @@ describe('runHealthCheck', () => {
     expect(store.peek('active')).toMatchObject({ lastVerifiedAt: '2026-11-24T03:15:00.000Z', revision: 4 });
   });
 
+  it('checks a tenant whose message is delivered twice only once, and counts it once', async () => {
+    const store = new InMemoryIntegrationStore({ records: [await record('twice', 'good')] });
+    const health = world(store, providersWith(providerAnswering({ good: fine })));
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    // SQS delivers at least once: the same check arrives again.
+    await health.checks.sendAll([...health.checks.sent]);
+
+    await health.deliver();
+
+    expect(store.calls.update).toBe(1);
+    expect(await health.runs.get(planned?.run.runId ?? '')).toMatchObject({ planned: 1, checked: 1 });
+  });
+
   it('never overwrites a change the tenant made meanwhile', async () => {
     const busy = await record('busy', 'good');
     const store = new InMemoryIntegrationStore({ records: [busy] });
-    const summary = await runHealthCheck({
-      repository: {
-        list: async () => ({ records: [busy], unreadable: [] }),
-        // The tenant edits its senders between the check's read and its write.
-        update: async (tenantId, expectedRevision, change) => {
-          await store.update(tenantId, busy.revision, { emails: ['sales@acme.example'] });
-          return store.update(tenantId, expectedRevision, change);
+    const runs = new InMemoryHealthRuns();
+    const { retry } = await checkQueuedTenants(
+      {
+        repository: {
+          get: (tenantId) => store.get(tenantId),
+          // The tenant edits its senders between the check's read and its write.
+          update: async (tenantId, expectedRevision, change) => {
+            await store.update(tenantId, busy.revision, { emails: ['sales@acme.example'] });
+            return store.update(tenantId, expectedRevision, change);
+          },
         },
+        cipher,
+        providers: providersWith(providerAnswering({ good: fine })),
+        runs,
+        concurrency: 1,
+        claimLeaseMs: 1_000,
+        onOutcome: (outcome) => expect(outcome).toBe('changed_meanwhile'),
       },
-      cipher,
-      providers: providersWith(providerAnswering({ good: fine })),
-    });
-    expect(summary.outcomes).toEqual({ changed_meanwhile: 1 });
+      [{ messageId: 'm1', body: JSON.stringify({ runId: 'all-1', tenantId: 'busy' }) }],
+    );
+    expect(retry).toEqual([]);
     expect(store.peek('busy')?.emails).toEqual(['sales@acme.example']);
   });
 
   it('reports a damaged item as unreadable for its tenant and checks the others', async () => {
     const store = new InMemoryIntegrationStore({ records: [await record('fine', 'good')] });
     store.items.set('damaged', { ...(await record('damaged', 'good')), emails: 'info@acme.example' });
+    const health = world(store, providersWith(providerAnswering({ good: fine })));
     const seen: Array<[string, string]> = [];
+    health.checker.onOutcome = (outcome, tenantId) => seen.push([tenantId, outcome]);
 
-    const summary = await runHealthCheck({
-      repository: store,
-      cipher,
-      providers: providersWith(providerAnswering({ good: fine })),
-      onOutcome: (outcome, tenantId) => seen.push([tenantId, outcome]),
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    await health.deliver();
+
+    expect(await health.runs.get(planned?.run.runId ?? '')).toMatchObject({
+      checked: 2,
+      outcomes: { active: 1, unreadable: 1 },
     });
-
-    expect(summary).toEqual({ checked: 2, outcomes: { active: 1, unreadable: 1 } });
     expect(seen).toContainEqual(['damaged', 'unreadable']);
   });
 
-  it('re-checks only blocked tenants with scope blocked, and unblocks one whose key works again', async () => {
-    const blocked = { ...(await record('blocked', 'good')), status: 'key_rejected' as const, lastSendError: '401' };
-    const stillBlocked = { ...(await record('still-blocked', 'revoked')), status: 'key_rejected' as const };
-    const store = new InMemoryIntegrationStore({
-      records: [await record('healthy', 'unused-key'), blocked, stillBlocked],
-    });
-    const provider = providerAnswering({
-      good: fine,
-      revoked: () => {
-        throw new KeyVerificationError('key_rejected', 'revoked');
-      },
-    });
+  it('skips a tenant deleted between planning and checking, and still finishes the run', async () => {
+    const store = new InMemoryIntegrationStore({ records: [await record('gone', 'good')] });
+    const health = world(store, providersWith(providerAnswering({})));
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    await store.delete('gone', 3);
 
-    const summary = await runHealthCheck(
+    await health.deliver();
+
+    const run = await health.runs.get(planned?.run.runId ?? '');
+    expect(run).toMatchObject({ planned: 1, checked: 1, outcomes: { skipped: 1 } });
+    expect(run?.finishedAt).toEqual(expect.any(String));
+  });
+
+  it('asks for a delivery again when the store fails, and checks the tenant then once its claim ran out', async () => {
+    let now = new Date('2026-11-24T03:15:00.000Z');
+    const store = new InMemoryIntegrationStore({ records: [await record('flaky', 'good')], now: () => now });
+    const health = world(store, providersWith(providerAnswering({ good: fine })));
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    const get = store.get.bind(store);
+    store.get = async () => {
+      throw new UpstreamUnavailableError('DynamoDB');
+    };
+
+    expect(await health.deliver()).toEqual(['0']);
+
+    store.get = get;
+    now = new Date(now.getTime() + 121_000);
+    await checkQueuedTenants(health.checker, [{ messageId: '0', body: JSON.stringify(health.checks.sent[0]) }]);
+    expect(await health.runs.get(planned?.run.runId ?? '')).toMatchObject({ checked: 1, outcomes: { active: 1 } });
+  });
+
+  it('drops a message that is no check request instead of retrying it forever', async () => {
+    const dropped: string[] = [];
+    const { retry } = await checkQueuedTenants(
       {
-        repository: store,
-        cipher,
-        providers: providersWith(provider),
+        ...world(new InMemoryIntegrationStore(), providersWith(providerAnswering({}))).checker,
+        onMalformed: (messageId) => dropped.push(messageId),
       },
-      { scope: 'blocked' },
+      [{ messageId: 'junk', body: '{"tenant":"x"}' }],
     );
-
-    expect(summary).toEqual({ checked: 2, outcomes: { active: 1, key_rejected: 1 } });
-    expect(store.calls.update).toBe(2);
-    expect(store.peek('blocked')).toMatchObject({ status: 'active', revision: 4 });
-    expect(store.peek('blocked')?.lastSendError).toBeUndefined();
-    expect(store.peek('still-blocked')).toMatchObject({ status: 'key_rejected', revision: 4 });
-    expect(store.peek('healthy')?.revision).toBe(3);
+    expect(retry).toEqual([]);
+    expect(dropped).toEqual(['junk']);
   });
 
   it('checks an SES tenant’s senders against its own SES tenant’s domains', async () => {
@@ -207,21 +331,128 @@ describe('runHealthCheck', () => {
     });
     const asked: unknown[] = [];
     const providers = providersWith(providerAnswering({}));
-    const summary = await runHealthCheck({
-      repository: new InMemoryIntegrationStore({ records: [onSes('tenant-b', ['info@acme.example'])] }),
-      cipher,
-      providers: {
-        ...providers,
-        ses: {
-          senderDomains: async (account) => {
-            asked.push(account);
-            return [{ domain: 'globex.example', valid: true }];
-          },
+    const store = new InMemoryIntegrationStore({ records: [onSes('tenant-b', ['info@acme.example'])] });
+    const health = world(store, {
+      ...providers,
+      ses: {
+        senderDomains: async (account) => {
+          asked.push(account);
+          return [{ domain: 'globex.example', valid: true }];
         },
       },
     });
 
-    expect(summary.outcomes).toEqual({ sender_unauthenticated: 1 });
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    await health.deliver();
+
+    expect((await health.runs.get(planned?.run.runId ?? ''))?.outcomes).toEqual({ sender_unauthenticated: 1 });
     expect(asked).toEqual([{ region: 'eu-west-1', tenantId: 'tenant-b' }]);
+  });
+});
+
+describe('planHealthRun', () => {
+  it('re-checks only blocked tenants with scope blocked, and unblocks one whose key works again', async () => {
+    const blocked = { ...(await record('blocked', 'good')), status: 'key_rejected' as const, lastSendError: '401' };
+    const stillBlocked = { ...(await record('still-blocked', 'revoked')), status: 'key_rejected' as const };
+    const store = new InMemoryIntegrationStore({
+      records: [await record('healthy', 'unused-key'), blocked, stillBlocked],
+    });
+    const provider = providerAnswering({
+      good: fine,
+      revoked: () => {
+        throw new KeyVerificationError('key_rejected', 'revoked');
+      },
+    });
+    const health = world(store, providersWith(provider));
+
+    const planned = await planHealthRun(health.planner, { scope: 'blocked' });
+    await health.deliver();
+
+    expect(health.directory.calls).toEqual([{ scope: 'blocked' }]);
+    expect(await health.runs.get(planned?.run.runId ?? '')).toMatchObject({
+      scope: 'blocked',
+      checked: 2,
+      outcomes: { active: 1, key_rejected: 1 },
+    });
+    expect(store.calls.update).toBe(2);
+    expect(store.peek('blocked')).toMatchObject({ status: 'active', revision: 4 });
+    expect(store.peek('blocked')?.lastSendError).toBeUndefined();
+    expect(store.peek('still-blocked')).toMatchObject({ status: 'key_rejected', revision: 4 });
+    expect(store.peek('healthy')?.revision).toBe(3);
+  });
+
+  it('hands over to a continuation when its time runs out, and the continuation goes on from the cursor', async () => {
+    const records = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((tenant) => record(tenant, 'good')));
+    const health = world(new InMemoryIntegrationStore({ records }), providersWith(providerAnswering({ good: fine })), {
+      pageSize: 2,
+    });
+    health.cutOffAfter(1);
+
+    const first = await planHealthRun(health.planner, { scope: 'all' });
+
+    expect(first?.continueWith).toEqual({ scope: 'all', runId: first?.run.runId });
+    expect(first?.run).toMatchObject({ planned: 2, planningComplete: false });
+    expect(first?.run.plannerLeaseUntil).toBeUndefined();
+    health.cutOffAfter(Number.POSITIVE_INFINITY);
+    const rest = await planHealthRun(health.planner, first?.continueWith ?? { scope: 'all' });
+    expect(rest?.run).toMatchObject({ runId: first?.run.runId, planned: 5, planningComplete: true });
+    expect(health.checks.sent.map((message) => message.tenantId)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(health.directory.calls.map((call) => call.pageToken)).toEqual([undefined, '2', '4']);
+  });
+
+  it('resumes a run whose planner was cut off mid-page once its lease has run out, counting the page once', async () => {
+    let now = new Date('2026-11-24T03:15:00.000Z');
+    const records = await Promise.all(['a', 'b', 'c'].map((tenant) => record(tenant, 'good')));
+    const store = new InMemoryIntegrationStore({ records, now: () => now });
+    const health = world(store, providersWith(providerAnswering({ good: fine })), { pageSize: 2 });
+    // The planner dies after enqueueing its first page, before recording it.
+    const recordPage = health.runs.recordPage.bind(health.runs);
+    health.runs.recordPage = async () => {
+      throw new Error('function timed out');
+    };
+    await expect(planHealthRun(health.planner, { scope: 'all' })).rejects.toThrow('timed out');
+    health.runs.recordPage = recordPage;
+
+    // The tick redelivered meanwhile: another planner holds the lease, so this one leaves it.
+    expect((await planHealthRun(health.planner, { scope: 'all' }))?.run.planned).toBe(0);
+    now = new Date(now.getTime() + 361_000);
+    const resumed = await planHealthRun(health.planner, { scope: 'all' });
+    await health.deliver();
+
+    expect(resumed?.run).toMatchObject({ planned: 3, planningComplete: true });
+    // The first page was enqueued twice, but each tenant is checked once and counted once.
+    expect(health.checks.sent).toHaveLength(5);
+    expect(store.calls.update).toBe(3);
+    expect(await health.runs.get(resumed?.run.runId ?? '')).toMatchObject({ checked: 3 });
+  });
+
+  it('starts a new daily run when the last one finished or is older than 23 hours, and resumes a younger unfinished one', async () => {
+    let now = new Date('2026-11-24T03:15:00.000Z');
+    const store = new InMemoryIntegrationStore({ records: [await record('a', 'good')], now: () => now });
+    const health = world(store, providersWith(providerAnswering({ good: fine })));
+
+    const first = await planHealthRun(health.planner, { scope: 'all' });
+    // Not yet checked: the run is unfinished, so a second tick the same hour resumes it.
+    const again = await planHealthRun(health.planner, { scope: 'all' });
+    expect(again?.run.runId).toBe(first?.run.runId);
+    expect(health.checks.sent).toHaveLength(1);
+
+    now = new Date(now.getTime() + MAX_RUN_AGE_MS.all + 1);
+    const stale = await planHealthRun(health.planner, { scope: 'all' });
+    expect(stale?.run.runId).not.toBe(first?.run.runId);
+    await health.deliver();
+    const next = await planHealthRun(health.planner, { scope: 'all' });
+    expect(next?.run.runId).not.toBe(stale?.run.runId);
+  });
+
+  it('answers nothing for a continuation of an unknown run', async () => {
+    const health = world(new InMemoryIntegrationStore(), providersWith(providerAnswering({})));
+    expect(await planHealthRun(health.planner, { scope: 'all', runId: 'all-404' })).toBeUndefined();
+  });
+
+  it('finishes an empty run at once', async () => {
+    const health = world(new InMemoryIntegrationStore(), providersWith(providerAnswering({})));
+    const result = await planHealthRun(health.planner, { scope: 'blocked' });
+    expect(result).toMatchObject({ finished: true, run: { planned: 0, checked: 0, planningComplete: true } });
   });
 });

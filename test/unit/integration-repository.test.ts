@@ -4,6 +4,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -58,6 +59,19 @@ const record: IntegrationRecord = {
     ciphertext: 'd',
   },
 };
+
+/** What creating `record` takes: everything but the fields the repository sets. */
+function newFields() {
+  const {
+    tenantId: _tenant,
+    channel: _channel,
+    revision: _revision,
+    createdAt: _created,
+    updatedAt: _updated,
+    ...fields
+  } = record;
+  return fields;
+}
 
 describe('IntegrationRepository', () => {
   afterEach(() => documentClient.reset());
@@ -120,10 +134,59 @@ describe('IntegrationRepository', () => {
     await repository.update('tenant-a', 3, { status: 'active', lastSendError: undefined });
 
     const input = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
+    // An active status also leaves the sparse blocked index (#blocked).
     expect(input?.UpdateExpression).toBe(
-      'SET #revision = :next, #updatedAt = :updatedAt, #writeToken = :writeToken, #f0 = :f0 REMOVE #f1',
+      'SET #revision = :next, #updatedAt = :updatedAt, #writeToken = :writeToken, #f0 = :f0 REMOVE #f1, #blocked',
     );
     expect(input?.ExpressionAttributeNames).toMatchObject({ '#f0': 'status', '#f1': 'lastSendError' });
+  });
+
+  it('keeps a blocked tenant in the sparse blocked index with its status, in the same write', async () => {
+    documentClient.on(UpdateCommand).resolves({ Attributes: { ...record, status: 'key_rejected', revision: 4 } });
+    documentClient.on(PutCommand).resolves({});
+
+    await repository.update('tenant-a', 3, { status: 'key_rejected' });
+    await repository.create('tenant-b', { ...newFields(), status: 'key_rejected' });
+    await repository.create('tenant-c', newFields());
+
+    const update = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).toContain('#blocked = :blocked');
+    expect(update?.ExpressionAttributeNames).toMatchObject({ '#blocked': 'blockedStatus' });
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':blocked': 'key_rejected' });
+    const [blocked, active] = documentClient.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    expect(blocked).toMatchObject({ tenantId: 'tenant-b', blockedStatus: 'key_rejected' });
+    expect(active).not.toHaveProperty('blockedStatus');
+  });
+
+  it('pages through tenant ids with a keys-only scan, and blocked ones with a query on the sparse index', async () => {
+    documentClient.on(ScanCommand).resolves({
+      Items: [{ tenantId: 'a' }, { tenantId: 'b' }],
+      LastEvaluatedKey: { tenantId: 'b', channel: 'email' },
+    });
+    documentClient
+      .on(QueryCommand)
+      .resolves({ Items: [{ tenantId: 'c', channel: 'email', blockedStatus: 'key_rejected' }] });
+
+    const first = await repository.pageTenants({ scope: 'all', limit: 2 });
+    const next = await repository.pageTenants({
+      scope: 'all',
+      limit: 2,
+      ...(first.nextPageToken ? { pageToken: first.nextPageToken } : {}),
+    });
+    const blocked = await repository.pageTenants({ scope: 'blocked', limit: 50 });
+
+    expect(first.tenantIds).toEqual(['a', 'b']);
+    const scans = documentClient.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scans[0]).toMatchObject({ Select: 'SPECIFIC_ATTRIBUTES', ProjectionExpression: '#tenantId', Limit: 2 });
+    expect(scans[1]?.ExclusiveStartKey).toEqual({ tenantId: 'b', channel: 'email' });
+    expect(next.tenantIds).toEqual(['a', 'b']);
+    expect(blocked).toEqual({ tenantIds: ['c'] });
+    expect(documentClient.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      IndexName: 'byBlockedStatus',
+      KeyConditionExpression: '#blocked = :blocked',
+      ExpressionAttributeValues: { ':blocked': 'key_rejected' },
+    });
+    expect(documentClient.commandCalls(ScanCommand)).toHaveLength(2);
   });
 
   it('reports a lost race as conflict', async () => {
