@@ -81,6 +81,8 @@ export class ActivityView {
   private readonly open = new Set<string>();
   private readonly details = new Map<string, MessageView>();
   private serial = 0;
+  /** Bumped per fetch: an answer to an older fetch (another filter, another tenant) is dropped. */
+  private request = 0;
 
   constructor() {
     const filter = $<HTMLSelectElement>('activity-status');
@@ -121,34 +123,53 @@ export class ActivityView {
     $('activity-rows').querySelectorAll<HTMLButtonElement>('button.toggle')[first]?.focus();
   }
 
+  /**
+   * Fetches one page after `cursor` (the first page without one). A filtered page can come back
+   * short with a cursor (the API filters after reading), so it reads on until the page is full
+   * or the list ends, at most a few requests per press.
+   */
   private async fetchPage(cursor: string | undefined): Promise<void> {
     const box = $('activity-problem');
     hide(box);
     const list = $('activity-rows');
-    if (list.getAttribute('aria-busy') === 'true') return;
-    list.setAttribute('aria-busy', 'true');
+    const more = $<HTMLButtonElement>('activity-more');
+    this.request += 1;
+    const request = this.request;
     const generation = session.generation;
-    const query = new URLSearchParams({ limit: String(ACTIVITY_PAGE_SIZE) });
+    const current = () => request === this.request && generation === session.generation;
+    list.setAttribute('aria-busy', 'true');
+    more.disabled = true;
     const status = $<HTMLSelectElement>('activity-status').value;
-    if (status) query.set('status', status);
-    if (cursor) query.set('cursor', cursor);
+    const found: MessageView[] = [];
+    let next = cursor;
     try {
-      const answer = await api('GET', `/messages?${query}`);
-      if (generation !== session.generation) return;
-      if (answer.status !== 200) {
-        if (!cursor) this.messages = [];
-        this.nextCursor = null;
-        this.render();
-        return showProblem({ box }, answer);
+      for (let round = 0; round < 5; round += 1) {
+        const query = new URLSearchParams({ limit: String(ACTIVITY_PAGE_SIZE) });
+        if (status) query.set('status', status);
+        if (next) query.set('cursor', next);
+        const answer = await api('GET', `/messages?${query}`);
+        if (!current()) return;
+        if (answer.status !== 200) {
+          if (!cursor) this.messages = [];
+          this.nextCursor = null;
+          this.render();
+          return showProblem({ box }, answer);
+        }
+        found.push(...((answer.body.messages as MessageView[] | undefined) ?? []));
+        next = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
+        if (!next || found.length >= ACTIVITY_PAGE_SIZE) break;
       }
-      const page = (answer.body.messages as MessageView[] | undefined) ?? [];
-      this.messages = cursor ? [...this.messages, ...page] : page;
-      this.nextCursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : null;
+      this.messages = cursor ? [...this.messages, ...found] : found;
+      this.nextCursor = next ?? null;
       this.render();
       const count = this.messages.length;
-      $('activity-count').textContent = t(this.nextCursor ? 'activityShowingMore' : 'activityShowing', { count });
+      const words = this.nextCursor ? 'activityShowingMore' : count === 1 ? 'activityShowingOne' : 'activityShowing';
+      $('activity-count').textContent = t(words, { count });
     } finally {
-      list.setAttribute('aria-busy', 'false');
+      if (current()) {
+        list.setAttribute('aria-busy', 'false');
+        more.disabled = false;
+      }
     }
   }
 

@@ -126,3 +126,93 @@ describe('console page: Amazon SES', () => {
     await page.context().close();
   });
 });
+
+/** Publishes automations' send events on the local bus (at most 10 per call, as PutEvents). */
+async function publishSends(
+  tenantId: string,
+  sends: Array<{ messageId: string; to: string; from?: string }>,
+): Promise<string[]> {
+  const answer = await service.as(undefined).call('POST', '/local/events', {
+    Entries: sends.map((send) => ({
+      Source: 'app.automations',
+      DetailType: 'Email Send Requested',
+      Detail: JSON.stringify({
+        tenantId,
+        messageId: send.messageId,
+        audience: 'customer',
+        to: [{ email: send.to }],
+        subject: 'Hello',
+        text: 'Hello',
+        ...(send.from ? { from: { email: send.from } } : {}),
+      }),
+    })),
+  });
+  return (answer.body as { Entries: Array<{ outcome: string }> }).Entries.map((entry) => entry.outcome);
+}
+
+describe('console page: Activity', () => {
+  it('lists messages newest first with status chips, loads more, filters, and opens a timeline', async () => {
+    const tenant = 'browser-activity';
+    expect((await service.as(tenant).save(service.sandbox.key('good').apiKey, ['info@acme.example'])).status).toBe(201);
+    const accepted = Array.from({ length: 10 }, (_, index) => ({
+      messageId: `activity-${index}`,
+      to: `reader${index}@customer.example`,
+    }));
+    expect(await publishSends(tenant, accepted)).toEqual(Array(10).fill('sent'));
+    expect(
+      await publishSends(tenant, [
+        { messageId: 'activity-failed', to: 'x@customer.example', from: 'a@elsewhere.example' },
+      ]),
+    ).toEqual(['failed']);
+
+    const { page, requests, shoot } = await openConsole(browser, service, tenant, { view: 'activity' });
+    const rows = page.locator('#activity-rows > li');
+    await rows.first().waitFor();
+    expect(await page.getByRole('link', { name: 'Activity' }).getAttribute('aria-current')).toBe('page');
+    expect(await rows.count()).toBe(10);
+    expect(await rows.first().getAttribute('data-message-id')).toBe('activity-failed');
+    expect(await rows.first().locator('.chip').textContent()).toBe('Failed');
+    expect(await rows.nth(1).locator('.chip').textContent()).toBe('Accepted by the provider');
+    expect(await page.locator('#activity-count').textContent()).toBe('10 messages shown; more are available.');
+
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(10).waitFor();
+    expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toContain(
+      'Show the timeline',
+    );
+    const ids = await rows.evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.messageId));
+    expect(new Set(ids).size).toBe(11);
+
+    // The timeline: fetched on opening, with the failure in the API's own words.
+    const failed = (await service.as(tenant).call('GET', '/messages/activity-failed')).body;
+    const toggle = page.getByRole('button', { name: 'Show the timeline of activity-failed' });
+    await toggle.click();
+    const panel = rows.first().locator('.timeline');
+    await panel.filter({ hasText: String(failed.failureDetail) }).waitFor();
+    expect(await panel.textContent()).toContain('No events from the provider yet.');
+    expect(await rows.first().getByRole('button').getAttribute('aria-expanded')).toBe('true');
+    expect(requests).toContain('GET /messages/activity-failed');
+    await shoot('activity');
+
+    await page.getByLabel('Show', { exact: true }).selectOption({ label: 'Failed' });
+    await page.locator('#activity-count').filter({ hasText: '1 message shown.' }).waitFor({ state: 'attached' });
+    expect(await rows.count()).toBe(1);
+    expect(requests).toContain('GET /messages?limit=10&status=failed');
+    await page.context().close();
+  });
+
+  it('fits a 390 px screen in German', async () => {
+    const { page, shoot } = await openConsole(browser, service, 'browser-activity', {
+      view: 'activity',
+      language: 'de',
+      viewport: PHONE,
+    });
+    await page.locator('#activity-rows > li').first().waitFor();
+    await page.getByRole('button', { name: 'Verlauf von activity-failed anzeigen' }).click();
+    await page.locator('.timeline').filter({ hasText: 'Noch keine Ereignisse' }).waitFor();
+    expect(await scrollsSideways(page)).toBe(false);
+    await shoot('activity-de');
+    await page.context().close();
+  });
+});
