@@ -15,6 +15,7 @@ import {
   FUNCTION_ACCESS,
   type FunctionAccess,
   type FunctionName,
+  INTAKE_TIMEOUT,
   type KeyAction,
   SEND_TIMEOUT,
   type ServiceTable,
@@ -75,6 +76,7 @@ export class EmailIntegrationsStack extends Stack {
       publishers: props.sendPublisherPrincipals ?? [],
       operatorRoleArns,
       sendFunctionTimeout: SEND_TIMEOUT,
+      intakeFunctionTimeout: INTAKE_TIMEOUT,
       ...(props.sendMaxConcurrency === undefined ? {} : { sendMaxConcurrency: props.sendMaxConcurrency }),
     });
     if ((props.sendPublisherPrincipals ?? []).length === 0) {
@@ -264,7 +266,6 @@ export class EmailIntegrationsStack extends Stack {
       timeout: access.timeout,
       statements,
       environment: { ...environment, ...access.env },
-      ...(access.asyncDeadLetters ? { deadLetterQueue: pipeline.deadLetters } : {}),
     });
     if (access.ses.length > 0) {
       for (const region of this.sesRegions(props)) {

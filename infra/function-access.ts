@@ -52,11 +52,6 @@ export interface FunctionAccess {
   /** Actions on the send queue (`SEND_QUEUE_URL`) beyond those its event source mapping needs. */
   sendQueue: Array<'ChangeMessageVisibility' | 'SendMessage'>;
   /**
-   * Invoked asynchronously (by EventBridge): an event it fails on after Lambda's retries goes to the
-   * send pipeline's dead-letter queue, body unchanged, so `npm run ops -- redrive` can move it on.
-   */
-  asyncDeadLetters?: true;
-  /**
    * Amazon SES on this account's resources in the allowed regions: `send` (SendEmail), `read`
    * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations).
    */
@@ -74,6 +69,8 @@ export interface FunctionAccess {
 /** API functions answer within API Gateway's 30 s; each SendGrid call times out well before. */
 const API_TIMEOUT = Duration.seconds(15);
 const API_SENDGRID_TIMEOUT_MS = 5_000;
+/** The intake's timeout: the intake queue's visibility timeout derives from it. */
+export const INTAKE_TIMEOUT = Duration.seconds(10);
 /** The send function's timeout: the queue's visibility timeout and the send lease derive from it. */
 export const SEND_TIMEOUT = Duration.seconds(30);
 
@@ -173,14 +170,13 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'accept-send-request': {
     description: 'The send pipeline’s intake: screens each event and queues it with its tenant as the fair-queue group',
-    timeout: Duration.seconds(10),
+    timeout: INTAKE_TIMEOUT,
     tables: {},
     key: [],
     // The only sender the send queue accepts (besides operators redriving dead letters).
     sendQueue: ['SendMessage'],
     ses: [],
     consumesSendEvents: true,
-    asyncDeadLetters: true,
   },
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',

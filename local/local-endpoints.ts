@@ -6,7 +6,11 @@ import {
   consoleStylesEndpoint,
   sandboxMessagesEndpoint,
 } from './endpoints/console-page.js';
-import { deadLettersEndpoint, eventBridgeEventsEndpoint } from './endpoints/eventbridge-events.js';
+import {
+  deadLettersEndpoint,
+  eventBridgeEventsEndpoint,
+  eventOutcomeEndpoint,
+} from './endpoints/eventbridge-events.js';
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
@@ -25,6 +29,8 @@ export interface LocalEndpointRequest {
   request: IncomingMessage;
   url: URL;
   body: string;
+  /** Values of the path's `{name}` segments. */
+  pathParameters?: Record<string, string>;
 }
 
 /**
@@ -48,6 +54,7 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   consoleStylesEndpoint,
   sandboxMessagesEndpoint,
   eventBridgeEventsEndpoint,
+  eventOutcomeEndpoint,
   deadLettersEndpoint,
   healthCheckEndpoint,
   openApiEndpoint,

@@ -133,10 +133,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const body = read.toString('utf8');
     const url = new URL(request.url ?? '/', 'http://localhost');
     const local = LOCAL_ENDPOINTS.find(
-      (endpoint) => endpoint.path === url.pathname && endpoint.method === request.method,
+      (endpoint) => endpoint.method === request.method && matchPath(endpoint.path, url.pathname) !== undefined,
     );
     if (local) {
-      writeResult(response, await local.handle({ request, url, body }, endpointContext));
+      const pathParameters = matchPath(local.path, url.pathname) ?? {};
+      writeResult(response, await local.handle({ request, url, body, pathParameters }, endpointContext));
       return;
     }
     const candidates = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);

@@ -4,7 +4,6 @@ import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-ia
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../../shared/observability/metric-names.js';
 import { BUNDLE_SETTINGS } from '../bundling/bundle-settings.js';
@@ -21,8 +20,6 @@ export interface ServiceFunctionProps {
   statements: PolicyStatement[];
   timeout?: Duration;
   memorySize?: number;
-  /** Where an asynchronous invocation's event goes after Lambda's retries failed (body unchanged). */
-  deadLetterQueue?: IQueue;
 }
 
 /**
@@ -56,7 +53,6 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup,
-      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       // X-Ray traces every invocation and its AWS calls' timing without a tracing library in the
       // bundle (Powertools Tracer would add ~125 KB and ~90 ms to each cold start: docs/performance.md).
       tracing: Tracing.ACTIVE,

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError } from '../observability/logger.js';
 import { screenSendEvent, type TrustedPublisher } from './send-event-screen.js';
 import type { MetricsSink } from './send-metrics.js';
@@ -82,6 +83,39 @@ export class SendIntake {
         ? { eventId: result.eventId, kind: 'not_queued' as const }
         : result,
     );
+  }
+}
+
+/** The intake function's handler: a batch from the intake queue in, the events to deliver again out. */
+export type IntakeHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/**
+ * The intake function (`functions/accept-send-request.ts`): the intake queue's batch of EventBridge
+ * events is screened and queued on the send queue in one SendMessageBatch; only the events the send
+ * queue did not take are reported back, so SQS delivers them again (then the dead-letter queue).
+ */
+export function createIntakeHandler(
+  deps: SendIntakeDeps & { metrics: MetricsSink & { publishStoredMetrics?(): void } },
+): IntakeHandler {
+  const intake = new SendIntake(deps);
+  return async function handleIntakeBatch(event) {
+    const results = await intake.accept(event.Records.map((record) => parseJson(record.body)));
+    // Only refusals are counted here; an empty flush would log a warning on every batch.
+    if (results.some((result) => result.kind === 'refused')) deps.metrics.publishStoredMetrics?.();
+    return {
+      batchItemFailures: results.flatMap((result, index) => {
+        const record = event.Records[index];
+        return result.kind === 'not_queued' && record ? [{ itemIdentifier: record.messageId }] : [];
+      }),
+    };
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

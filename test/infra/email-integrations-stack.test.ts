@@ -187,10 +187,10 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('SendRequests'))),
     }),
-    deadLetters: (actions: string | string[]) => ({
+    intakeQueue: (actions: string | string[]) => ({
       Action: actions,
       Effect: 'Allow',
-      Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('DeadLetters'))),
+      Resource: arnOf(id(of.node.findChild('SendPipeline').node.findChild('IntakeRequests'))),
     }),
     healthRuns: (...actions: string[]) => ({
       Action: action(actions.map((a) => `dynamodb:${a}`)),
@@ -365,8 +365,17 @@ describe('EmailIntegrationsStack', () => {
       'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), ...e.ses('read')],
       'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
       'activate-ses': [e.sesDomains('Query', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
-      // Queues screened events; an event it fails on goes to the dead-letter queue (Lambda's async DLQ).
-      'accept-send-request': [e.sendQueue('sqs:SendMessage'), e.deadLetters('sqs:SendMessage')],
+      // Queues screened events on the send queue; the intake queue's event source mapping's own needs.
+      'accept-send-request': [
+        e.sendQueue('sqs:SendMessage'),
+        e.intakeQueue([
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ]),
+      ],
       'send-email': [
         e.integrations('GetItem', 'PutItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
@@ -636,42 +645,52 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 
-  it('feeds the send function from the service’s own bus through the intake and an SQS queue with a dead-letter queue and alarms', () => {
+  it('feeds the send function from the service’s own bus through the intake queue, the intake and the fair queue, with a dead-letter queue and alarms', () => {
     const pipeline = stack.node.findChild('SendPipeline');
-    const busId = logicalId(stack, pipeline.node.findChild('Bus'));
+    const id = (name: string) => logicalId(stack, pipeline.node.findChild(name));
     const intakeId = logicalId(stack, stack.functions.get('accept-send-request')?.function as IConstruct);
-    const deadLettersArn = arnOf(logicalId(stack, pipeline.node.findChild('DeadLetters')));
+    const sendId = logicalId(stack, stack.functions.get('send-email')?.function as IConstruct);
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'email-integrations-test' });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: { Ref: busId },
+      EventBusName: { Ref: id('Bus') },
       EventPattern: Match.exact({
         source: ['app.automations'],
         'detail-type': ['Email Send Requested'],
         account: [{ Ref: 'AWS::AccountId' }],
       }),
-      // Only the intake: EventBridge retries a failed hand-over for a day, then the dead-letter queue.
+      // Only the intake queue: EventBridge retries a failed hand-over for a day, then the dead-letter queue.
       Targets: [
         {
-          Arn: arnOf(intakeId),
+          Arn: arnOf(id('IntakeRequests')),
           Id: 'Target0',
-          DeadLetterConfig: { Arn: deadLettersArn },
+          DeadLetterConfig: { Arn: arnOf(id('DeadLetters')) },
           RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
         },
       ],
     });
     template.resourceCountIs('AWS::Events::Rule', 1);
-    // Lambda retries a failed intake twice, then puts the event, unchanged, in the dead-letter queue.
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: intakeId },
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 6 * 3600,
+    const queues = template.toJSON().Resources as Record<string, Resource>;
+    expect(queues[id('IntakeRequests')]?.Properties).toMatchObject({
+      RedrivePolicy: { deadLetterTargetArn: arnOf(id('DeadLetters')), maxReceiveCount: 5 },
+      VisibilityTimeout: 60,
     });
-    expect(functionOf('accept-send-request').Properties.DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: Match.objectLike({ maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount }),
+    expect(queues[id('SendRequests')]?.Properties).toMatchObject({
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(id('DeadLetters')),
+        maxReceiveCount: REDELIVERY_POLICY.maxReceiveCount,
+      },
       VisibilityTimeout: 180,
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: intakeId },
+      EventSourceArn: arnOf(id('IntakeRequests')),
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sendId },
+      EventSourceArn: arnOf(id('SendRequests')),
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 20 },
@@ -765,6 +784,40 @@ describe('EmailIntegrationsStack', () => {
     expect(() =>
       build({ sendPublisherPrincipals: ['arn:aws:iam::111122223333:user/someone'] }, 'BadPublisher'),
     ).toThrow(/neither an IAM role ARN .* nor a 12-digit account id/);
+  });
+
+  it('accepts messages on the intake queue only from the send rule, denying every other sender', () => {
+    const pipeline = stack.node.findChild('SendPipeline');
+    const queueId = logicalId(stack, pipeline.node.findChild('IntakeRequests'));
+    const queueArn = arnOf(queueId);
+    const ruleArn = arnOf(logicalId(stack, pipeline.node.findChild('SendRequested')));
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find(
+      (resource) => JSON.stringify(resource.Properties.Queues) === JSON.stringify([{ Ref: queueId }]),
+    );
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: queueArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      },
+      {
+        Sid: 'OnlyTheSendRuleSends',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
+      },
+    ]);
   });
 
   it('accepts messages on the send queue only from the intake function’s role, denying every other sender', () => {

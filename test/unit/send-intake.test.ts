@@ -3,7 +3,7 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { screenSendEvent, UNKNOWN_TENANT_GROUP } from '../../shared/sending/send-event-screen.js';
-import { batches, SendIntake, SqsSendQueue } from '../../shared/sending/send-intake.js';
+import { batches, createIntakeHandler, SendIntake, SqsSendQueue } from '../../shared/sending/send-intake.js';
 import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
 import { eventRecord, publisher } from '../support/sqs-records.js';
 
@@ -84,6 +84,35 @@ describe('SendIntake', () => {
     ]);
     sqs.on(SendMessageCommand).rejects(new Error('SQS is down'));
     expect((await intake.accept([eventOf('e-3', { tenantId: 'a' })]))[0]?.kind).toBe('not_queued');
+  });
+});
+
+describe('createIntakeHandler', () => {
+  beforeEach(() => sqs.reset());
+
+  it('reports back only the records the send queue did not take, and drops what it refuses', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }],
+      Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+    });
+    let flushed = 0;
+    const handler = createIntakeHandler({
+      queue: new SqsSendQueue({ queueUrl, client: sqs as unknown as SQSClient }),
+      publisher,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: { addMetric: () => undefined, publishStoredMetrics: () => void (flushed += 1) },
+    });
+    const answer = await handler({
+      Records: [
+        eventRecord('taken', { tenantId: 'a' }),
+        eventRecord('refused-by-sqs', { tenantId: 'b' }),
+        eventRecord('untrusted', { tenantId: 'c' }, { source: 'someone.else' }),
+        eventRecord('garbage', {}, { body: '{not json' }),
+      ],
+    });
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'sqs-refused-by-sqs' }] });
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries).toHaveLength(2);
+    expect(flushed).toBe(1);
   });
 });
 
