@@ -163,7 +163,7 @@ function localIntake(): SendIntake {
 function queuedSend(record: SQSRecord, result: EntryResult): QueuedSend {
   Object.assign(result, { outcome: 'pending', deliveries: 0, redeliveryDelaysSeconds: [] });
   remember(result);
-  let settle = () => undefined as void;
+  let settle: () => void = () => undefined;
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });

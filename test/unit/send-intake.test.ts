@@ -100,7 +100,12 @@ describe('createIntakeHandler', () => {
       queue: new SqsSendQueue({ queueUrl, client: sqs as unknown as SQSClient }),
       publisher,
       logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: { addMetric: () => undefined, publishStoredMetrics: () => void (flushed += 1) },
+      metrics: {
+        addMetric: () => undefined,
+        publishStoredMetrics: () => {
+          flushed += 1;
+        },
+      },
     });
     const answer = await handler({
       Records: [
