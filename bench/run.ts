@@ -12,6 +12,7 @@ import type { SendPathSettings } from '../shared/composition/sending.js';
 import { integrationRepository } from '../shared/composition/store.js';
 import { REDELIVERY_POLICY } from '../shared/sending/redelivery-policy.js';
 import { measureColdStarts } from './cold-start.js';
+import { measureHealthCheckThroughput, reportHealthCheckThroughput } from './health-check-throughput.js';
 import {
   BATCH_WORKERS,
   MESSAGES,
@@ -92,6 +93,14 @@ for (let run = 0; run < 9; run += 1) {
 const verifyMs = verifyTimes.sort((a, b) => a - b)[4] ?? 0;
 const slowestCallMs = 100;
 
+// Health check throughput: planner → queue → checker over many tenants, sink at 100 ms.
+const healthCheck = await measureHealthCheckThroughput({
+  dynamoEndpoint,
+  sinkUrl,
+  setSinkDelay,
+  keyringFile: join(keyringDir, 'keyring.json'),
+});
+
 const cold = await measureColdStarts();
 services.stdin?.end();
 rmSync(keyringDir, { recursive: true, force: true });
@@ -166,6 +175,7 @@ for (const fn of cold.functions) {
   check(`load ${fn.name}`, `${fixed(fn.loadMs)} ms = ${fixed(loadRatio, 2)} × hello-world`, '≤ 3 ×', loadRatio <= 3);
   targets.push(loadRatio <= 3);
 }
+reportHealthCheckThroughput(healthCheck, check, targets);
 const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
 process.stdout.write(
   `${rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')).join('\n')}\n`,
@@ -184,6 +194,7 @@ const result = {
   send,
   verify: { medianMs: verifyMs, slowestCallMs, ratio: verifyRatio },
   coldStart: cold,
+  healthCheck,
   allTargetsMet: targets.every(Boolean),
 };
 writeFileSync('bench-results/latest.json', `${JSON.stringify(result, null, 2)}\n`);

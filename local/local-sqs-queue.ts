@@ -36,14 +36,18 @@ export interface LocalSqsQueueOptions {
 export class LocalSqsQueue<T> implements MessageQueue<T> {
   /** Messages the queue gave up on. */
   readonly deadLetters: Array<{ messageId: string; body: string; receiveCount: number }> = [];
-  private readonly waiting: HeldMessage[] = [];
+  /** Visible messages, oldest first (taken from `head` on, so a long queue costs nothing to take from). */
+  private ready: HeldMessage[] = [];
+  private head = 0;
+  /** Messages back from a failed delivery, invisible until their `visibleAt`. */
+  private readonly delayed: HeldMessage[] = [];
 
   constructor(private readonly options: LocalSqsQueueOptions) {}
 
   async sendAll(messages: readonly T[]): Promise<void> {
     const now = Date.now();
     for (const message of messages) {
-      this.waiting.push({
+      this.ready.push({
         messageId: randomUUID(),
         body: JSON.stringify(message),
         receiveCount: 0,
@@ -55,26 +59,53 @@ export class LocalSqsQueue<T> implements MessageQueue<T> {
 
   /** Messages waiting (visible or not). */
   get depth(): number {
-    return this.waiting.length;
+    return this.ready.length - this.head + this.delayed.length;
   }
 
-  /** Delivers until the queue is empty, messages the handler sends meanwhile included. */
-  async drain(handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>): Promise<void> {
-    while (this.waiting.length > 0) {
-      const now = Date.now();
-      const visible = this.waiting.filter((message) => message.visibleAt <= now);
-      if (visible.length === 0) {
-        await sleep(Math.max(1, Math.min(...this.waiting.map((message) => message.visibleAt)) - now));
-        continue;
+  /** The next batch of visible messages (none: nothing is visible now). */
+  private take(now: number): HeldMessage[] {
+    for (let index = this.delayed.length - 1; index >= 0; index -= 1) {
+      const message = this.delayed[index] as HeldMessage;
+      if (message.visibleAt <= now) {
+        this.ready.push(message);
+        this.delayed.splice(index, 1);
       }
-      const batches: HeldMessage[][] = [];
-      for (let start = 0; start < visible.length && batches.length < this.options.maxConcurrency; ) {
-        batches.push(visible.slice(start, start + this.options.batchSize));
-        start += this.options.batchSize;
-      }
-      for (const message of batches.flat()) this.waiting.splice(this.waiting.indexOf(message), 1);
-      await Promise.all(batches.map((batch) => this.deliver(batch, handler)));
     }
+    const batch = this.ready.slice(this.head, this.head + this.options.batchSize);
+    this.head += batch.length;
+    if (this.head > 1_000 && this.head * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  /**
+   * Delivers until the queue is empty, messages the handler sends meanwhile included: up to
+   * `maxConcurrency` pollers, each taking the next visible batch as soon as its last one is done
+   * (as Lambda's pollers do), so one slow batch holds back only its own poller.
+   */
+  async drain(handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>): Promise<void> {
+    let inFlight = 0;
+    const poller = async (): Promise<void> => {
+      for (;;) {
+        const now = Date.now();
+        const batch = this.take(now);
+        if (batch.length > 0) {
+          inFlight += 1;
+          await this.deliver(batch, handler).finally(() => {
+            inFlight -= 1;
+          });
+          continue;
+        }
+        // Nothing visible: done when nothing waits and no batch in flight can put anything back.
+        if (this.depth === 0 && inFlight === 0) return;
+        const nextVisible =
+          this.delayed.length > 0 ? Math.min(...this.delayed.map((message) => message.visibleAt)) : now + 5;
+        await sleep(Math.max(1, Math.min(nextVisible - now, 50)));
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.maxConcurrency }, poller));
   }
 
   private async deliver(
@@ -94,7 +125,7 @@ export class LocalSqsQueue<T> implements MessageQueue<T> {
         this.deadLetters.push({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount });
       } else {
         message.visibleAt = Date.now() + this.options.visibilityMs;
-        this.waiting.push(message);
+        this.delayed.push(message);
       }
     }
   }

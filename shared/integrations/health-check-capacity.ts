@@ -3,11 +3,11 @@
  * event source mappings and timeouts from it, the local runtime's queue emulation and the
  * benchmark read it, and docs/performance.md derives "1,000,000 tenants a day" from it.
  *
- * Throughput ≈ checkerMaxConcurrency × checksPerInvocation / seconds per check. A check is one
- * KMS Decrypt and, for SendGrid, the key's verify calls (about 0.3–0.6 s at SendGrid's usual
- * latency), so the defaults give ≈ 100 × (1 / 0.5 s) = 200 checks/s — 1,000,000 tenants in under
- * 1.5 h — while holding at most 100 KMS decrypts in flight (≤ 200/s, under 4 % of KMS's smallest
- * regional quota for symmetric operations, 5,500/s, which the send path shares).
+ * Checks in flight = checkerMaxConcurrency × checksPerInvocation = 100. One check is one KMS
+ * Decrypt, SendGrid's three verify calls at once (≈ one call's latency, 0.1–0.3 s) and four small
+ * DynamoDB writes/reads: ≈ 0.2–0.35 s, so 100 in flight check ≈ 285–500 tenants/s (1,000,000 in
+ * 0.6–1 h) while asking KMS for at most ≈ 500 decrypts/s — within the health check's tenth of
+ * KMS's smallest regional quota (5,500/s, shared with the send path).
  */
 export const HEALTH_CHECK_CAPACITY = {
   /** Check messages per checker invocation (SQS batch size). */
@@ -26,6 +26,8 @@ export const HEALTH_CHECK_CAPACITY = {
   maxReceiveCount: 3,
   /** The smallest regional KMS quota for symmetric cryptographic operations (requests per second, per account). */
   kmsDecryptQuotaPerSecond: 5_500,
+  /** The share of that quota the health check may take; the send path (1 decrypt per tenant per 5 minutes per function) has the rest. */
+  kmsQuotaShare: 0.1,
 } as const;
 
 /** A queue's visibility timeout: six times its consumer's timeout, as AWS advises for Lambda event sources. */
