@@ -13,6 +13,7 @@ const LOAD_ENV = {
   TENANT_CLAIM: 'custom:tenant_id',
   TABLE_NAME: 'bench',
   SEND_LEDGER_TABLE_NAME: 'bench-ledger',
+  SUPPRESSION_TABLE_NAME: 'bench-suppressions',
   KMS_KEY_ID: 'arn:aws:kms:eu-central-1:000000000000:key/bench',
   SEND_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench',
   POWERTOOLS_SERVICE_NAME: 'email-integrations',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_AWS_ENVIRONMENT } from '../local/dynamodb-local.js';
+import { LOCAL_AWS_ENVIRONMENT, LOCAL_TABLE_NAMES } from '../local/dynamodb-local.js';
 import { envelopeCipher } from '../shared/composition/keys.js';
 import { sendGridProvider } from '../shared/composition/sendgrid.js';
 import type { SendPathSettings } from '../shared/composition/sending.js';
@@ -53,6 +53,7 @@ const keyringDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-keys-'))
 const settings: SendPathSettings = {
   integrations: { tableName: 'bench-integrations', endpoint: dynamoEndpoint },
   ledger: { tableName: 'bench-send-ledger', endpoint: dynamoEndpoint },
+  suppressions: { tableName: LOCAL_TABLE_NAMES.suppressions, endpoint: dynamoEndpoint },
   keys: { keyringFile: join(keyringDir, 'keyring.json') },
   sendGrid: { baseUrls: { global: sinkUrl, eu: sinkUrl }, timeoutMs: 10_000 },
   ses: {},

@@ -204,6 +204,7 @@ export class EmailIntegrationsStack extends Stack {
       keyChecks: store.keyChecks,
       sesDomains: store.sesDomains,
       healthRuns: store.healthRuns,
+      suppressions: store.suppressions,
     };
     // Key attributes, for a scan that may read only them (`ScanKeys`).
     const keyAttributes: Partial<Record<ServiceTable, string[]>> = {

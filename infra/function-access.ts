@@ -19,6 +19,7 @@ export const TABLE_ENV = {
   keyChecks: 'RATE_LIMIT_TABLE_NAME',
   sesDomains: 'SES_DOMAIN_TABLE_NAME',
   healthRuns: 'HEALTH_RUN_TABLE_NAME',
+  suppressions: 'SUPPRESSION_TABLE_NAME',
 } as const;
 
 /** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
@@ -29,7 +30,7 @@ export const TABLE_QUERY_INDEXES: Partial<Record<ServiceTable, readonly string[]
 };
 
 /** Tables whose own key is queried (a tenant's SES domains share its partition key). */
-export const TABLES_QUERIED_BY_KEY: ReadonlySet<ServiceTable> = new Set(['sesDomains']);
+export const TABLES_QUERIED_BY_KEY: ReadonlySet<ServiceTable> = new Set(['sesDomains', 'suppressions']);
 
 /** One of the service's tables. */
 export type ServiceTable = keyof typeof TABLE_ENV;
@@ -37,7 +38,7 @@ export type ServiceTable = keyof typeof TABLE_ENV;
  * DynamoDB actions a function may be given on a table. `ScanKeys`: Scan that may return only the
  * table's key attributes (IAM conditions on `dynamodb:Attributes` and `dynamodb:Select`).
  */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'ScanKeys' | 'Query';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'ScanKeys' | 'Query';
 /** KMS actions on the secrets key; always bound to the tenant encryption context. */
 export type KeyAction = 'GenerateDataKey' | 'Decrypt';
 
@@ -178,11 +179,30 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ses: [],
     consumesSendEvents: true,
   },
+  'list-suppressions': route('list-suppressions', {
+    ...none,
+    // A query on the tenant's own partition (its key), never a scan.
+    tables: { suppressions: ['Query'] },
+  }),
+  'add-suppression': route('add-suppression', {
+    ...none,
+    // One conditional put; GetItem only where the refusal does not return the existing entry (dynalite).
+    tables: { suppressions: ['PutItem', 'GetItem'] },
+  }),
+  'remove-suppression': route('remove-suppression', {
+    ...none,
+    tables: { suppressions: ['DeleteItem'] },
+  }),
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',
     timeout: SEND_TIMEOUT,
     // PutItem on integrations: a refused key or sender is written onto the card.
-    tables: { integrations: ['GetItem', 'PutItem'], sendLedger: ['GetItem', 'PutItem', 'UpdateItem'] },
+    // BatchGetItem on suppressions: the tenant's suppressed recipients, one batched read per message.
+    tables: {
+      integrations: ['GetItem', 'PutItem'],
+      sendLedger: ['GetItem', 'PutItem', 'UpdateItem'],
+      suppressions: ['BatchGetItem'],
+    },
     key: ['Decrypt'],
     // Holding a message back for its retry delay.
     sendQueue: ['ChangeMessageVisibility'],

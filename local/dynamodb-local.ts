@@ -15,6 +15,7 @@ import { integrationTableCreateInput } from '../shared/integrations/integration-
 import { rateLimitTableCreateInput } from '../shared/integrations/key-check-limit.js';
 import { sendLedgerTableCreateInput } from '../shared/sending/send-ledger-table.js';
 import { domainTableCreateInput } from '../shared/ses-domains/domain-store.js';
+import { suppressionTableCreateInput } from '../shared/suppression/suppression-table.js';
 
 /** A running dynalite server with the service's tables in it. */
 export interface LocalDynamoDb {
@@ -24,23 +25,36 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
+/** The local tables' names when none are given. */
+export const LOCAL_TABLE_NAMES = {
+  suppressions: 'email-integrations-suppressions-local',
+} as const;
+
 /**
  * The service's tables, from the same key definitions the stack uses. The local runtime and
  * `npm run ops` open the same data folder, so they must name the tables alike: both use this.
  */
 export function serviceTables(
-  names: { integrations: string; sendLedger: string; rateLimits?: string; sesDomains?: string; healthRuns?: string } = {
+  names: {
+    integrations: string;
+    sendLedger: string;
+    rateLimits?: string;
+    sesDomains?: string;
+    healthRuns?: string;
+    suppressions?: string;
+  } = {
     integrations: 'email-integrations-local',
     sendLedger: 'email-integrations-send-ledger-local',
     sesDomains: 'email-integrations-ses-domains-local',
   },
-): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns', CreateTableCommandInput> {
+): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns' | 'suppressions', CreateTableCommandInput> {
   return {
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
     rateLimits: rateLimitTableCreateInput(names.rateLimits ?? 'email-integrations-rate-limits-local'),
     sesDomains: domainTableCreateInput(names.sesDomains ?? 'email-integrations-ses-domains-local'),
     healthRuns: healthRunTableCreateInput(names.healthRuns ?? 'email-integrations-health-runs-local'),
+    suppressions: suppressionTableCreateInput(names.suppressions ?? LOCAL_TABLE_NAMES.suppressions),
   };
 }
 

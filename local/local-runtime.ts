@@ -92,6 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     RATE_LIMIT_TABLE_NAME: dynamoDb.tables.rateLimits,
     SES_DOMAIN_TABLE_NAME: dynamoDb.tables.sesDomains,
     HEALTH_RUN_TABLE_NAME: dynamoDb.tables.healthRuns,
+    SUPPRESSION_TABLE_NAME: dynamoDb.tables.suppressions,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,

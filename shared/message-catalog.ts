@@ -63,6 +63,11 @@ const TITLES: Record<ProblemCode, Record<Language, string>> = {
   domain_unavailable: { en: 'The domain is not available', de: 'Die Domain ist nicht verfügbar' },
   domain_in_use: { en: 'The domain still has senders', de: 'Die Domain hat noch Absender' },
   invalid_request: { en: 'The request is not valid', de: 'Die Anfrage ist ungültig' },
+  invalid_email: { en: 'That is not an email address', de: 'Das ist keine E-Mail-Adresse' },
+  suppression_not_found: {
+    en: 'The address is not on the suppression list',
+    de: 'Die Adresse steht nicht auf der Sperrliste',
+  },
   unauthorized: { en: 'No tenant in the caller’s token', de: 'Kein Mandant im Token des Aufrufers' },
   not_found: { en: 'No integration', de: 'Keine Integration' },
   route_not_found: { en: 'No such route', de: 'Diese Route gibt es nicht' },
@@ -351,6 +356,18 @@ const DETAILS = {
       `This key seems to belong to another SendGrid account: none of the registered senders (${emails.join(', ')}) is at one of its authenticated domains (${list(domains, 'none')}). Create the new key in the same SendGrid account as the old one; to switch accounts, delete the integration and connect the other account.`,
     ({ emails, domains }) =>
       `Dieser Schlüssel scheint zu einem anderen SendGrid-Konto zu gehören: keiner der registrierten Absender (${emails.join(', ')}) liegt an einer seiner authentifizierten Domains (${list(domains, 'keine')}). Legen Sie den neuen Schlüssel im selben SendGrid-Konto an wie den alten; um das Konto zu wechseln, löschen Sie die Integration und verbinden Sie das andere Konto.`,
+  ),
+  invalid_email: say(
+    () =>
+      'Give a plain email address like jane@example.com (no name, no angle brackets, at most 254 characters), URL-encoded in the path.',
+    () =>
+      'Geben Sie eine einfache E-Mail-Adresse wie jane@example.com an (ohne Namen und spitze Klammern, höchstens 254 Zeichen), URL-kodiert im Pfad.',
+  ),
+  suppression_not_found: say(
+    () =>
+      'This address is not on your suppression list, so mail to it is not held back. GET /suppressions lists the addresses that are.',
+    () =>
+      'Diese Adresse steht nicht auf Ihrer Sperrliste; E-Mails an sie werden nicht zurückgehalten. GET /suppressions listet die gesperrten Adressen.',
   ),
 } satisfies Record<string, Texts<never>>;
 

@@ -36,6 +36,8 @@ export const PROBLEM_CATALOG = {
   domain_not_found: { status: 404 },
   domain_unavailable: { status: 409 },
   domain_in_use: { status: 409 },
+  invalid_email: { status: 422 },
+  suppression_not_found: { status: 404 },
   upstream_unavailable: { status: 503 },
   internal_error: { status: 500 },
 } as const satisfies Record<string, { status: number }>;

@@ -8,6 +8,7 @@ import { integrationTableKeys } from '../../shared/integrations/integration-tabl
 import { rateLimitTableKeys } from '../../shared/integrations/key-check-limit.js';
 import { sendLedgerTableKeys } from '../../shared/sending/send-ledger-table.js';
 import { domainTableKeys } from '../../shared/ses-domains/domain-store.js';
+import { suppressionTableKeys } from '../../shared/suppression/suppression-table.js';
 import type { KeyAction } from '../function-access.js';
 import { KEY_CONTEXT_CONDITIONS } from './access.js';
 
@@ -52,6 +53,8 @@ export class IntegrationStore extends Construct {
   readonly sesDomains: TableV2;
   /** The health check's run summaries and per-(run, tenant) claims. */
   readonly healthRuns: TableV2;
+  /** Tenants' suppression lists: addresses their mail no longer goes to. */
+  readonly suppressions: TableV2;
 
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
@@ -161,6 +164,19 @@ export class IntegrationStore extends Construct {
       encryption: TableEncryptionV2.awsManagedKey(),
       // Bookkeeping that expires within 30 days; losing it only means the next tick starts a new run.
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Kept until a tenant removes an address (no TTL): losing it would mail people who complained.
+    this.suppressions = new TableV2(this, 'Suppressions', {
+      partitionKey: {
+        name: suppressionTableKeys.partitionKey.name,
+        type: attributeType(suppressionTableKeys.partitionKey.type),
+      },
+      sortKey: { name: suppressionTableKeys.sortKey.name, type: attributeType(suppressionTableKeys.sortKey.type) },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
   }
 

@@ -38,7 +38,7 @@ interface EntryResult {
   /** PutEvents' own refusal of a malformed entry. */
   ErrorCode?: string;
   ErrorMessage?: string;
-  outcome?: 'pending' | 'sent' | 'duplicate' | 'failed' | 'dead_lettered' | 'not_matched';
+  outcome?: 'pending' | 'sent' | 'duplicate' | 'suppressed' | 'failed' | 'dead_lettered' | 'not_matched';
   code?: string;
   detail?: string;
   providerMessageId?: string | null;
@@ -292,6 +292,7 @@ function settle(message: QueuedSend, { outcome }: RecordOutcome): void {
   const { result } = message;
   if (outcome.kind === 'sent') Object.assign(result, { outcome: 'sent', providerMessageId: outcome.providerMessageId });
   else if (outcome.kind === 'duplicate') Object.assign(result, { outcome: 'duplicate' });
+  else if (outcome.kind === 'suppressed') Object.assign(result, { outcome: 'suppressed' });
   else if (outcome.kind === 'failed')
     Object.assign(result, { outcome: 'failed', code: outcome.code, detail: outcome.detail });
   message.settle();

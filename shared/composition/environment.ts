@@ -95,6 +95,11 @@ export function sendLedgerTableSettings(env: EnvironmentVariables = process.env)
   return tableSettings(env, 'SEND_LEDGER_TABLE_NAME');
 }
 
+/** The tenants' suppression lists: `SUPPRESSION_TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
+export function suppressionTableSettings(env: EnvironmentVariables = process.env): TableSettings {
+  return tableSettings(env, 'SUPPRESSION_TABLE_NAME');
+}
+
 /** The rate-limit table (key checks per tenant): `RATE_LIMIT_TABLE_NAME` (required), `DYNAMODB_ENDPOINT`. */
 export function rateLimitTableSettings(env: EnvironmentVariables = process.env): TableSettings {
   return tableSettings(env, 'RATE_LIMIT_TABLE_NAME');

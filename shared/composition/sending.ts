@@ -18,11 +18,13 @@ import {
   sendLedgerTableSettings,
   sendSettings,
   sesSettings,
+  suppressionTableSettings,
   type TableSettings,
 } from './environment.js';
 import { envelopeCipher } from './keys.js';
 import { providerRegistry } from './providers.js';
 import { dynamoClientConfig, integrationRepository } from './store.js';
+import { suppressionList } from './suppressions.js';
 
 /** What sending mail for a tenant needs, with or without the queue: its record, key and provider. */
 export interface MailAccountSettings {
@@ -35,6 +37,8 @@ export interface MailAccountSettings {
 /** Everything the queued send path reads from its environment. */
 export interface SendPathSettings extends MailAccountSettings {
   ledger: TableSettings;
+  /** The tenants' suppression lists, read before every send. */
+  suppressions: TableSettings;
   send: SendSettings;
 }
 
@@ -50,7 +54,12 @@ export function mailAccountSettings(env: EnvironmentVariables = process.env): Ma
 
 /** Parses the send path's settings; fails naming the first missing or malformed variable. */
 export function sendPathSettings(env: EnvironmentVariables = process.env): SendPathSettings {
-  return { ...mailAccountSettings(env), ledger: sendLedgerTableSettings(env), send: sendSettings(env) };
+  return {
+    ...mailAccountSettings(env),
+    ledger: sendLedgerTableSettings(env),
+    send: sendSettings(env),
+    suppressions: suppressionTableSettings(env),
+  };
 }
 
 /** The send ledger (`SEND_LEDGER_TABLE_NAME`): idempotency of the send path. */
@@ -92,6 +101,7 @@ export function emailDispatcher(
   return new EmailDispatcher({
     accounts: mailAccounts(settings, overrides),
     ledger: sendLedger(settings.ledger),
+    suppressions: suppressionList(settings.suppressions),
     ...(overrides.pauses === false
       ? {}
       : {

@@ -5,11 +5,14 @@ import type { MessagePage, MessageView } from '../sending/message-history.js';
 import { MESSAGE_STATUSES } from '../sending/message-status.js';
 import type { TestSendResult } from '../sending/test-send.js';
 import type { SesDomain } from '../ses-domains/domain-store.js';
+import { SUPPRESSION_REASONS } from '../suppression/suppression-address.js';
+import type { Suppression, SuppressionPage } from '../suppression/suppression-list.js';
 import type { HandlerName } from './api-routes.js';
 import {
   activateSesBody,
   addSesDomainBody,
   listMessagesQuery,
+  listSuppressionsQuery,
   rotateKeyBody,
   saveIntegrationBody,
   testSendBody,
@@ -84,6 +87,9 @@ export const messageViewSchema = z.strictObject({
       }),
     )
     .describe('The provider events that moved the status, oldest first'),
+  suppressedRecipients: z
+    .array(z.string())
+    .describe('Recipients taken out before sending because they are on the tenant’s suppression list'),
 });
 
 export const messagePageSchema = z.strictObject({
@@ -110,6 +116,23 @@ export const sesDomainSchema = z.strictObject({
 });
 
 export const sesDomainListSchema = z.strictObject({ domains: z.array(sesDomainSchema) });
+
+export const suppressionSchema = z.strictObject({
+  email: z.string().describe('The address, normalised: trimmed and lower-cased'),
+  reason: z
+    .enum(SUPPRESSION_REASONS)
+    .describe('hard_bounce and complaint come from provider feedback; manual from PUT'),
+  createdAt: isoDateTime,
+  messageId: z
+    .string()
+    .nullable()
+    .describe('The message whose bounce or complaint put it here; null when added by hand'),
+});
+
+export const suppressionPageSchema = z.strictObject({
+  suppressions: z.array(suppressionSchema).describe('In address order'),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last one'),
+});
 
 const problemCodes = Object.keys(PROBLEM_CATALOG) as [ProblemCode, ...ProblemCode[]];
 
@@ -308,6 +331,29 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
     success: [{ status: 200, description: 'Switched', schema: integrationCardSchema }],
     problems: [...COMMON, 'invalid_request', 'sender_not_authenticated', 'conflict', 'upstream_unavailable'],
   },
+  'list-suppressions': {
+    summary: 'The addresses this tenant’s mail no longer goes to (hard bounces, complaints, added by hand)',
+    query: listSuppressionsQuery,
+    success: [{ status: 200, description: 'One page', schema: suppressionPageSchema }],
+    problems: [...COMMON, 'invalid_request', 'upstream_unavailable'],
+  },
+  'add-suppression': {
+    summary: 'Put an address on the suppression list by hand (reason manual); sends to it are held back',
+    success: [
+      { status: 201, description: 'Added', schema: suppressionSchema },
+      {
+        status: 200,
+        description: 'Already listed: the entry as it is (its first reason stays)',
+        schema: suppressionSchema,
+      },
+    ],
+    problems: [...COMMON, 'invalid_email', 'upstream_unavailable'],
+  },
+  'remove-suppression': {
+    summary: 'Take an address off the suppression list: mail to it is sent again',
+    success: [{ status: 204, description: 'Removed' }],
+    problems: [...COMMON, 'invalid_email', 'suppression_not_found', 'upstream_unavailable'],
+  },
 };
 
 /** Compile-time checks: a schema and the type the handler returns must be the same shape. */
@@ -320,4 +366,6 @@ export type ContractChecks = [
   Assert<Equal<z.infer<typeof messageViewSchema>, MessageView>>,
   Assert<Equal<z.infer<typeof messagePageSchema>, MessagePage>>,
   Assert<Equal<z.infer<typeof sesDomainSchema>, SesDomain>>,
+  Assert<Equal<z.infer<typeof suppressionSchema>, Suppression>>,
+  Assert<Equal<z.infer<typeof suppressionPageSchema>, SuppressionPage>>,
 ];

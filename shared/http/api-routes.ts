@@ -18,6 +18,9 @@ export const API_ROUTES = [
   { method: 'POST', path: '/integrations/ses/domains/{domain}/check', handler: 'check-ses-domain' },
   { method: 'DELETE', path: '/integrations/ses/domains/{domain}', handler: 'delete-ses-domain' },
   { method: 'POST', path: '/integrations/ses/activate', handler: 'activate-ses' },
+  { method: 'GET', path: '/suppressions', handler: 'list-suppressions' },
+  { method: 'PUT', path: '/suppressions/{email}', handler: 'add-suppression' },
+  { method: 'DELETE', path: '/suppressions/{email}', handler: 'remove-suppression' },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */

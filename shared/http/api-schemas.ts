@@ -61,6 +61,18 @@ export const listMessagesQuery = z.strictObject({
   cursor: z.string().max(2048).optional().describe('nextCursor of the previous page'),
 });
 
+/** `GET /suppressions` query: all optional strings, as query parameters are. */
+export const listSuppressionsQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, { message: 'must be a whole number from 1 to 100' })
+    .transform(Number)
+    .refine((limit) => limit >= 1 && limit <= 100, { message: 'must be a whole number from 1 to 100' })
+    .optional()
+    .describe('Page size, 1–100 (default 50)'),
+  cursor: z.string().max(2048).optional().describe('nextCursor of the previous page'),
+});
+
 /** `POST /integrations/ses/domains`: the domain to send from, and optionally the Amazon SES region. */
 export const addSesDomainBody = z.strictObject({
   domain: z

@@ -10,6 +10,8 @@ import {
   type RouteContract,
   sesDomainListSchema,
   sesDomainSchema,
+  suppressionPageSchema,
+  suppressionSchema,
   testSendResultSchema,
   verificationSchema,
 } from './api-contract.js';
@@ -36,6 +38,8 @@ const NAMED = new Map<z.ZodType, string>([
   [messagePageSchema, 'MessagePage'],
   [sesDomainSchema, 'SesDomain'],
   [sesDomainListSchema, 'SesDomainList'],
+  [suppressionSchema, 'Suppression'],
+  [suppressionPageSchema, 'SuppressionPage'],
   [problemSchema, 'Problem'],
 ]);
 

@@ -6,6 +6,8 @@ import { IntegrationStoreError } from '../integrations/integration-repository.js
 import { describeError } from '../observability/logger.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
+import { recipientsOf, screenRecipients } from '../suppression/recipient-screening.js';
+import type { SuppressionScreen } from '../suppression/suppression-list.js';
 import { isTenantId } from '../tenant-id.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
@@ -26,6 +28,8 @@ export type DispatchOutcome =
   | { kind: 'sent'; providerMessageId: string | null }
   /** Already sent or failed by an earlier delivery: nothing was done. */
   | { kind: 'duplicate'; state: 'sent' | 'failed' }
+  /** Every addressee is on the tenant's suppression list: recorded `suppressed`, the provider not called. */
+  | { kind: 'suppressed'; suppressedCount: number }
   /** Permanent: recorded in the ledger with its code and reason; do not retry. */
   | { kind: 'failed'; code: PermanentSendCode; detail: string }
   /** Not taken this time: deliver again, no sooner than `afterSeconds` when given. */
@@ -36,6 +40,8 @@ export interface DispatcherDeps {
   /** Accounts, transports and card marking, shared with the test send. */
   accounts: MailAccounts;
   ledger: SendLedgerPort;
+  /** The tenants' suppression lists, read once per message before the provider is called (none: no screening). */
+  suppressions?: SuppressionScreen;
   /** Per-tenant pauses after a provider rate limit, shared by every send function (none: no pausing). */
   pauses?: TenantPausePort;
   logger: Logger;
@@ -74,9 +80,14 @@ export class EmailDispatcher {
     const { record, account, message } = prepared;
     const paused = await this.pausedFor(tenantId);
     if (paused) return paused;
+    const screened = await this.screen(tenantId, message);
+    if ('kind' in screened) return screened;
+    if (!screened.message) return this.recordSuppressed(tenantId, messageId, screened.suppressed);
 
     const attemptId = this.deps.newAttemptId?.() ?? randomUUID();
-    const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs);
+    const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
+      suppressedRecipients: screened.suppressed,
+    });
     if (claim.kind === 'settled') return { kind: 'duplicate', state: claim.entry.state === 'sent' ? 'sent' : 'failed' };
     if (claim.kind === 'busy') {
       const waitMs = claim.entry.leaseUntil - this.nowMs();
@@ -94,7 +105,42 @@ export class EmailDispatcher {
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
     }
-    return this.sendClaimed(record, account, message, messageId, attemptId);
+    return this.sendClaimed(record, account, screened.message, messageId, attemptId);
+  }
+
+  /**
+   * Takes the tenant's suppressed recipients out of the message: one batched read of its list
+   * for all recipients. A failed read sends nothing: the message comes back later.
+   */
+  private async screen(
+    tenantId: string,
+    message: OutboundEmail,
+  ): Promise<DispatchOutcome | ReturnType<typeof screenRecipients>> {
+    if (!this.deps.suppressions) return { message, suppressed: [] };
+    try {
+      return screenRecipients(message, await this.deps.suppressions.suppressedAmong(tenantId, recipientsOf(message)));
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) {
+        return { kind: 'retry', code: 'upstream_unavailable', detail: error.detail };
+      }
+      throw error;
+    }
+  }
+
+  /** No addressee is left: the message ends `suppressed` without a provider call (unless settled before). */
+  private async recordSuppressed(tenantId: string, messageId: string, suppressed: string[]): Promise<DispatchOutcome> {
+    const recorded = await this.deps.ledger.recordSuppressed(tenantId, messageId, suppressed);
+    if (!recorded) {
+      const entry = await this.deps.ledger.get(tenantId, messageId);
+      if (entry?.state === 'sent' || entry?.state === 'failed') return { kind: 'duplicate', state: entry.state };
+    }
+    // The count only: addresses stay with the message.
+    this.deps.logger.info('send suppressed: every addressee is on the tenant’s suppression list', {
+      tenantId,
+      messageId,
+      suppressedCount: suppressed.length,
+    });
+    return { kind: 'suppressed', suppressedCount: suppressed.length };
   }
 
   /** Reads the integration, applies the sender rules and decrypts the key: all before any claim. */

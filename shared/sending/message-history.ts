@@ -19,6 +19,8 @@ export interface MessageView {
   failureCode: string | null;
   failureDetail: string | null;
   timeline: MessageTimelineEntry[];
+  /** Recipients not mailed because the tenant suppressed them. */
+  suppressedRecipients: string[];
 }
 
 /** One page of a tenant's messages, newest first. */
@@ -130,6 +132,7 @@ export function messageView(entry: SendLedgerEntry): MessageView {
     failureCode: entry.failureCode ?? null,
     failureDetail: entry.failureDetail ?? null,
     timeline: entry.timeline ?? [],
+    suppressedRecipients: entry.suppressedRecipients ?? [],
   };
 }
 

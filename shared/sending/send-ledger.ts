@@ -53,6 +53,11 @@ export interface SendLedgerEntry {
   providerMessageId?: string | null;
   failureCode?: SendOutcomeCode;
   failureDetail?: string;
+  /**
+   * Recipients taken out because the tenant suppressed them (normalised addresses). The tenant's
+   * data, kept only with the message (same TTL), never logged.
+   */
+  suppressedRecipients?: string[];
   expiresAt: number;
 }
 
@@ -117,8 +122,15 @@ export class SendLedger {
    * (`ReturnValuesOnConditionCheckFailure`), so a duplicate costs no second read. A refusal by
    * our own claim means the SDK retried a write whose first response was lost: it is ours.
    */
-  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
+  async claim(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    leaseMs: number,
+    attempt: { suppressedRecipients?: readonly string[] } = {},
+  ): Promise<ClaimResult> {
     const now = this.now();
+    const suppressed = attempt.suppressedRecipients ?? [];
     let existing: SendLedgerEntry | undefined;
     try {
       const result = await this.call(() =>
@@ -128,8 +140,7 @@ export class SendLedger {
             Key: { sendKey: sendKey(tenantId, messageId) },
             // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
             ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
-            UpdateExpression:
-              'SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt ADD #attempts :one',
+            UpdateExpression: `SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt${suppressed.length > 0 ? ', #suppressed = :suppressed' : ''} ADD #attempts :one`,
             ExpressionAttributeNames: {
               '#status': 'status',
               '#createdAt': 'createdAt',
@@ -141,6 +152,7 @@ export class SendLedger {
               '#updatedAt': 'updatedAt',
               '#expiresAt': 'expiresAt',
               '#attempts': 'attempts',
+              ...(suppressed.length > 0 ? { '#suppressed': 'suppressedRecipients' } : {}),
             },
             ExpressionAttributeValues: {
               ':tenantId': tenantId,
@@ -153,6 +165,7 @@ export class SendLedger {
               ':updatedAt': new Date(now).toISOString(),
               ':expiresAt': Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
               ':one': 1,
+              ...(suppressed.length > 0 ? { ':suppressed': [...suppressed] } : {}),
             },
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -168,7 +181,7 @@ export class SendLedger {
     // A DynamoDB that does not return the item (dynalite): read it.
     existing ??= await this.get(tenantId, messageId);
     // Gone meanwhile (its TTL ran out): claim afresh.
-    if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs);
+    if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs, attempt);
     if (existing.state === 'in_flight' && existing.attemptId === attemptId) {
       return { kind: 'claimed', attempts: Number(existing.attempts) };
     }
@@ -229,6 +242,35 @@ export class SendLedger {
         updatedAt: new Date(now).toISOString(),
         failureCode,
         failureDetail,
+        expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
+      },
+      { expression: 'attribute_not_exists(sendKey) OR #state = :retryable', values: { ':retryable': 'retryable' } },
+    );
+  }
+
+  /**
+   * Records a send none of whose addressees may be mailed (the tenant suppressed them all):
+   * settled as `suppressed`, the provider never called; unless it was already sent or failed.
+   */
+  async recordSuppressed(
+    tenantId: string,
+    messageId: string,
+    suppressedRecipients: readonly string[],
+  ): Promise<boolean> {
+    const now = this.now();
+    return this.conditionalPut(
+      {
+        sendKey: sendKey(tenantId, messageId),
+        tenantId,
+        messageId,
+        state: 'failed',
+        status: 'suppressed',
+        createdAt: new Date(now).toISOString(),
+        attemptId: 'suppressed-before-send',
+        attempts: 0,
+        leaseUntil: 0,
+        updatedAt: new Date(now).toISOString(),
+        suppressedRecipients: [...suppressedRecipients],
         expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
       },
       { expression: 'attribute_not_exists(sendKey) OR #state = :retryable', values: { ':retryable': 'retryable' } },
@@ -319,7 +361,7 @@ export class SendLedger {
 /** What the send path uses of the ledger (a fake in unit tests). */
 export type SendLedgerPort = Pick<
   SendLedger,
-  'get' | 'claim' | 'markSent' | 'markFailed' | 'release' | 'recordRejected' | 'settleAbandoned'
+  'get' | 'claim' | 'markSent' | 'markFailed' | 'release' | 'recordRejected' | 'recordSuppressed' | 'settleAbandoned'
 >;
 
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */

@@ -97,6 +97,7 @@ export function isSendOutcomeCode(value: string): value is SendOutcomeCode {
 export const SEND_OUTCOME_KIND_METRICS = {
   sent: 'EmailsSent',
   duplicate: 'EmailsDuplicate',
+  suppressed: 'EmailsSuppressed',
   retry: 'EmailsRetried',
   failed: 'EmailsFailed',
 } as const;

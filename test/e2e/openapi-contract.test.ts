@@ -157,6 +157,16 @@ describe('the OpenAPI document', () => {
     await ses(tenant, 'POST', '/integrations/ses/activate', '', { emails: ['hello@contract.example'] });
     await ses(tenant, 'DELETE', one, 'contract.example');
     await ses(tenant, 'DELETE', one, 'gone.example');
+    // Suppression lists: the address is the path parameter.
+    const suppression = '/suppressions/{email}';
+    const address = (email: string) => suppression.replace('{email}', encodeURIComponent(email));
+    await replay(tenant, 'PUT', address('held@customer.example'), undefined, suppression);
+    await replay(tenant, 'PUT', address('held@customer.example'), undefined, suppression);
+    await replay(tenant, 'PUT', address('not-an-address'), undefined, suppression);
+    await replay(tenant, 'GET', '/suppressions');
+    await replay(tenant, 'GET', '/suppressions?limit=1000');
+    await replay(tenant, 'DELETE', address('held@customer.example'), undefined, suppression);
+    await replay(tenant, 'DELETE', address('held@customer.example'), undefined, suppression);
     // Every route was exercised, with at least one success and one problem.
     for (const route of API_ROUTES) {
       const statuses = checked.filter((entry) => entry.startsWith(`${route.method} ${route.path} `));

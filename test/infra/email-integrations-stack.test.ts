@@ -128,6 +128,11 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('SendLedger'),
     }),
+    suppressions: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('Suppressions'),
+    }),
     sendLedgerIndexQuery: {
       Action: 'dynamodb:Query',
       Effect: 'Allow',
@@ -268,6 +273,31 @@ describe('EmailIntegrationsStack', () => {
     for (const name of withTable) expect(variables(name).RATE_LIMIT_TABLE_NAME).toEqual({ Ref: tableId });
   });
 
+  it('keeps suppression lists in a retained table keyed by tenant and address, without expiry, given only to the functions that use it', () => {
+    const tableId = logicalId(stack, stack.node.findChild('Store').node.findChild('Suppressions'));
+    const table = template.toJSON().Resources[tableId] as Resource & { DeletionPolicy?: string };
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'tenantId', KeyType: 'HASH' },
+        { AttributeName: 'email', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [
+        expect.objectContaining({
+          PointInTimeRecoverySpecification: expect.objectContaining({ PointInTimeRecoveryEnabled: true }),
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+    expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
+    expect(table.DeletionPolicy).toBe('Retain');
+    const variables = (name: FunctionName) =>
+      (functionOf(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const withTable = [...stack.functions.keys()].filter((name) => variables(name).SUPPRESSION_TABLE_NAME);
+    expect(withTable.sort()).toEqual(['add-suppression', 'list-suppressions', 'remove-suppression', 'send-email']);
+    for (const name of withTable) expect(variables(name).SUPPRESSION_TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
   it('wraps stored keys with a KMS key that rotates and is retained', () => {
     template.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ EnableKeyRotation: true }),
@@ -376,9 +406,13 @@ describe('EmailIntegrationsStack', () => {
           'sqs:GetQueueAttributes',
         ]),
       ],
+      'list-suppressions': [e.suppressions('Query')],
+      'add-suppression': [e.suppressions('PutItem', 'GetItem')],
+      'remove-suppression': [e.suppressions('DeleteItem')],
       'send-email': [
         e.integrations('GetItem', 'PutItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
+        e.suppressions('BatchGetItem'),
         e.key('Decrypt'),
         e.sendQueue('sqs:ChangeMessageVisibility'),
         e.sendQueue(eventSourceActions),

@@ -9,7 +9,13 @@ export class MemoryLedger implements SendLedgerPort {
   async get(tenantId: string, messageId: string) {
     return this.entries.get(`${tenantId}#${messageId}`);
   }
-  async claim(tenantId: string, messageId: string, attemptId: string, leaseMs: number): Promise<ClaimResult> {
+  async claim(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    leaseMs: number,
+    attempt: { suppressedRecipients?: readonly string[] } = {},
+  ): Promise<ClaimResult> {
     const previous = await this.get(tenantId, messageId);
     if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
     if (previous?.state === 'in_flight') {
@@ -27,6 +33,7 @@ export class MemoryLedger implements SendLedgerPort {
       attempts,
       leaseUntil: this.now + leaseMs,
       updatedAt: '',
+      ...(attempt.suppressedRecipients?.length ? { suppressedRecipients: [...attempt.suppressedRecipients] } : {}),
       expiresAt: 0,
     });
     return { kind: 'claimed', attempts };
@@ -66,6 +73,24 @@ export class MemoryLedger implements SendLedgerPort {
       updatedAt: '',
       failureCode,
       failureDetail,
+      expiresAt: 0,
+    });
+    return true;
+  }
+  async recordSuppressed(tenantId: string, messageId: string, suppressedRecipients: readonly string[]) {
+    const entry = await this.get(tenantId, messageId);
+    if (entry && entry.state !== 'retryable') return false;
+    this.entries.set(`${tenantId}#${messageId}`, {
+      sendKey: '',
+      tenantId,
+      messageId,
+      state: 'failed',
+      status: 'suppressed',
+      attemptId: 'suppressed-before-send',
+      attempts: 0,
+      leaseUntil: 0,
+      updatedAt: '',
+      suppressedRecipients: [...suppressedRecipients],
       expiresAt: 0,
     });
     return true;

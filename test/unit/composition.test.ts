@@ -22,6 +22,7 @@ afterEach(() => {
 const SEND_ENV = {
   TABLE_NAME: 'integrations',
   SEND_LEDGER_TABLE_NAME: 'send-ledger',
+  SUPPRESSION_TABLE_NAME: 'suppressions',
   RATE_LIMIT_TABLE_NAME: 'key-checks',
   EXPIRING_KEYS_TABLE_NAME: 'expiring-keys',
   KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/1234',
@@ -41,6 +42,7 @@ describe('environment settings', () => {
     expect(sendPathSettings({ ...SEND_ENV, SES_ACCOUNT_ID: '123456789012' })).toEqual({
       integrations: { tableName: 'integrations' },
       ledger: { tableName: 'send-ledger' },
+      suppressions: { tableName: 'suppressions' },
       keys: { kmsKeyId: SEND_ENV.KMS_KEY_ID },
       sendGrid: { baseUrls: {}, timeoutMs: 10_000 },
       ses: { accountId: '123456789012' },

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
+import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
+import { secretContext } from '../../shared/integrations/integration-record.js';
+import { UpstreamUnavailableError } from '../../shared/problem-catalog.js';
+import type { MailTransport, SendingAccount } from '../../shared/providers/email-provider.js';
+import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import { MailAccounts } from '../../shared/sending/mail-accounts.js';
+import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
+import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import { screenRecipients } from '../../shared/suppression/recipient-screening.js';
+import type { SuppressionScreen } from '../../shared/suppression/suppression-list.js';
+import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
+import { MemoryLedger } from '../support/memory-send-ledger.js';
+
+const apiKey = `SG.${'a'.repeat(22)}.${'1'.repeat(43)}`;
+const cipher = new EnvelopeCipher(new LocalKeyring(randomBytes(32)));
+
+/** A suppression list per tenant, counting its batched reads. */
+class MemoryScreen implements SuppressionScreen {
+  reads: Array<{ tenantId: string; emails: readonly string[] }> = [];
+  failing = false;
+  constructor(readonly lists: Record<string, string[]>) {}
+  async suppressedAmong(tenantId: string, emails: readonly string[]) {
+    this.reads.push({ tenantId, emails });
+    if (this.failing) throw new UpstreamUnavailableError('DynamoDB');
+    const listed = new Set(this.lists[tenantId] ?? []);
+    return new Set(emails.map((email) => email.toLowerCase()).filter((email) => listed.has(email)));
+  }
+}
+
+class RecordingTransport implements MailTransport {
+  calls: OutboundEmail[] = [];
+  async send(_account: SendingAccount, message: OutboundEmail) {
+    this.calls.push(message);
+    return { providerMessageId: `sg-${this.calls.length}` };
+  }
+}
+
+const event = (messageId: string, extra: Record<string, unknown> = {}) => ({
+  tenantId: 'tenant-a',
+  messageId,
+  audience: 'customer',
+  to: [{ email: 'jane@customer.example' }],
+  subject: 'Hello',
+  text: 'Hi',
+  ...extra,
+});
+
+describe('EmailDispatcher with suppression lists', () => {
+  let ledger: MemoryLedger;
+  let transport: RecordingTransport;
+  let screen: MemoryScreen;
+  let dispatcher: EmailDispatcher;
+
+  beforeEach(async () => {
+    ledger = new MemoryLedger();
+    transport = new RecordingTransport();
+    screen = new MemoryScreen({ 'tenant-a': ['bounce@customer.example'], 'tenant-b': ['jane@customer.example'] });
+    const record = {
+      tenantId: 'tenant-a',
+      channel: 'email',
+      provider: 'sendgrid' as const,
+      region: 'global',
+      keyId: apiKey.slice(3, 25),
+      emails: ['info@acme.example'],
+      status: 'active' as const,
+      keyVersion: 1,
+      revision: 1,
+      createdAt: '2026-11-01T00:00:00.000Z',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+      secret: await cipher.encrypt(apiKey, secretContext('tenant-a', 'sendgrid')),
+    };
+    const repository = new InMemoryIntegrationStore({ records: [record] });
+    dispatcher = new EmailDispatcher({
+      accounts: new MailAccounts({
+        credentials: new SendingCredentials({ repository, cipher }),
+        repository,
+        transports: { sendgrid: transport },
+        now: () => new Date(ledger.now),
+      }),
+      ledger,
+      suppressions: screen,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      leaseMs: 60_000,
+      now: () => new Date(ledger.now),
+    });
+  });
+
+  it('ends a message whose every addressee is suppressed as suppressed, without calling the provider', async () => {
+    const outcome = await dispatcher.dispatch(event('m-1', { to: [{ email: 'Bounce@Customer.Example' }] }), 'e-1');
+    expect(outcome).toEqual({ kind: 'suppressed', suppressedCount: 1 });
+    expect(transport.calls).toHaveLength(0);
+    expect(await ledger.get('tenant-a', 'm-1')).toMatchObject({
+      state: 'failed',
+      status: 'suppressed',
+      suppressedRecipients: ['bounce@customer.example'],
+    });
+    // A redelivery finds it settled: still nothing sent.
+    expect(await dispatcher.dispatch(event('m-1', { to: [{ email: 'bounce@customer.example' }] }), 'e-1')).toEqual({
+      kind: 'duplicate',
+      state: 'failed',
+    });
+    expect(transport.calls).toHaveLength(0);
+  });
+
+  it('sends to the rest and records the removed recipients on the message, with one read for all recipients', async () => {
+    const outcome = await dispatcher.dispatch(
+      event('m-2', {
+        to: [{ email: 'jane@customer.example' }, { email: 'bounce@customer.example' }],
+        cc: [{ email: 'joe@customer.example' }],
+      }),
+      'e-2',
+    );
+    expect(outcome).toMatchObject({ kind: 'sent' });
+    expect(transport.calls[0]?.to).toEqual([{ email: 'jane@customer.example' }]);
+    expect(transport.calls[0]?.cc).toEqual([{ email: 'joe@customer.example' }]);
+    expect(screen.reads).toEqual([
+      { tenantId: 'tenant-a', emails: ['jane@customer.example', 'bounce@customer.example', 'joe@customer.example'] },
+    ]);
+    expect(await ledger.get('tenant-a', 'm-2')).toMatchObject({
+      state: 'sent',
+      suppressedRecipients: ['bounce@customer.example'],
+    });
+  });
+
+  it('reads only the sending tenant’s list: another tenant’s suppression holds nothing back', async () => {
+    expect(await dispatcher.dispatch(event('m-3'), 'e-3')).toMatchObject({ kind: 'sent' });
+    expect(transport.calls[0]?.to).toEqual([{ email: 'jane@customer.example' }]);
+    expect(screen.reads.map((read) => read.tenantId)).toEqual(['tenant-a']);
+  });
+
+  it('sends nothing and retries later when the list cannot be read', async () => {
+    screen.failing = true;
+    expect(await dispatcher.dispatch(event('m-4'), 'e-4')).toMatchObject({
+      kind: 'retry',
+      code: 'upstream_unavailable',
+    });
+    expect(transport.calls).toHaveLength(0);
+    expect(await ledger.get('tenant-a', 'm-4')).toBeUndefined();
+  });
+});
+
+describe('screenRecipients', () => {
+  const message: OutboundEmail = {
+    from: { email: 'info@acme.example' },
+    to: [{ email: 'a@x.example' }, { email: 'B@x.example' }],
+    cc: [{ email: 'c@x.example' }],
+    bcc: [{ email: 'd@x.example' }],
+    subject: 'Hi',
+  };
+
+  it('leaves a message without suppressed recipients as it is', () => {
+    expect(screenRecipients(message, new Set())).toEqual({ message, suppressed: [] });
+  });
+
+  it('takes suppressed recipients out of to, cc and bcc, comparing normalised addresses', () => {
+    const screened = screenRecipients(message, new Set(['b@x.example', 'd@x.example']));
+    expect(screened.suppressed).toEqual(['b@x.example', 'd@x.example']);
+    expect(screened.message).toEqual({ ...message, to: [{ email: 'a@x.example' }], bcc: undefined });
+    expect(screened.message && 'bcc' in screened.message).toBe(false);
+  });
+
+  it('sends nothing when no addressee is left, even if copies remain', () => {
+    const screened = screenRecipients(message, new Set(['a@x.example', 'b@x.example']));
+    expect(screened).toEqual({ message: undefined, suppressed: ['a@x.example', 'b@x.example'] });
+  });
+});
