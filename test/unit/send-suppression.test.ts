@@ -61,7 +61,7 @@ describe('EmailDispatcher with suppression lists', () => {
     screen = new MemoryScreen({ 'tenant-a': ['bounce@customer.example'], 'tenant-b': ['jane@customer.example'] });
     const record = {
       tenantId: 'tenant-a',
-      channel: 'email',
+      channel: 'email' as const,
       provider: 'sendgrid' as const,
       region: 'global',
       keyId: apiKey.slice(3, 25),
