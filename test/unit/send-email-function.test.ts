@@ -23,6 +23,7 @@ const detail = (tenantId: string) => ({
 beforeAll(async () => {
   vi.stubEnv('TABLE_NAME', 'integrations');
   vi.stubEnv('SEND_LEDGER_TABLE_NAME', 'ledger');
+  vi.stubEnv('SUPPRESSION_TABLE_NAME', 'suppressions');
   vi.stubEnv('SEND_QUEUE_URL', queueUrl);
   vi.stubEnv('SEND_EVENT_SOURCE', publisher.source);
   vi.stubEnv('SEND_EVENT_ACCOUNT', publisher.account);
