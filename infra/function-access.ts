@@ -38,7 +38,15 @@ export type ServiceTable = keyof typeof TABLE_ENV;
  * DynamoDB actions a function may be given on a table. `ScanKeys`: Scan that may return only the
  * table's key attributes (IAM conditions on `dynamodb:Attributes` and `dynamodb:Select`).
  */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan' | 'ScanKeys' | 'Query';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Scan'
+  | 'ScanKeys'
+  | 'Query';
 /** KMS actions on the secrets key; always bound to the tenant encryption context. */
 export type KeyAction = 'GenerateDataKey' | 'Decrypt';
 

@@ -47,7 +47,10 @@ export function serviceTables(
     sendLedger: 'email-integrations-send-ledger-local',
     sesDomains: 'email-integrations-ses-domains-local',
   },
-): Record<'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns' | 'suppressions', CreateTableCommandInput> {
+): Record<
+  'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns' | 'suppressions',
+  CreateTableCommandInput
+> {
   return {
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
