@@ -156,6 +156,7 @@ export class EmailIntegrationsStack extends Stack {
     healthCheck.connect({
       planner: fn('plan-health-check').function,
       checker: fn('check-integration-health').function,
+      plannerRole: fn('plan-health-check').role,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });

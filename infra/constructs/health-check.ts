@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal, StarPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -61,8 +62,29 @@ export class HealthCheckPipeline extends Construct {
     });
   }
 
-  /** Connects the planner and the checker to their queues, schedules the ticks and adds the alarms. */
-  connect(functions: { planner: IFunction; checker: IFunction }): void {
+  /**
+   * Connects the planner and the checker to their queues, schedules the ticks and adds the alarms.
+   * Only the planner's role may send checks, and only it and the schedules' role may send plans:
+   * both queue policies deny everyone else, whatever their IAM rights.
+   */
+  connect(functions: { planner: IFunction; checker: IFunction; plannerRole: IRole }): void {
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'email-integrations health check schedules: send ticks to the planner’s queue only',
+    });
+    const onlyFrom = (sid: string, queue: Queue, roles: IRole[]) =>
+      queue.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.DENY,
+          principals: [new StarPrincipal()],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((role) => role.roleArn) } },
+        }),
+      );
+    onlyFrom('OnlyThePlannerSendsChecks', this.checks, [functions.plannerRole]);
+    onlyFrom('OnlyPlannerAndSchedulesSendPlans', this.plans, [functions.plannerRole, schedulerRole]);
     functions.planner.addEventSource(
       new SqsEventSource(this.plans, {
         batchSize: 1,
@@ -81,6 +103,7 @@ export class HealthCheckPipeline extends Construct {
       description: 'Starts the daily integration health check (or resumes an unfinished run younger than 23 h)',
       schedule: ScheduleExpression.expression('cron(15 3 * * ? *)'),
       target: new SqsSendMessage(this.plans, {
+        role: schedulerRole,
         input: ScheduleTargetInput.fromObject(DAILY_HEALTH_CHECK_EVENT),
         retryAttempts: 2,
       }),
@@ -89,6 +112,7 @@ export class HealthCheckPipeline extends Construct {
       description: 'Re-checks the tenants whose key was refused, every 15 minutes',
       schedule: ScheduleExpression.expression('rate(15 minutes)'),
       target: new SqsSendMessage(this.plans, {
+        role: schedulerRole,
         input: ScheduleTargetInput.fromObject(BLOCKED_RECHECK_EVENT),
         retryAttempts: 0,
       }),

@@ -657,6 +657,32 @@ describe('EmailIntegrationsStack', () => {
     expect(alarmOn('Checks', 'ApproximateAgeOfOldestMessage')).toHaveLength(1);
   });
 
+  it('lets only the planner send checks, and only the planner and the schedules send plans', () => {
+    const health = stack.node.findChild('HealthCheck');
+    const queueId = (name: string) => logicalId(stack, health.node.findChild(name));
+    const policyOf = (queue: string) =>
+      Object.values(template.findResources('AWS::SQS::QueuePolicy')).find(
+        (resource) => JSON.stringify(resource.Properties.Queues) === JSON.stringify([{ Ref: queueId(queue) }]),
+      )?.Properties.PolicyDocument.Statement as Statement[];
+    const plannerRole = arnOf(logicalId(stack, stack.functions.get('plan-health-check')?.role as IConstruct));
+    const schedulerRole = arnOf(queueId('SchedulerRole'));
+    const denyBut = (sid: string, queue: string, roles: unknown[]) => ({
+      Sid: sid,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: arnOf(queueId(queue)),
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': roles } },
+    });
+    expect(policyOf('Checks')).toContainEqual(denyBut('OnlyThePlannerSendsChecks', 'Checks', [plannerRole]));
+    expect(policyOf('Plans')).toContainEqual(
+      denyBut('OnlyPlannerAndSchedulesSendPlans', 'Plans', [plannerRole, schedulerRole]),
+    );
+    for (const schedule of Object.values(template.findResources('AWS::Scheduler::Schedule'))) {
+      expect(schedule.Properties.Target.RoleArn).toEqual(schedulerRole);
+    }
+  });
+
   it('keeps run summaries and per-tenant claims in an expiring table, and blocked tenants in a sparse keys-only index', () => {
     const store = stack.node.findChild('Store');
     const resources = template.toJSON().Resources as Record<string, Resource>;
