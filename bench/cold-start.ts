@@ -14,6 +14,7 @@ const LOAD_ENV = {
   TABLE_NAME: 'bench',
   SEND_LEDGER_TABLE_NAME: 'bench-ledger',
   SUPPRESSION_TABLE_NAME: 'bench-suppressions',
+  OUTCOME_EVENT_BUS_NAME: 'bench-bus',
   KMS_KEY_ID: 'arn:aws:kms:eu-central-1:000000000000:key/bench',
   SEND_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench',
   POWERTOOLS_SERVICE_NAME: 'email-integrations',

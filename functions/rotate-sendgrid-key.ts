@@ -1,4 +1,5 @@
 import { envelopeCipher } from '../shared/composition/keys.js';
+import { integrationStatusEvents } from '../shared/composition/outcome-events.js';
 import { sendGridProvider } from '../shared/composition/sendgrid.js';
 import { integrationRepository, keyCheckLimiter, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
@@ -11,6 +12,7 @@ const deps = {
   repository: integrationRepository(),
   cipher: envelopeCipher(),
   keyChecks: keyCheckLimiter(),
+  statusEvents: integrationStatusEvents(),
 };
 
 /** POST /integrations/sendgrid/rotate — replaces the key; the senders carry over (If-Match honoured). */

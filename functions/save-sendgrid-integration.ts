@@ -1,5 +1,6 @@
 import { idempotencyStore } from '../shared/composition/idempotency.js';
 import { envelopeCipher } from '../shared/composition/keys.js';
+import { integrationStatusEvents } from '../shared/composition/outcome-events.js';
 import { sendGridProvider } from '../shared/composition/sendgrid.js';
 import { integrationRepository, keyCheckLimiter, routeEnvironment } from '../shared/composition/store.js';
 import { apiRoute } from '../shared/http/api-route.js';
@@ -12,6 +13,7 @@ const deps = {
   repository: integrationRepository(),
   cipher: envelopeCipher(),
   keyChecks: keyCheckLimiter(),
+  statusEvents: integrationStatusEvents(),
 };
 
 /**

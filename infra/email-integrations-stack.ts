@@ -4,8 +4,10 @@ import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cd
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { integrationTableKeys } from '../shared/integrations/integration-table.js';
+import { OUTCOME_EVENT_METRICS } from '../shared/observability/metric-names.js';
+import { OUTCOME_EVENT_SOURCE } from '../shared/outcome-events/outcome-events.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
-import { alarmWhenAtLeast } from './constructs/alarms.js';
+import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
 import { HealthCheckPipeline } from './constructs/health-check.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
@@ -129,6 +131,17 @@ export class EmailIntegrationsStack extends Stack {
       'Decrypt',
       operatorRoleArns.map((arn) => new ArnPrincipal(arn)),
     );
+
+    // The functions that announce outcomes may put them (and only them) on the service's bus.
+    pipeline.allowOutcomePublishers(
+      [...functions].filter(([name]) => FUNCTION_ACCESS[name].publishesOutcomes).map(([, entry]) => entry.role),
+    );
+    alarmWhenAtLeast(this, 'OutcomeEventsUnpublished', {
+      description:
+        'Outcome events could not be published on the service bus after retries (send outcomes come back through the queue; card changes are only logged). Check PutEvents errors and the bus policy.',
+      metric: serviceMetric(OUTCOME_EVENT_METRICS.unpublished, Duration.minutes(5)),
+      threshold: 1,
+    });
 
     const http = new ServiceHttpApi(this, 'Http', {
       jwtIssuer: props.jwtIssuer,
@@ -257,6 +270,18 @@ export class EmailIntegrationsStack extends Stack {
       environment.SES_REGIONS = this.sesRegions(props).join(',');
     }
     if (access.sendGridTimeoutMs !== undefined) environment.SENDGRID_TIMEOUT_MS = String(access.sendGridTimeoutMs);
+    if (access.publishesOutcomes) {
+      // Only the service's own source: a function can never put a send request on the bus.
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['events:PutEvents'],
+          resources: [pipeline.busArn],
+          conditions: { StringEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+        }),
+      );
+      environment.OUTCOME_EVENT_BUS_NAME = pipeline.bus.eventBusName;
+    }
     if (access.consumesSendEvents) {
       environment.SEND_EVENT_SOURCE = props.eventSource;
       environment.SEND_EVENT_ACCOUNT = this.account;

@@ -71,6 +71,8 @@ export interface FunctionAccess {
   healthQueues?: Array<'plans' | 'checks'>;
   /** Consumes send events: told the only source and account to accept (`SEND_EVENT_SOURCE`, `SEND_EVENT_ACCOUNT`). */
   consumesSendEvents?: true;
+  /** Publishes outcome events on the service's bus (`OUTCOME_EVENT_BUS_NAME`): PutEvents, source `email-integrations` only. */
+  publishesOutcomes?: true;
   /** Settings of its own. */
   env?: Record<string, string>;
 }
@@ -112,6 +114,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'save-sendgrid-integration': route('save-sendgrid-integration', {
     ...none,
+    // A card created or unblocked by the new key is announced.
+    publishesOutcomes: true,
     tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['GenerateDataKey'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
@@ -122,6 +126,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'rotate-sendgrid-key': route('rotate-sendgrid-key', {
     ...none,
+    // A card created or unblocked by the new key is announced.
+    publishesOutcomes: true,
     tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS },
     key: ['GenerateDataKey'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
@@ -136,6 +142,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'delete-sendgrid-integration': route('delete-sendgrid-integration', {
     ...none,
+    publishesOutcomes: true,
     tables: { integrations: ['GetItem', 'DeleteItem'] },
   }),
   'send-test-email': route('send-test-email', {
@@ -217,6 +224,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ses: ['send'],
     sendGridTimeoutMs: 10_000,
     consumesSendEvents: true,
+    // Email Send Accepted / Failed, and a card a refused send blocks.
+    publishesOutcomes: true,
     // A claim outlives the function that took it, so a live attempt is never taken for dead.
     env: { SEND_LEASE_MS: String((SEND_TIMEOUT.toSeconds() + 60) * 1000) },
   },
@@ -244,6 +253,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     key: ['Decrypt'],
     sendQueue: [],
     ses: ['read'],
+    // A card the check blocks or unblocks is announced.
+    publishesOutcomes: true,
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
     env: {
       HEALTH_CHECK_CONCURRENCY: String(HEALTH_CHECK_CAPACITY.checksPerInvocation),

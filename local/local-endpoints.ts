@@ -13,7 +13,9 @@ import {
 } from './endpoints/eventbridge-events.js';
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
+import { publishedEventsEndpoint } from './endpoints/published-events.js';
 import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
+import type { LocalEventBus } from './local-event-bus.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 
 /** What a local-only endpoint may use from the running runtime. */
@@ -22,6 +24,8 @@ export interface LocalEndpointContext {
   sandbox: SendGridSandbox | undefined;
   functionTimeoutMs: number;
   tenantClaim: string;
+  /** The local stand-in for the service's bus, unless AWS_ENDPOINT_URL_EVENTBRIDGE points elsewhere. */
+  eventBus?: LocalEventBus;
 }
 
 /** A request as a local endpoint receives it (body already read and size-checked). */
@@ -59,4 +63,5 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   healthCheckEndpoint,
   openApiEndpoint,
   sesPublishRecordsEndpoint,
+  publishedEventsEndpoint,
 ];

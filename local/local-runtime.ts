@@ -8,6 +8,7 @@ import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDyn
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
 import { readBody } from './http-body.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
+import { LOCAL_EVENT_BUS_NAME, type LocalEventBus, startLocalEventBus } from './local-event-bus.js';
 import { localRequestRefusal } from './local-request-guard.js';
 import { LOCAL_SEND_QUEUE_FILE_NAME } from './local-send-queue-file.js';
 import { type SendGridSandbox, startSendGridSandbox } from './sendgrid-sandbox/index.js';
@@ -50,6 +51,8 @@ export interface LocalRuntime {
   /** The SES sandbox and the local DNS server the service's resolver is pointed at. */
   ses: LocalSes;
   dynamoDb: LocalDynamoDb;
+  /** The service's own bus, locally: what the functions published (`GET /local/published-events`). */
+  eventBus: LocalEventBus | undefined;
   close(): Promise<void>;
 }
 
@@ -85,8 +88,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.onSesEvent ? { onEvent: options.onSesEvent } : {}),
   });
 
+  // The service's own bus: the real EventBridge client is pointed at it, unless told otherwise.
+  const eventBus = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE ? undefined : await startLocalEventBus();
   Object.assign(process.env, {
     ...LOCAL_AWS_ENVIRONMENT,
+    ...(eventBus ? { AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.url } : {}),
+    OUTCOME_EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
     TABLE_NAME: dynamoDb.tables.integrations,
     SEND_LEDGER_TABLE_NAME: dynamoDb.tables.sendLedger,
     RATE_LIMIT_TABLE_NAME: dynamoDb.tables.rateLimits,
@@ -117,7 +124,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }),
   );
   const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;
-  const endpointContext: LocalEndpointContext = { sandbox, functionTimeoutMs, tenantClaim };
+  const endpointContext: LocalEndpointContext = {
+    sandbox,
+    functionTimeoutMs,
+    tenantClaim,
+    ...(eventBus ? { eventBus } : {}),
+  };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     // Web pages the developer visits must not drive (or, by DNS rebinding, read) the runtime.
@@ -176,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sandbox,
     ses,
     dynamoDb,
+    eventBus,
     close: async () => {
       await sendQueue.stop();
       await new Promise<void>((resolve) => {
@@ -185,6 +198,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await dynamoDb.close();
       await sandbox?.close();
       await ses.close();
+      if (eventBus) {
+        await eventBus.close();
+        if (process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === eventBus.url) delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+      }
     },
   };
 }

@@ -15,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OUTCOME_EVENT_SOURCE } from '../../shared/outcome-events/outcome-events.js';
 import { queueVisibilityTimeoutSeconds, REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
@@ -110,6 +111,10 @@ export class SendPipeline extends Construct {
   readonly deadLetters: Queue;
   readonly alarms: Alarm[] = [];
   private readonly operatorRoleArns: string[];
+  /** The bus's ARN, from its name (its own ARN attribute inside its policy would depend on itself). */
+  readonly busArn: string;
+  private readonly publishers: { roleArns: string[]; accountIds: string[] };
+  private readonly eventSource: string;
   private readonly sendMaxConcurrency: number;
 
   constructor(scope: Construct, id: string, props: SendPipelineProps) {
@@ -135,6 +140,11 @@ export class SendPipeline extends Construct {
       visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(props.intakeFunctionTimeout.toSeconds())),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: INTAKE_MAX_RECEIVE_COUNT },
     });
+    if (props.eventSource === OUTCOME_EVENT_SOURCE) {
+      throw new Error(
+        `eventSource: "${OUTCOME_EVENT_SOURCE}" is the source of the service's own outcome events; the automations' send requests need another.`,
+      );
+    }
     const publishers = parsePublishers(props.publishers);
     // The rule and the send function accept only events of the stack's account (an event's
     // `account` is its publisher's): a publisher elsewhere would be let onto the bus and then dropped.
@@ -151,11 +161,10 @@ export class SendPipeline extends Construct {
     const eventBusName = `email-integrations-${props.stage}`;
     this.bus = new EventBus(this, 'Bus', { eventBusName });
     // The ARN from the name: the bus's own ARN attribute inside its policy would depend on itself.
-    (this.bus.node.defaultChild as CfnEventBus).policy = publishPolicy(
-      Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName }),
-      publishers,
-      props.eventSource,
-    );
+    this.busArn = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName });
+    this.publishers = publishers;
+    this.eventSource = props.eventSource;
+    this.setBusPolicy([]);
     this.rule = new Rule(this, 'SendRequested', {
       description: 'Automations asking for an email to be sent on a tenant’s behalf',
       eventBus: this.bus,
@@ -236,6 +245,24 @@ export class SendPipeline extends Construct {
     );
   }
 
+  /**
+   * Lets the service's own functions publish outcome events on the bus: only of source
+   * `email-integrations` (denied anything else, whatever their IAM says), so none of them can
+   * put a send request on it.
+   */
+  allowOutcomePublishers(roles: IRole[]): void {
+    this.setBusPolicy(roles.map((role) => role.roleArn));
+  }
+
+  private setBusPolicy(outcomeRoleArns: string[]): void {
+    (this.bus.node.defaultChild as CfnEventBus).policy = publishPolicy(
+      this.busArn,
+      this.publishers,
+      this.eventSource,
+      outcomeRoleArns,
+    );
+  }
+
   /** Connects the send function: batches of 10, partial batch failures, capped concurrency. */
   connect(sendFunction: IFunction): void {
     sendFunction.addEventSource(
@@ -257,13 +284,15 @@ function publishPolicy(
   busArn: string,
   publishers: { roleArns: string[]; accountIds: string[] },
   eventSource: string,
+  outcomeRoleArns: string[],
 ): PolicyDocument {
   const named = [
     ...publishers.roleArns.map((arn) => new ArnPrincipal(arn)),
     ...publishers.accountIds.map((account) => new AccountPrincipal(account)),
   ];
+  const exemptRoles = [...publishers.roleArns, ...outcomeRoleArns];
   const exempt = {
-    ...(publishers.roleArns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': publishers.roleArns } } : {}),
+    ...(exemptRoles.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': exemptRoles } } : {}),
     ...(publishers.accountIds.length > 0 ? { StringNotEquals: { 'aws:PrincipalAccount': publishers.accountIds } } : {}),
   };
   const document = new PolicyDocument();
@@ -276,6 +305,28 @@ function publishPolicy(
         actions: ['events:PutEvents'],
         resources: [busArn],
         conditions: { StringEquals: { 'events:source': eventSource, 'events:detail-type': EMAIL_SEND_REQUESTED } },
+      }),
+    );
+  }
+  if (outcomeRoleArns.length > 0) {
+    const services = outcomeRoleArns.map((arn) => new ArnPrincipal(arn));
+    document.addStatements(
+      new PolicyStatement({
+        sid: 'ServiceFunctionsPutOutcomeEvents',
+        effect: Effect.ALLOW,
+        principals: services,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+      }),
+      // Whatever their IAM policies say: never a send request (or anything else) from the service itself.
+      new PolicyStatement({
+        sid: 'ServiceFunctionsPutNothingElse',
+        effect: Effect.DENY,
+        principals: services,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
       }),
     );
   }

@@ -95,6 +95,16 @@ export function sendLedgerTableSettings(env: EnvironmentVariables = process.env)
   return tableSettings(env, 'SEND_LEDGER_TABLE_NAME');
 }
 
+/** Where outcome events go: the service's own bus. */
+export interface OutcomeEventSettings {
+  busName: string;
+}
+
+/** `OUTCOME_EVENT_BUS_NAME` (required where a function publishes outcome events). */
+export function outcomeEventSettings(env: EnvironmentVariables = process.env): OutcomeEventSettings {
+  return { busName: requiredText(env, 'OUTCOME_EVENT_BUS_NAME') };
+}
+
 /** The tenants' suppression lists: `SUPPRESSION_TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
 export function suppressionTableSettings(env: EnvironmentVariables = process.env): TableSettings {
   return tableSettings(env, 'SUPPRESSION_TABLE_NAME');

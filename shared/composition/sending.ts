@@ -1,5 +1,6 @@
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
 import { serviceLogger } from '../observability/logger.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
 import { MailAccounts } from '../sending/mail-accounts.js';
 import { SendLedger } from '../sending/send-ledger.js';
@@ -11,6 +12,8 @@ import {
   integrationTableSettings,
   type KeySettings,
   keySettings,
+  type OutcomeEventSettings,
+  outcomeEventSettings,
   type SendGridSettings,
   type SendSettings,
   type SesSettings,
@@ -22,6 +25,7 @@ import {
   type TableSettings,
 } from './environment.js';
 import { envelopeCipher } from './keys.js';
+import { integrationStatusEvents, outcomePublisher } from './outcome-events.js';
 import { providerRegistry } from './providers.js';
 import { dynamoClientConfig, integrationRepository } from './store.js';
 import { suppressionList } from './suppressions.js';
@@ -39,6 +43,8 @@ export interface SendPathSettings extends MailAccountSettings {
   ledger: TableSettings;
   /** The tenants' suppression lists, read before every send. */
   suppressions: TableSettings;
+  /** Where send outcomes are announced; none (the benchmark): not announced. */
+  outcomes?: OutcomeEventSettings;
   send: SendSettings;
 }
 
@@ -59,6 +65,7 @@ export function sendPathSettings(env: EnvironmentVariables = process.env): SendP
     ledger: sendLedgerTableSettings(env),
     send: sendSettings(env),
     suppressions: suppressionTableSettings(env),
+    outcomes: outcomeEventSettings(env),
   };
 }
 
@@ -82,13 +89,14 @@ export interface SendPathOverrides {
  */
 export function mailAccounts(
   settings: MailAccountSettings = mailAccountSettings(),
-  overrides: Pick<SendPathOverrides, 'repository' | 'credentials'> = {},
+  overrides: Pick<SendPathOverrides, 'repository' | 'credentials'> & { statusEvents?: IntegrationStatusEvents } = {},
 ): MailAccounts {
   const repository = overrides.repository ?? integrationRepository(settings.integrations);
   return new MailAccounts({
     credentials: overrides.credentials ?? new SendingCredentials({ repository, cipher: envelopeCipher(settings.keys) }),
     repository,
     transports: providerRegistry(settings),
+    ...(overrides.statusEvents ? { statusEvents: overrides.statusEvents } : {}),
     now: () => new Date(),
   });
 }
@@ -99,9 +107,13 @@ export function emailDispatcher(
   overrides: SendPathOverrides = {},
 ): EmailDispatcher {
   return new EmailDispatcher({
-    accounts: mailAccounts(settings, overrides),
+    accounts: mailAccounts(settings, {
+      ...overrides,
+      ...(settings.outcomes ? { statusEvents: integrationStatusEvents(settings.outcomes) } : {}),
+    }),
     ledger: sendLedger(settings.ledger),
     suppressions: suppressionList(settings.suppressions),
+    ...(settings.outcomes ? { outcomes: outcomePublisher(settings.outcomes) } : {}),
     ...(overrides.pauses === false
       ? {}
       : {

@@ -1,5 +1,6 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { EnvelopeError } from '../crypto/envelope.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import {
   CredentialsProblem,
@@ -36,6 +37,8 @@ export interface HealthCheckDeps {
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
   /** The provider registry: each integration is checked with its own provider. */
   providers: CheckedProviders;
+  /** Told each change of a card's status the check wrote (none: not announced). */
+  statusEvents?: IntegrationStatusEvents;
 }
 
 const CREDENTIAL_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
@@ -69,8 +72,9 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
       throw error;
     }
   }
+  let updated: IntegrationRecord;
   try {
-    await deps.repository.update(record.tenantId, record.revision, (now) => ({
+    updated = await deps.repository.update(record.tenantId, record.revision, (now) => ({
       status,
       lastVerifiedAt: now,
       // A key that works again clears the last send error with the status it caused.
@@ -80,6 +84,16 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
     if (error instanceof IntegrationStoreError) return 'changed_meanwhile';
     if (error instanceof UpstreamUnavailableError) return 'unreachable';
     throw error;
+  }
+  if (record.status !== status) {
+    await deps.statusEvents?.changed({
+      tenantId: record.tenantId,
+      provider: record.provider,
+      status,
+      previousStatus: record.status,
+      cause: 'health_check',
+      card: updated,
+    });
   }
   return status;
 }

@@ -1,5 +1,6 @@
 import type { EncryptedSecret, EnvelopeCipher } from '../crypto/envelope.js';
 import { message } from '../message-catalog.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { DomainProblem } from '../problem-catalog.js';
 import {
   type ApiKeyCredentials,
@@ -29,9 +30,11 @@ export interface VerifyDeps {
   keyChecks: KeyCheckLimiter;
 }
 
-/** What reading and deleting need: only the table. */
+/** What reading and deleting need: only the table (and, where the status can change, where to announce it). */
 export interface StoreDeps {
   repository: IntegrationStore;
+  /** Told each change of the card's status after it is written (none: not announced). */
+  statusEvents?: IntegrationStatusEvents;
 }
 
 /** What writing a pasted key needs: a key check, the table and the cipher. */
@@ -91,6 +94,14 @@ export async function saveIntegration(
   };
   if (!existing) {
     const created = await deps.repository.create(tenantId, (now) => ({ ...key, keyVersion: 1, lastVerifiedAt: now }));
+    await deps.statusEvents?.changed({
+      tenantId,
+      provider: created.provider,
+      status: created.status,
+      previousStatus: null,
+      cause: 'saved',
+      card: created,
+    });
     return { created: true, card: toCard(created) };
   }
   const replaced = await deps.repository.update(tenantId, existing.revision, (now) => ({
@@ -101,6 +112,7 @@ export async function saveIntegration(
     lastSendError: undefined,
     parkedSendGrid: undefined,
   }));
+  await announceChange(deps, existing, replaced, 'saved');
   return { created: false, card: toCard(replaced) };
 }
 
@@ -140,6 +152,7 @@ export async function rotateKey(
     lastSendError: undefined,
     secret,
   }));
+  await announceChange(deps, existing, rotated, 'rotated');
   return toCard(rotated);
 }
 
@@ -179,13 +192,44 @@ export async function deleteIntegration(
   preconditions: Preconditions = {},
 ): Promise<void> {
   let revision: number | undefined;
+  let deleted: IntegrationRecord | undefined;
   try {
-    revision = (await requireIntegration(deps, tenantId, preconditions)).revision;
+    deleted = await requireIntegration(deps, tenantId, preconditions);
+    revision = deleted.revision;
   } catch (error) {
     if (!(error instanceof IntegrationStoreError && error.code === 'integration_unreadable')) throw error;
     revision = error.damagedRevision;
   }
   await deps.repository.delete(tenantId, revision);
+  // A damaged item's status and provider are unknown: its deletion is not announced.
+  if (deleted) {
+    await deps.statusEvents?.changed({
+      tenantId,
+      provider: deleted.provider,
+      status: 'deleted',
+      previousStatus: deleted.status,
+      cause: 'deleted',
+      card: deleted,
+    });
+  }
+}
+
+/** Announces a write that changed the card's status (a write that kept it is no status change). */
+async function announceChange(
+  deps: StoreDeps,
+  before: IntegrationRecord,
+  after: IntegrationRecord,
+  cause: 'saved' | 'rotated',
+): Promise<void> {
+  if (before.status === after.status) return;
+  await deps.statusEvents?.changed({
+    tenantId: after.tenantId,
+    provider: after.provider,
+    status: after.status,
+    previousStatus: before.status,
+    cause,
+    card: after,
+  });
 }
 
 /**

@@ -12,6 +12,11 @@ export const METRIC_NAMESPACE = 'EmailIntegrations';
 /** The service name: Powertools adds it as the `service` dimension, and the alarms filter on it. */
 export const METRIC_SERVICE_NAME = 'email-integrations';
 
+/** Outcome events given up on (the send path's `outcome_unpublished` retries and card changes alike): alarmed. */
+export const OUTCOME_EVENT_METRICS = {
+  unpublished: 'OutcomeEventsUnpublished',
+} as const;
+
 /** The health check's metrics: one count per outcome, and the outcomes where the check could not tell. */
 export const HEALTH_CHECK_METRICS = {
   /** Integrations the check could not verify (provider unreachable, item unreadable): alarmed. */

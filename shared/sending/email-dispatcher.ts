@@ -4,6 +4,8 @@ import { EnvelopeError } from '../crypto/envelope.js';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
 import { IntegrationStoreError } from '../integrations/integration-repository.js';
 import { describeError } from '../observability/logger.js';
+import { type OutcomeEvent, sendAccepted, sendFailed } from '../outcome-events/outcome-events.js';
+import type { OutcomePublisher } from '../outcome-events/outcome-publisher.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import { SendFailure, type SendFailureClass, type SendingAccount } from '../providers/email-provider.js';
 import { recipientsOf, screenRecipients } from '../suppression/recipient-screening.js';
@@ -12,7 +14,7 @@ import { isTenantId } from '../tenant-id.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { FAILURE_HANDLING } from './redelivery-policy.js';
-import type { SendLedgerPort } from './send-ledger.js';
+import { type SendLedgerPort, sendLedgerStatus } from './send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from './send-outcomes.js';
 import {
   describeIssues,
@@ -40,6 +42,11 @@ export interface DispatcherDeps {
   /** Accounts, transports and card marking, shared with the test send. */
   accounts: MailAccounts;
   ledger: SendLedgerPort;
+  /**
+   * Where the outcome of each send is announced (`Email Send Accepted` / `Email Send Failed`),
+   * after the ledger holds it (none: nothing is announced).
+   */
+  outcomes?: OutcomePublisher;
   /** The tenants' suppression lists, read once per message before the provider is called (none: no screening). */
   suppressions?: SuppressionScreen;
   /** Per-tenant pauses after a provider rate limit, shared by every send function (none: no pausing). */
@@ -60,8 +67,17 @@ export interface DispatcherDeps {
 export class EmailDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
-  /** Handles the `detail` of one "Email Send Requested" event. */
+  /**
+   * Handles the `detail` of one "Email Send Requested" event, then announces its outcome on the
+   * bus. Announcing comes after the ledger holds the outcome; when it fails, the request comes
+   * back (`outcome_unpublished`) and its next delivery, a duplicate, announces it from the ledger.
+   */
   async dispatch(detail: unknown, eventId: string): Promise<DispatchOutcome> {
+    const outcome = await this.dispatchOnce(detail, eventId);
+    return this.announce(detail, eventId, outcome);
+  }
+
+  private async dispatchOnce(detail: unknown, eventId: string): Promise<DispatchOutcome> {
     const parsed = emailSendRequestedDetail.safeParse(detail);
     if (!parsed.success) {
       const { tenantId, messageId } = bestEffortIds(detail, eventId);
@@ -141,6 +157,84 @@ export class EmailDispatcher {
       suppressedCount: suppressed.length,
     });
     return { kind: 'suppressed', suppressedCount: suppressed.length };
+  }
+
+  /**
+   * Publishes the outcome the ledger now holds: sent → `Email Send Accepted`; failed, unknown or
+   * suppressed → `Email Send Failed`; a duplicate re-announces what the ledger holds (same
+   * eventId). Retries are no outcome yet. Events for an event's placeholder tenant are not published.
+   */
+  private async announce(detail: unknown, eventId: string, outcome: DispatchOutcome): Promise<DispatchOutcome> {
+    if (!this.deps.outcomes || outcome.kind === 'retry') return outcome;
+    const { tenantId, messageId } = bestEffortIds(detail, eventId);
+    if (tenantId === UNKNOWN_TENANT) return outcome;
+    const event = await this.outcomeEvent(tenantId, messageId, outcome);
+    if (!event) return outcome;
+    try {
+      await this.deps.outcomes.publish([event]);
+      return outcome;
+    } catch (error) {
+      this.deps.logger.error('outcome event not published; the send request comes back to announce it', {
+        tenantId,
+        messageId,
+        detailType: event.detailType,
+        eventId: event.detail.eventId,
+        error: describeError(error),
+      });
+      return {
+        kind: 'retry',
+        code: 'outcome_unpublished',
+        detail:
+          'The outcome is recorded, but announcing it on the event bus failed; the request comes back to announce it.',
+      };
+    }
+  }
+
+  /** The event announcing an outcome (for a duplicate: what the ledger holds). */
+  private async outcomeEvent(
+    tenantId: string,
+    messageId: string,
+    outcome: Exclude<DispatchOutcome, { kind: 'retry' }>,
+  ): Promise<OutcomeEvent | undefined> {
+    const occurredAt = this.deps.now().toISOString();
+    switch (outcome.kind) {
+      case 'sent':
+        return sendAccepted({ tenantId, messageId, providerMessageId: outcome.providerMessageId, occurredAt });
+      case 'failed':
+        return sendFailed({
+          tenantId,
+          messageId,
+          status: outcome.code === 'delivery_unknown' ? 'delivery_unknown' : 'failed',
+          code: outcome.code,
+          detail: outcome.detail,
+          occurredAt,
+        });
+      case 'suppressed':
+        return suppressedEvent(tenantId, messageId, occurredAt);
+      case 'duplicate': {
+        const entry = await this.deps.ledger.get(tenantId, messageId);
+        if (!entry || (entry.state !== 'sent' && entry.state !== 'failed')) return undefined;
+        const at = entry.updatedAt || occurredAt;
+        const status = sendLedgerStatus(entry);
+        if (entry.state === 'sent') {
+          return sendAccepted({
+            tenantId,
+            messageId,
+            providerMessageId: entry.providerMessageId ?? null,
+            occurredAt: at,
+          });
+        }
+        if (status === 'suppressed') return suppressedEvent(tenantId, messageId, at);
+        return sendFailed({
+          tenantId,
+          messageId,
+          status: status === 'delivery_unknown' ? 'delivery_unknown' : 'failed',
+          code: entry.failureCode ?? 'failed',
+          detail: entry.failureDetail ?? 'The send failed.',
+          occurredAt: at,
+        });
+      }
+    }
   }
 
   /** Reads the integration, applies the sender rules and decrypts the key: all before any claim. */
@@ -337,6 +431,22 @@ export function toOutboundEmail(request: EmailSendRequestedDetail, from: string)
   };
 }
 
+/** The placeholder tenant an invalid event without a usable tenant id is filed under. */
+const UNKNOWN_TENANT = 'unknown-tenant';
+
+/** `Email Send Failed` for a message none of whose addressees may be mailed. */
+function suppressedEvent(tenantId: string, messageId: string, occurredAt: string): OutcomeEvent {
+  return sendFailed({
+    tenantId,
+    messageId,
+    status: 'suppressed',
+    code: 'recipients_suppressed',
+    detail:
+      'Every addressee is on the tenant’s suppression list, so nothing was sent. GET /suppressions lists them; DELETE /suppressions/{email} takes one off.',
+    occurredAt,
+  });
+}
+
 /** The ledger code of a provider refusal that is given up for good. */
 function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
   switch (failureClass) {
@@ -357,7 +467,7 @@ function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
 function bestEffortIds(detail: unknown, eventId: string): { tenantId: string; messageId: string } {
   const raw = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
   return {
-    tenantId: isTenantId(raw.tenantId) ? raw.tenantId : 'unknown-tenant',
+    tenantId: isTenantId(raw.tenantId) ? raw.tenantId : UNKNOWN_TENANT,
     messageId: isMessageId(raw.messageId) ? raw.messageId : `event:${eventId}`,
   };
 }

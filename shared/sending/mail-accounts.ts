@@ -1,6 +1,7 @@
 import type { IntegrationRecord, IntegrationStatus } from '../integrations/integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
 import { message } from '../message-catalog.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import {
   type MailTransport,
   PROVIDER_LABELS,
@@ -20,6 +21,8 @@ export interface MailAccountsDeps {
   repository: Pick<IntegrationStore, 'get' | 'update'>;
   /** One transport per provider; a tenant's record says which one sends its mail. */
   transports: Partial<Record<ProviderName, MailTransport>> & { sendgrid: MailTransport };
+  /** Told when a refused send changes the card's status (none: not announced). */
+  statusEvents?: IntegrationStatusEvents;
   now: () => Date;
 }
 
@@ -74,11 +77,26 @@ export class MailAccounts {
     this.deps.credentials.forget(tenantId);
     const current = await this.deps.repository.get(tenantId);
     if (!current || current.keyVersion !== sent.keyVersion) return;
+    let updated: IntegrationRecord;
     try {
-      await this.deps.repository.update(tenantId, current.revision, { status, lastSendError: reason.slice(0, 500) });
+      updated = await this.deps.repository.update(tenantId, current.revision, {
+        status,
+        lastSendError: reason.slice(0, 500),
+      });
     } catch (error) {
       // Someone changed the integration meanwhile (a rotation, most likely): theirs is newer.
       if (!(error instanceof IntegrationStoreError)) throw error;
+      return;
+    }
+    if (current.status !== status) {
+      await this.deps.statusEvents?.changed({
+        tenantId,
+        provider: current.provider,
+        status,
+        previousStatus: current.status,
+        cause: 'send_refused',
+        card: updated,
+      });
     }
   }
 }

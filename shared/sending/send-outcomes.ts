@@ -70,6 +70,11 @@ export const SEND_OUTCOMES = {
     metric: 'EmailsUpstreamUnavailable',
     hint: 'DynamoDB or KMS failed before the send; delivered again with backoff.',
   },
+  outcome_unpublished: {
+    disposition: 'retry',
+    metric: 'OutcomeEventsUnpublished',
+    hint: 'The send is settled in the ledger but its outcome event could not be published on the service bus; the request comes back and its next delivery announces it. Check EventBridge (PutEvents errors, the bus policy).',
+  },
   internal_error: {
     disposition: 'retry',
     metric: 'EmailsInternalError',

@@ -11,7 +11,9 @@ import {
   HEALTH_CHECK_METRICS,
   METRIC_NAMESPACE,
   METRIC_SERVICE_NAME,
+  OUTCOME_EVENT_METRICS,
 } from '../../shared/observability/metric-names.js';
+import { OUTCOME_DETAIL_TYPES, OUTCOME_EVENT_SOURCE } from '../../shared/outcome-events/outcome-events.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { SEND_OUTCOME_KIND_METRICS, SEND_OUTCOMES } from '../../shared/sending/send-outcomes.js';
@@ -24,6 +26,15 @@ const props: EmailIntegrationsStackProps = {
   corsOrigins: ['https://console.example.com'],
   eventSource: 'app.automations',
 };
+
+/** The functions that announce outcome events on the service's bus. */
+const OUTCOME_PUBLISHERS: FunctionName[] = [
+  'save-sendgrid-integration',
+  'rotate-sendgrid-key',
+  'delete-sendgrid-integration',
+  'send-email',
+  'check-integration-health',
+];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
 const PUBLISHER_ACCOUNT = '111122223333';
@@ -133,6 +144,12 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('Suppressions'),
     }),
+    outcomeEvents: {
+      Action: 'events:PutEvents',
+      Effect: 'Allow',
+      Resource: busArn(),
+      Condition: { StringEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+    },
     sendLedgerIndexQuery: {
       Action: 'dynamodb:Query',
       Effect: 'Allow',
@@ -435,6 +452,8 @@ describe('EmailIntegrationsStack', () => {
         e.healthQueue('Checks', eventSourceActions),
       ],
     };
+    // PutEvents on the service's bus, of its own source only, for the functions that announce outcomes.
+    for (const name of OUTCOME_PUBLISHERS) cases[name] = [...cases[name], e.outcomeEvents];
     // SES on this account's identities, tenants and configuration set (as sesAccess), for the functions that use SES.
     const sesCases: Partial<Record<FunctionName, Statement[]>> = {
       'update-sendgrid-senders': e.ses('read'),
@@ -564,6 +583,7 @@ describe('EmailIntegrationsStack', () => {
         SEND_METRICS.failed,
         SEND_METRICS.untrustedEvent,
         HEALTH_CHECK_METRICS.failures,
+        OUTCOME_EVENT_METRICS.unpublished,
       ].sort(),
     );
     for (const alarm of serviceAlarms) {
@@ -781,10 +801,19 @@ describe('EmailIntegrationsStack', () => {
     expect(() => parseSendMaxConcurrency('5x')).toThrow(/sendMaxConcurrency: 5x/);
   });
 
-  it('lets nobody publish on the bus when no publisher is named, and says so at synth', () => {
+  it('lets no automation publish on the bus when no publisher is named, and says so at synth', () => {
     const bus = onlyResource(template, 'AWS::Events::EventBus');
+    const roles = outcomeRoleArns();
     expect(bus.Properties.Policy.Statement).toEqual([
-      { Sid: 'NobodyElsePuts', Effect: 'Deny', Principal: '*', Action: 'events:PutEvents', Resource: busArn() },
+      ...outcomeStatements(roles),
+      {
+        Sid: 'NobodyElsePuts',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: busArn(),
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': roles } },
+      },
     ]);
     Annotations.fromStack(stack).hasWarning(
       '/EmailIntegrations/SendPipeline/Bus',
@@ -793,11 +822,12 @@ describe('EmailIntegrationsStack', () => {
   });
 
   it('lets only the named publishers put send requests on the bus and denies every other principal', () => {
-    const { template: withPublishers } = build(
+    const { stack: withStack, template: withPublishers } = build(
       { sendPublisherPrincipals: [PUBLISHER_ROLE, PUBLISHER_ACCOUNT] },
       'WithPublishers',
     );
     const bus = onlyResource(withPublishers, 'AWS::Events::EventBus');
+    const roles = outcomeRoleArns(withStack);
     expect(bus.Properties.Policy.Statement).toEqual([
       {
         Sid: 'NamedPublishersPutSendRequests',
@@ -814,6 +844,7 @@ describe('EmailIntegrationsStack', () => {
           StringEquals: { 'events:source': 'app.automations', 'events:detail-type': 'Email Send Requested' },
         },
       },
+      ...outcomeStatements(roles),
       {
         Sid: 'NobodyElsePuts',
         Effect: 'Deny',
@@ -821,11 +852,49 @@ describe('EmailIntegrationsStack', () => {
         Action: 'events:PutEvents',
         Resource: busArn(),
         Condition: {
-          ArnNotEquals: { 'aws:PrincipalArn': [PUBLISHER_ROLE] },
+          ArnNotEquals: { 'aws:PrincipalArn': [PUBLISHER_ROLE, ...roles] },
           StringNotEquals: { 'aws:PrincipalAccount': [PUBLISHER_ACCOUNT] },
         },
       },
     ]);
+  });
+
+  it('gives exactly the functions that announce outcomes the bus’s name, and lets them put only their own events', () => {
+    const withBus = [...stack.functions.keys()].filter(
+      (name) =>
+        (functionOf(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .OUTCOME_EVENT_BUS_NAME,
+    );
+    expect(withBus.sort()).toEqual([...OUTCOME_PUBLISHERS].sort());
+    const statements = onlyResource(template, 'AWS::Events::EventBus').Properties.Policy.Statement as Statement[];
+    expect(statements.find((statement) => statement.Sid === 'ServiceFunctionsPutNothingElse')).toMatchObject({
+      Effect: 'Deny',
+      Condition: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+    });
+  });
+
+  it('never feeds the service’s own outcome events back into the send rule', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.EventPattern !== undefined,
+    );
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      const pattern = rule.Properties.EventPattern as { source?: string[]; 'detail-type'?: string[] };
+      expect(pattern.source ?? []).not.toContain(OUTCOME_EVENT_SOURCE);
+      for (const detailType of Object.values(OUTCOME_DETAIL_TYPES)) {
+        expect(pattern['detail-type'] ?? []).not.toContain(detailType);
+      }
+    }
+    expect(() => build({ eventSource: OUTCOME_EVENT_SOURCE }, 'Loop')).toThrow(
+      /eventSource: "email-integrations" is the source of the service's own outcome events/,
+    );
+  });
+
+  it('alarms when outcome events could not be published', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OutcomeEventsUnpublished',
+      Threshold: 1,
+    });
   });
 
   it('refuses publishers outside the stack’s account, whose events the rule would drop', () => {
@@ -970,6 +1039,35 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 });
+
+/** The role ARNs of the functions that announce outcomes, in the stack's order. */
+function outcomeRoleArns(of = stack) {
+  return [...of.functions]
+    .filter(([name]) => OUTCOME_PUBLISHERS.includes(name))
+    .map(([, entry]) => arnOf(logicalId(of, entry.role)));
+}
+
+/** The bus policy's statements for the service's own functions: their outcome events, nothing else. */
+function outcomeStatements(roles: unknown[]) {
+  return [
+    {
+      Sid: 'ServiceFunctionsPutOutcomeEvents',
+      Effect: 'Allow',
+      Principal: { AWS: roles },
+      Action: 'events:PutEvents',
+      Resource: busArn(),
+      Condition: { StringEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+    },
+    {
+      Sid: 'ServiceFunctionsPutNothingElse',
+      Effect: 'Deny',
+      Principal: { AWS: roles },
+      Action: 'events:PutEvents',
+      Resource: busArn(),
+      Condition: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+    },
+  ];
+}
 
 /** The bus's ARN as its policy names it (from the name, not the bus's own attribute). */
 function busArn() {

@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -7,6 +8,7 @@ import { eventRecord, publisher } from '../support/sqs-records.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
+const eventBridge = mockClient(EventBridgeClient);
 const queueUrl = 'https://sqs.eu-central-1.amazonaws.com/111122223333/send';
 let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let stdout: string[];
@@ -24,6 +26,7 @@ beforeAll(async () => {
   vi.stubEnv('TABLE_NAME', 'integrations');
   vi.stubEnv('SEND_LEDGER_TABLE_NAME', 'ledger');
   vi.stubEnv('SUPPRESSION_TABLE_NAME', 'suppressions');
+  vi.stubEnv('OUTCOME_EVENT_BUS_NAME', 'email-integrations-test');
   vi.stubEnv('SEND_QUEUE_URL', queueUrl);
   vi.stubEnv('SEND_EVENT_SOURCE', publisher.source);
   vi.stubEnv('SEND_EVENT_ACCOUNT', publisher.account);
@@ -37,6 +40,8 @@ beforeEach(() => {
   documents.reset();
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   stdout = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(String(chunk));
@@ -56,6 +61,21 @@ describe('functions/send-email handler', () => {
       failureCode: 'no_integration',
     });
     expect(stdout.join('')).toContain('EmailsNoIntegration');
+  });
+
+  it('announces a permanent failure on the service bus as Email Send Failed, without the recipient', async () => {
+    documents.on(GetCommand).resolves({});
+    documents.on(PutCommand).resolves({});
+    await handler({ Records: [eventRecord('e-4', detail('tenant-without'))] });
+    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((entry) => [entry.EventBusName, entry.Source, entry.DetailType])).toEqual([
+      ['email-integrations-test', 'email-integrations', 'Email Send Failed'],
+    ]);
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({
+      tenantId: 'tenant-without',
+      code: 'no_integration',
+    });
+    expect(entries[0]?.Detail).not.toContain('jane@customer.example');
   });
 
   it('hands a record back to SQS with a delay when DynamoDB is unavailable', async () => {

@@ -1,0 +1,110 @@
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { OUTCOME_EVENT_SOURCE, type OutcomeEvent } from './outcome-events.js';
+
+/** Publishes outcome events; throws {@link OutcomePublishError} when some could not be published. */
+export interface OutcomePublisher {
+  publish(events: readonly OutcomeEvent[]): Promise<void>;
+}
+
+/** Some outcome events were not published after every attempt (the bus refused them or could not be reached). */
+export class OutcomePublishError extends Error {
+  override readonly name = 'OutcomePublishError';
+
+  constructor(
+    /** How many events were left unpublished. */
+    readonly unpublished: number,
+    /** EventBridge's error code for the last refusal, when it gave one (never an event's content). */
+    readonly lastErrorCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${unpublished} outcome event(s) could not be published${lastErrorCode ? ` (${lastErrorCode})` : ''}.`,
+      options,
+    );
+  }
+}
+
+/** Options for {@link EventBridgeOutcomePublisher}. */
+export interface EventBridgePublisherOptions {
+  /** The service's own bus. */
+  busName: string;
+  /** A ready-made client (tests pass a mocked one; the local runtime points one at its local bus). */
+  client?: Pick<EventBridgeClient, 'send'>;
+  /** Attempts per event, the first included (default 3). */
+  attempts?: number;
+  /** Wait before the second attempt, doubled after each (default 100 ms). */
+  backoffMs?: number;
+}
+
+/** PutEvents takes at most 10 entries per call. */
+const ENTRIES_PER_CALL = 10;
+
+/**
+ * Publishes outcome events with EventBridge `PutEvents` on the service's bus. PutEvents can
+ * succeed as a call and still refuse some entries (`FailedEntryCount`, an `ErrorCode` per
+ * entry): exactly those entries are sent again, as are all of a call that failed outright, a
+ * bounded number of times with backoff. What is still unpublished then is an
+ * {@link OutcomePublishError}: the caller decides whether to retry later (the send path does,
+ * through the queue) or to log and count it (card changes).
+ */
+export class EventBridgeOutcomePublisher implements OutcomePublisher {
+  private readonly client: Pick<EventBridgeClient, 'send'>;
+
+  constructor(private readonly options: EventBridgePublisherOptions) {
+    this.client =
+      options.client ??
+      new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
+  }
+
+  async publish(events: readonly OutcomeEvent[]): Promise<void> {
+    const entries = events.map((event) => this.entryOf(event));
+    for (let start = 0; start < entries.length; start += ENTRIES_PER_CALL) {
+      await this.put(entries.slice(start, start + ENTRIES_PER_CALL));
+    }
+  }
+
+  private async put(entries: PutEventsRequestEntry[]): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
+    let pending = entries;
+    let lastErrorCode: string | undefined;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await sleep((this.options.backoffMs ?? 100) * 2 ** (attempt - 2));
+      let results: PutEventsResultEntry[];
+      try {
+        const answer = await this.client.send(new PutEventsCommand({ Entries: pending }));
+        if (!answer.FailedEntryCount) return;
+        results = answer.Entries ?? [];
+      } catch (error) {
+        lastError = error;
+        lastErrorCode = (error as { name?: string }).name;
+        continue;
+      }
+      // Result entries are in request order; a refused one carries an ErrorCode.
+      const refused = pending.filter((_entry, index) => results[index]?.ErrorCode !== undefined);
+      lastErrorCode = results.find((result) => result.ErrorCode)?.ErrorCode ?? lastErrorCode;
+      // A count without per-entry codes: send them all again.
+      pending = refused.length > 0 ? refused : pending;
+    }
+    throw new OutcomePublishError(pending.length, lastErrorCode, { cause: lastError });
+  }
+
+  private entryOf(event: OutcomeEvent): PutEventsRequestEntry {
+    return {
+      EventBusName: this.options.busName,
+      Source: OUTCOME_EVENT_SOURCE,
+      DetailType: event.detailType,
+      Detail: JSON.stringify(event.detail),
+      Time: new Date(event.detail.occurredAt),
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
