@@ -35,6 +35,8 @@ import {
 import { isTextKey, languageFrom, SENDGRID_LINKS, type TextKey } from './console-texts.js';
 import { defaultCustomerSender, type SenderChoice, SenderPicker } from './sender-picker.js';
 import { SesDomainsView } from './ses-domains-view.js';
+import { SuppressionsView } from './suppressions-view.js';
+import { WebhookPanel } from './webhook-panel.js';
 
 /** The integration card as the API answers it. */
 export interface Card {
@@ -83,6 +85,8 @@ const sesView = new SesDomainsView(config, {
   },
 });
 const activityView = new ActivityView();
+const suppressionsView = new SuppressionsView();
+const webhookPanel = new WebhookPanel();
 onReload(() => void loadIntegration({ focus: true }));
 // ---------------------------------------------------------------------------------------------
 // Rendering
@@ -101,6 +105,7 @@ function applyLanguage(): void {
   if (state.verification) renderFound(state.verification);
   if (state.card) renderCard(state.card);
   for (const view of Object.values(views)) view.applyLanguage();
+  webhookPanel.applyLanguage();
   void loadMessages();
 }
 
@@ -114,10 +119,11 @@ function writeUrl(): void {
 }
 
 /** The page's views, each a part of <main> with its own link in the view navigation. */
-type ViewName = 'sending' | 'activity';
-const VIEW_NAMES: readonly ViewName[] = ['sending', 'activity'];
+type ViewName = 'sending' | 'activity' | 'suppressions';
+const VIEW_NAMES: readonly ViewName[] = ['sending', 'activity', 'suppressions'];
 const views: Record<Exclude<ViewName, 'sending'>, { load(): Promise<void>; applyLanguage(): void }> = {
   activity: activityView,
+  suppressions: suppressionsView,
 };
 let currentView: ViewName = 'sending';
 
@@ -183,6 +189,7 @@ function renderWizard(): void {
   $('wizard').hidden = false;
   showStep(1);
   sesView.cardShown();
+  void webhookPanel.cardShown(undefined);
 }
 
 function renderCard(card: Card): void {
@@ -209,6 +216,7 @@ function renderCard(card: Card): void {
   $('test-mode').hidden = !sendGrid;
   if (!sendGrid) $<HTMLInputElement>('test-mode-sandbox').checked = true;
   sesView.cardShown();
+  void webhookPanel.cardShown(card.provider);
   const from = $<HTMLSelectElement>('test-from');
   const chosen = from.value;
   const fallback = defaultCustomerSender(card.emails);
