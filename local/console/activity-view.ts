@@ -26,8 +26,8 @@ interface MessageView {
   attempts: number;
   failureDetail: string | null;
   timeline: TimelineEntry[];
-  /** The recipients, where the API records them on the message. */
-  recipients?: Array<string | { email: string }>;
+  /** The recipients with how far each got, where the API records them on the message. */
+  recipients?: Array<{ email: string; status?: string; reason?: string | null }>;
 }
 
 /** The statuses, in the order a message moves through them (the API's list). */
@@ -244,8 +244,23 @@ export class ActivityView {
   private fillDetail(panel: HTMLElement, message: MessageView): void {
     const render = () => {
       const parts: Array<Node | string> = [];
-      const recipients = (message.recipients ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.email));
-      if (recipients.length > 0) parts.push(element('p', t('activityRecipients', { emails: recipients.join(', ') })));
+      const recipients = message.recipients ?? [];
+      if (recipients.length > 0) {
+        parts.push(
+          element('h4', t('activityRecipientsTitle')),
+          element(
+            'ul',
+            recipients.map((recipient) => {
+              const item = element('li', [element('span', recipient.email, 'address')]);
+              if (recipient.status) item.append(statusChip(recipient.status));
+              if (recipient.reason) item.append(element('span', recipient.reason, 'reason'));
+              item.dataset.email = recipient.email;
+              return item;
+            }),
+            'recipients',
+          ),
+        );
+      }
       if (message.failureDetail) parts.push(element('p', message.failureDetail, 'bad'));
       parts.push(element('p', t('activityUpdated', { when: formatDate(message.updatedAt) }), 'hint'));
       if (message.timeline.length === 0) {

@@ -278,7 +278,7 @@ const en = {
   activityHide: 'Hide timeline',
   activityShowFor: 'Show the timeline of {id}',
   activityHideFor: 'Hide the timeline of {id}',
-  activityRecipients: 'To: {emails}',
+  activityRecipientsTitle: 'Recipients',
   activityUpdated: 'Status last changed {when}.',
   activityNoEvents:
     'No events from the provider yet. Deliveries, bounces and spam complaints show up here once the provider reports them.',
@@ -591,7 +591,7 @@ const de: Record<TextKey, string> = {
   activityHide: 'Verlauf ausblenden',
   activityShowFor: 'Verlauf von {id} anzeigen',
   activityHideFor: 'Verlauf von {id} ausblenden',
-  activityRecipients: 'An: {emails}',
+  activityRecipientsTitle: 'Empfänger',
   activityUpdated: 'Status zuletzt geändert: {when}.',
   activityNoEvents:
     'Noch keine Ereignisse vom Anbieter. Zustellungen, Bounces und Spam-Beschwerden erscheinen hier, sobald der Anbieter sie meldet.',
