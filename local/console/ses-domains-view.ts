@@ -407,10 +407,13 @@ export class SesDomainsView {
     hide(block.problem);
     const yes = button(t('sesRemoveConfirm'), 'danger');
     const no = button(t('cancel'), 'secondary');
-    show(block.confirm, () => [
-      element('p', t('sesRemoveQuestion', { domain: name })),
-      element('div', [yes, no], 'buttons'),
-    ]);
+    const choices = element('div', [yes, no], 'buttons');
+    // The same buttons (and listeners) on every re-render; only their words follow the language.
+    show(block.confirm, () => {
+      yes.textContent = t('sesRemoveConfirm');
+      no.textContent = t('cancel');
+      return [element('p', t('sesRemoveQuestion', { domain: name })), choices];
+    });
     no.addEventListener('click', () => {
       hide(block.confirm);
       block.root.querySelector<HTMLButtonElement>('[data-i18n="sesRemove"]')?.focus();

@@ -164,7 +164,13 @@ export class WebhookPanel {
     const box = $('webhook-confirm');
     const yes = button(t('webhookRemoveConfirm'), 'danger');
     const no = button(t('cancel'), 'secondary');
-    show(box, () => [element('p', t('webhookRemoveQuestion')), element('div', [yes, no], 'buttons')]);
+    const choices = element('div', [yes, no], 'buttons');
+    // The same buttons (and listeners) on every re-render; only their words follow the language.
+    show(box, () => {
+      yes.textContent = t('webhookRemoveConfirm');
+      no.textContent = t('cancel');
+      return [element('p', t('webhookRemoveQuestion')), choices];
+    });
     no.addEventListener('click', () => {
       hide(box);
       $('webhook-remove').focus();

@@ -84,7 +84,7 @@ describe('console page: Amazon SES', () => {
     await page.context().close();
   });
 
-  it('shows the API’s own words for a bad domain, tied to the field, in English and German', async () => {
+  it('shows the API’s own words for a bad domain and another tenant’s domain, in English and German', async () => {
     const { page } = await openConsole(browser, service, 'browser-ses-bad');
     const field = page.locator('#ses').getByLabel('Domain', { exact: true });
     await field.fill('https://acme.example');
@@ -102,6 +102,15 @@ describe('console page: Amazon SES', () => {
     await field.fill('gmail.com');
     await page.getByRole('button', { name: 'Domain hinzufügen' }).click();
     await error.filter({ hasText: 'Die Domain eines öffentlichen E-Mail-Anbieters' }).waitFor();
+
+    // A domain another tenant holds: refused without naming who.
+    const owner = service.as('browser-ses-owner');
+    expect((await owner.call('POST', '/integrations/ses/domains', { domain: 'claimed.example' })).status).toBe(201);
+    await field.fill('claimed.example');
+    await page.getByRole('button', { name: 'Domain hinzufügen' }).click();
+    const refusal = page.locator('#ses-domain-error, #ses-add-problem').filter({ hasText: 'nicht verfügbar' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).not.toContain('browser-ses-owner');
     await page.context().close();
   });
 
