@@ -206,7 +206,7 @@ function renderCard(card: Card): void {
     ...(sendGrid ? ([['apiKeyId', card.keyId, 'keyId']] as Array<[TextKey, string, string]>) : []),
     ['region', sendGrid ? label('region', card.region, 'region') : card.region, 'region'],
     ['created', formatDate(card.createdAt), 'created'],
-    ['rotated', formatDate(card.rotatedAt), 'rotated'],
+    ...(sendGrid ? ([['rotated', formatDate(card.rotatedAt), 'rotated']] as Array<[TextKey, string, string]>) : []),
     ['lastVerified', formatDate(card.lastVerifiedAt), 'lastVerified'],
   ]);
   $('card-emails').replaceChildren(...card.emails.map((email) => element('li', email)));
