@@ -116,6 +116,12 @@ function writeUrl(): void {
   url.searchParams.set('lang', session.language);
   url.searchParams.set('view', currentView);
   window.history.replaceState(null, '', url);
+  // The view links carry tenant and language too, so one opened in a new tab shows the same.
+  for (const name of VIEW_NAMES) {
+    const target = new URL(url);
+    target.searchParams.set('view', name);
+    $<HTMLAnchorElement>(`nav-${name}`).href = `${target.pathname}${target.search}`;
+  }
 }
 
 /** The page's views, each a part of <main> with its own link in the view navigation. */

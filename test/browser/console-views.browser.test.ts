@@ -178,6 +178,9 @@ describe('console page: Activity', () => {
     const rows = page.locator('#activity-rows > li');
     await rows.first().waitFor();
     expect(await page.getByRole('link', { name: 'Activity' }).getAttribute('aria-current')).toBe('page');
+    expect(await page.getByRole('link', { name: 'Email sending' }).getAttribute('href')).toBe(
+      '/?tenant=browser-activity&lang=en&view=sending',
+    );
     expect(await rows.count()).toBe(10);
     expect(await rows.first().getAttribute('data-message-id')).toBe('activity-failed');
     expect(await rows.first().locator('.chip').textContent()).toBe('Failed');
