@@ -26,8 +26,10 @@ interface MessageView {
   attempts: number;
   failureDetail: string | null;
   timeline: TimelineEntry[];
+  /** When bounced: hard (permanent) or soft. */
+  bounceType?: 'hard' | 'soft' | null;
   /** The recipients with how far each got, where the API records them on the message. */
-  recipients?: Array<{ email: string; status?: string; reason?: string | null }>;
+  recipients?: Array<{ email: string; status?: string; reason?: string | null; bounceType?: string | null }>;
 }
 
 /** The statuses, in the order a message moves through them (the API's list). */
@@ -60,9 +62,10 @@ const TONE: Record<string, 'ok' | 'wait' | 'bad' | 'none'> = {
 /** How many messages one page asks for. */
 export const ACTIVITY_PAGE_SIZE = 10;
 
-/** A status chip for a message status. */
-export function statusChip(status: string): HTMLElement {
-  const node = chip(label('msgStatus', status, 'status_unknown'), TONE[status] ?? 'none');
+/** A status chip for a message status; a bounce says whether it was permanent. */
+export function statusChip(status: string, bounceType?: string | null): HTMLElement {
+  const kind = bounceType === 'hard' || bounceType === 'soft' ? ` (${t(`bounce_${bounceType}`)})` : '';
+  const node = chip(`${label('msgStatus', status, 'status_unknown')}${kind}`, TONE[status] ?? 'none');
   node.dataset.status = status;
   return node;
 }
@@ -197,7 +200,7 @@ export class ActivityView {
       element(
         'div',
         [
-          statusChip(message.status),
+          statusChip(message.status, message.bounceType),
           element('code', message.messageId, 'message-id'),
           element('span', formatDate(message.createdAt), 'when'),
           toggle,
@@ -252,7 +255,7 @@ export class ActivityView {
             'ul',
             recipients.map((recipient) => {
               const item = element('li', [element('span', recipient.email, 'address')]);
-              if (recipient.status) item.append(statusChip(recipient.status));
+              if (recipient.status) item.append(statusChip(recipient.status, recipient.bounceType));
               if (recipient.reason) item.append(element('span', recipient.reason, 'reason'));
               item.dataset.email = recipient.email;
               return item;

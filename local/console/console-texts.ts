@@ -282,6 +282,8 @@ const en = {
   activityUpdated: 'Status last changed {when}.',
   activityNoEvents:
     'No events from the provider yet. Deliveries, bounces and spam complaints show up here once the provider reports them.',
+  bounce_hard: 'permanent',
+  bounce_soft: 'temporary',
   msgStatus_sending: 'Sending',
   msgStatus_accepted: 'Accepted by the provider',
   msgStatus_delivered: 'Delivered',
@@ -595,6 +597,8 @@ const de: Record<TextKey, string> = {
   activityUpdated: 'Status zuletzt geändert: {when}.',
   activityNoEvents:
     'Noch keine Ereignisse vom Anbieter. Zustellungen, Bounces und Spam-Beschwerden erscheinen hier, sobald der Anbieter sie meldet.',
+  bounce_hard: 'dauerhaft',
+  bounce_soft: 'vorübergehend',
   msgStatus_sending: 'Wird gesendet',
   msgStatus_accepted: 'Vom Anbieter angenommen',
   msgStatus_delivered: 'Zugestellt',
