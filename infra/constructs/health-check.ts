@@ -70,7 +70,7 @@ export class HealthCheckPipeline extends Construct {
   connect(functions: { planner: IFunction; checker: IFunction; plannerRole: IRole }): void {
     const schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'email-integrations health check schedules: send ticks to the planner’s queue only',
+      description: 'email-integrations health check schedules: send ticks only to the planner queue',
     });
     const onlyFrom = (sid: string, queue: Queue, roles: IRole[]) =>
       queue.addToResourcePolicy(
