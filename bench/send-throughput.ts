@@ -55,7 +55,8 @@ export async function seedTenants(world: Pick<PipelineWorld, 'repository' | 'cip
   return tenants;
 }
 
-function detail(tenantId: string, messageId: string) {
+/** A send request of the benchmark. */
+export function detail(tenantId: string, messageId: string) {
   return {
     tenantId,
     messageId,
@@ -66,7 +67,8 @@ function detail(tenantId: string, messageId: string) {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 

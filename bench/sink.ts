@@ -9,7 +9,22 @@ export interface Sink {
   /** Delay before every answer, changeable between runs. */
   delayMs: number;
   requests: number;
+  /** When each mail arrived (epoch ms), by the `messageId` custom arg: the moment of the provider call. */
+  arrivals: Map<string, number>;
   close(): Promise<void>;
+}
+
+/** Notes when a mail carrying our `messageId` custom arg arrived. */
+function noteArrival(sink: Sink, chunks: Buffer[], arrivedAt: number): void {
+  try {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      personalizations?: Array<{ custom_args?: { messageId?: unknown } }>;
+    };
+    const messageId = body.personalizations?.[0]?.custom_args?.messageId;
+    if (typeof messageId === 'string') sink.arrivals.set(messageId, arrivedAt);
+  } catch {
+    // Not JSON: nothing to note.
+  }
 }
 
 /** Scopes of a key made as the product asks, so verify passes. */
@@ -22,14 +37,27 @@ const SCOPES = ['mail.send', 'whitelabel.read', '2fa_required', 'sender_verifica
  * benchmark measures our overhead, not SendGrid's rules.
  */
 export async function startSink(delayMs = 0): Promise<Sink> {
-  const sink = { url: '', delayMs, requests: 0, close: async () => undefined } as Sink;
+  const sink = { url: '', delayMs, requests: 0, arrivals: new Map(), close: async () => undefined } as Sink;
   const server: Server = createServer((request, response) => {
-    request.resume();
+    const arrivedAt = Date.now();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
       sink.requests += 1;
+      if (request.method === 'POST' && request.url === '/v3/mail/send') noteArrival(sink, chunks, arrivedAt);
       if (sink.delayMs > 0 && !request.url?.startsWith('/__bench/')) await sleep(sink.delayMs);
       const url = new URL(request.url ?? '/', 'http://sink');
       const path = url.pathname;
+      if (path === '/__bench/arrivals') {
+        // Control: when the given messages arrived (epoch ms), for the noisy-neighbour figures.
+        sink.requests -= 1;
+        const ids = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]') as string[];
+        const found = Object.fromEntries(
+          ids.flatMap((id) => (sink.arrivals.has(id) ? [[id, sink.arrivals.get(id)]] : [])),
+        );
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(found));
+        return;
+      }
       if (path === '/__bench/delay') {
         // Control: the benchmark sets the delay between runs (not counted as a request).
         sink.requests -= 1;

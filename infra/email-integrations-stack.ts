@@ -161,7 +161,8 @@ export class EmailIntegrationsStack extends Stack {
     });
 
     const intake = fn('accept-send-request');
-    pipeline.connectIntake(intake.function, intake.role);
+    // The intake queues events; the send function queues again what a tenant cap held back.
+    pipeline.connectIntake(intake.function, [intake.role, fn('send-email').role]);
     pipeline.connect(fn('send-email').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was

@@ -219,8 +219,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
       suppressions: ['BatchGetItem'],
     },
     key: ['Decrypt'],
-    // Holding a message back for its retry delay.
-    sendQueue: ['ChangeMessageVisibility'],
+    // Holding a message back for its retry delay; queuing one a tenant cap held back afresh.
+    sendQueue: ['ChangeMessageVisibility', 'SendMessage'],
     ses: ['send'],
     sendGridTimeoutMs: 10_000,
     consumesSendEvents: true,

@@ -12,6 +12,8 @@ export interface LocalQueueMessage<T> {
 export interface LocalQueueRetry {
   id: string;
   delayMs: number;
+  /** Queued again as a new message (SQS SendMessage): its receive count starts over. */
+  fresh?: boolean;
 }
 
 /** Options for {@link LocalFairQueue}. */
@@ -109,15 +111,16 @@ export class LocalFairQueue<T> {
       // A failed invocation: every message of the batch comes back, as SQS does after the visibility timeout.
       retries = batch.map((message) => ({ id: message.id, delayMs: 0 }));
     }
-    const delays = new Map(retries.map((retry) => [retry.id, retry.delayMs]));
+    const delays = new Map(retries.map((retry) => [retry.id, retry]));
     const now = this.now();
     for (const message of batch) {
       this.inFlight.set(message.group, (this.inFlight.get(message.group) ?? 1) - 1);
       if (this.inFlight.get(message.group) === 0) this.inFlight.delete(message.group);
-      const delayMs = delays.get(message.id);
-      if (delayMs === undefined) continue;
+      const retry = delays.get(message.id);
+      if (retry === undefined) continue;
+      if (retry.fresh) message.receives = 0;
       if (message.receives >= this.options.maxReceiveCount) this.options.deadLetter(message);
-      else this.waiting.push({ message, visibleAt: now + delayMs, seq: this.seq++ });
+      else this.waiting.push({ message, visibleAt: now + retry.delayMs, seq: this.seq++ });
     }
     this.running -= 1;
     this.pump();

@@ -14,6 +14,7 @@ import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migra
 import { mapBounded } from '../shared/map-bounded.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
 import type { ProviderRegistry } from '../shared/providers/provider-registry.js';
+import { type LimitsTarget, tenantLimits } from './ops-limits.js';
 import { type RedriveTarget, redrive } from './ops-redrive.js';
 
 /** Where the operator's commands read and write. */
@@ -43,6 +44,9 @@ Commands
   migrate <tenant> --to sendgrid        move the tenant's sending to SES, or back with its kept SendGrid key
   redrive                               dead letters back to the send queue: a dry run (count, tenants,
                                         ledger states), then --yes to move them
+  tenant-limits --tenant <id> [--max-in-flight <n>] [--max-per-day <n>] [--clear]
+                                        show, set or remove a tenant's caps on sends in flight and per
+                                        day (UTC); held mail waits, it is not dropped
 
 Where (default: the local runtime's data in .local-data; stop npm start first)
   --data-dir <dir>                      another local data folder
@@ -71,6 +75,7 @@ export async function runOps(
   io: OpsIo,
   openTarget: (values: Record<string, unknown>) => Promise<OpsTarget>,
   openRedriveTarget?: (values: Record<string, unknown>) => Promise<RedriveTarget>,
+  openLimitsTarget?: (values: Record<string, unknown>) => Promise<LimitsTarget>,
 ): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -92,6 +97,19 @@ export async function runOps(
     ...(typeof values.to === 'string' ? { to: values.to } : {}),
     ...(typeof values.region === 'string' ? { region: values.region } : {}),
   };
+  if (command === 'tenant-limits') {
+    // The caps live in the send ledger table, not the integration table.
+    if (!openLimitsTarget) {
+      io.err('tenant-limits needs the send ledger; run it through npm run ops.\n');
+      return 2;
+    }
+    const limitsTarget = await openLimitsTarget(values);
+    try {
+      return await tenantLimits(limitsTarget, values, io, flags.json);
+    } finally {
+      await limitsTarget.close();
+    }
+  }
   if (command === 'redrive') {
     // Queues and the ledger, not the integration table: opened on their own.
     if (!openRedriveTarget) {
@@ -139,6 +157,10 @@ function parse(argv: string[]) {
       'queue-url': { type: 'string' },
       'dlq-url': { type: 'string' },
       'ledger-table': { type: 'string' },
+      tenant: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'max-per-day': { type: 'string' },
+      clear: { type: 'boolean' },
     },
   });
 }

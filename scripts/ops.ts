@@ -4,6 +4,7 @@ import { LOCAL_AWS_ENVIRONMENT, serviceTables, startLocalDynamoDb } from '../loc
 import { startSendGridSandbox } from '../local/sendgrid-sandbox/index.js';
 import { startLocalSes } from '../local/ses-sandbox/local-ses.js';
 import { askOnTerminal, type OpsTarget, runOps, targetFrom } from './ops-cli.js';
+import { openLimitsTarget } from './ops-limits.js';
 import { openRedriveTarget } from './ops-redrive.js';
 
 /** `npm run ops -- <command>`: the operator CLI (see scripts/ops-cli.ts and the README). */
@@ -66,6 +67,7 @@ process.exitCode = await runOps(
   },
   openTarget,
   openRedriveTarget,
+  openLimitsTarget,
 ).catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   return 1;

@@ -225,7 +225,7 @@ export class SendPipeline extends Construct {
    * deliveries goes to the dead-letter queue, body unchanged), and the send queue takes
    * `SendMessage` only from its role and the operators' roles.
    */
-  connectIntake(intake: IFunction, intakeRole: IRole): void {
+  connectIntake(intake: IFunction, senders: IRole[]): void {
     intake.addEventSource(
       new SqsEventSource(this.intakeQueue, {
         batchSize: REDELIVERY_POLICY.batchSize,
@@ -240,7 +240,9 @@ export class SendPipeline extends Construct {
         principals: [new StarPrincipal()],
         actions: ['sqs:SendMessage'],
         resources: [this.queue.queueArn],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [intakeRole.roleArn, ...this.operatorRoleArns] } },
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': [...senders.map((role) => role.roleArn), ...this.operatorRoleArns] },
+        },
       }),
     );
   }

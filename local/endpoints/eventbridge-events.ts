@@ -45,6 +45,8 @@ interface EntryResult {
   deliveries?: number;
   /** The delays the consumer asked for before each redelivery (seconds; SendGrid's reset on 429). */
   redeliveryDelaysSeconds?: number[];
+  /** Times a tenant cap held it back and it was queued afresh (its deliveries start over each time). */
+  requeues?: number;
 }
 
 /** A message on the local send queue: the SQS record the send function gets, and the entry it answers. */
@@ -108,7 +110,13 @@ function localSendQueue(): LocalFairQueue<QueuedSend> {
       const retries = [];
       for (const message of batch) {
         const { payload } = message;
-        if (payload.outcome?.outcome.kind === 'retry') {
+        const last = payload.outcome?.outcome;
+        if (payload.outcome?.requeued && last?.kind === 'retry') {
+          // Held back by a tenant cap: queued afresh, the delivery count starts over.
+          Object.assign(payload.result, { code: last.code, detail: last.detail });
+          payload.result.requeues = (payload.result.requeues ?? 0) + 1;
+          retries.push({ id: message.id, delayMs: Math.min((last.afterSeconds ?? 0) * 1000, maxDelayMs), fresh: true });
+        } else if (last?.kind === 'retry') {
           retries.push({ id: message.id, delayMs: Math.min((payload.delaySeconds ?? 0) * 1000, maxDelayMs) });
         } else if (payload.outcome) {
           settle(payload, payload.outcome);
@@ -356,6 +364,8 @@ function localSendHandler(): SendHandler {
         message.delaySeconds = seconds;
         message.result.redeliveryDelaysSeconds?.push(seconds);
       },
+      // The local queue takes the message back as new when its consumer batch ends (see localSendQueue).
+      async requeue() {},
     },
     onOutcomes(outcomes) {
       for (const outcome of outcomes) {

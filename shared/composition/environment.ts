@@ -187,11 +187,16 @@ export function sesRegions(env: EnvironmentVariables = process.env): string[] {
 export interface SendSettings {
   /** How long a ledger claim is presumed alive: longer than the send function's timeout. */
   leaseMs: number;
+  /** How long a warm send function trusts a tenant's caps it read (default 60 s). */
+  limitsCacheMs?: number;
 }
 
 /** `SEND_LEASE_MS` (default 2 minutes). */
 export function sendSettings(env: EnvironmentVariables = process.env): SendSettings {
-  return { leaseMs: integerSetting(env, 'SEND_LEASE_MS', { fallback: 120_000 }) };
+  return {
+    leaseMs: integerSetting(env, 'SEND_LEASE_MS', { fallback: 120_000 }),
+    limitsCacheMs: integerSetting(env, 'TENANT_LIMITS_CACHE_MS', { fallback: 60_000, min: 0 }),
+  };
 }
 
 /** The send queue the send function delays messages on: `SEND_QUEUE_URL` (required there). */

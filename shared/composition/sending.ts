@@ -5,6 +5,7 @@ import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatche
 import { MailAccounts } from '../sending/mail-accounts.js';
 import { SendLedger } from '../sending/send-ledger.js';
 import { SendingCredentials } from '../sending/sending-credentials.js';
+import { TenantCaps } from '../sending/tenant-caps.js';
 import { TenantPauses } from '../sending/tenant-pauses.js';
 import { TestSender } from '../sending/test-send.js';
 import {
@@ -81,6 +82,8 @@ export interface SendPathOverrides {
   logger?: DispatcherDeps['logger'];
   /** `false`: no per-tenant pauses (the local queue, whose compressed waits would outlast none). */
   pauses?: false;
+  /** `false`: no per-tenant caps. */
+  caps?: false;
 }
 
 /**
@@ -120,6 +123,15 @@ export function emailDispatcher(
           pauses: new TenantPauses({
             tableName: settings.ledger.tableName,
             clientConfig: dynamoClientConfig(settings.ledger),
+          }),
+        }),
+    ...(overrides.caps === false
+      ? {}
+      : {
+          caps: new TenantCaps({
+            tableName: settings.ledger.tableName,
+            clientConfig: dynamoClientConfig(settings.ledger),
+            ...(settings.send.limitsCacheMs === undefined ? {} : { limitsCacheMs: settings.send.limitsCacheMs }),
           }),
         }),
     logger: overrides.logger ?? serviceLogger(),

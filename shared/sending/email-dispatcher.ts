@@ -23,6 +23,7 @@ import {
   isMessageId,
 } from './send-request.js';
 import { chooseSender, SendRuleError } from './sender-rules.js';
+import type { CapSlot, TenantCapsPort } from './tenant-caps.js';
 import type { TenantPausePort } from './tenant-pauses.js';
 
 /** How one send request ended for this delivery of it. */
@@ -34,8 +35,11 @@ export type DispatchOutcome =
   | { kind: 'suppressed'; suppressedCount: number }
   /** Permanent: recorded in the ledger with its code and reason; do not retry. */
   | { kind: 'failed'; code: PermanentSendCode; detail: string }
-  /** Not taken this time: deliver again, no sooner than `afterSeconds` when given. */
-  | { kind: 'retry'; code: RetrySendCode; detail: string; afterSeconds?: number };
+  /**
+   * Not taken this time: deliver again, no sooner than `afterSeconds` when given. `requeue`: held
+   * back by a tenant cap, not failed, so it is queued afresh instead of spending a delivery.
+   */
+  | { kind: 'retry'; code: RetrySendCode; detail: string; afterSeconds?: number; requeue?: true };
 
 /** What {@link EmailDispatcher} needs. */
 export interface DispatcherDeps {
@@ -51,6 +55,8 @@ export interface DispatcherDeps {
   suppressions?: SuppressionScreen;
   /** Per-tenant pauses after a provider rate limit, shared by every send function (none: no pausing). */
   pauses?: TenantPausePort;
+  /** Optional per-tenant caps on sends in flight and per day (none: no caps). */
+  caps?: TenantCapsPort;
   logger: Logger;
   /** How long a claim is presumed alive: longer than the function's own timeout. */
   leaseMs: number;
@@ -101,8 +107,28 @@ export class EmailDispatcher {
     if (!screened.message) return this.recordSuppressed(tenantId, messageId, screened.suppressed);
 
     const attemptId = this.deps.newAttemptId?.() ?? randomUUID();
+    const capped = await this.capFor(tenantId, attemptId);
+    if (capped.kind === 'held') return capped.outcome;
+    let outcome: DispatchOutcome | undefined;
+    try {
+      outcome = await this.claimAndSend(record, account, screened.message, screened.suppressed, messageId, attemptId);
+      return outcome;
+    } finally {
+      if (capped.slot) await this.releaseCap(capped.slot, outcome);
+    }
+  }
+
+  private async claimAndSend(
+    record: IntegrationRecord,
+    account: SendingAccount,
+    message: OutboundEmail,
+    suppressed: string[],
+    messageId: string,
+    attemptId: string,
+  ): Promise<DispatchOutcome> {
+    const { tenantId } = record;
     const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
-      suppressedRecipients: screened.suppressed,
+      suppressedRecipients: suppressed,
     });
     if (claim.kind === 'settled') return { kind: 'duplicate', state: claim.entry.state === 'sent' ? 'sent' : 'failed' };
     if (claim.kind === 'busy') {
@@ -121,7 +147,7 @@ export class EmailDispatcher {
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
     }
-    return this.sendClaimed(record, account, screened.message, messageId, attemptId);
+    return this.sendClaimed(record, account, message, messageId, attemptId);
   }
 
   /**
@@ -372,6 +398,54 @@ export class EmailDispatcher {
       detail: 'The provider rate-limited this tenant; its mail waits until the limit resets.',
       afterSeconds: Math.max(1, Math.ceil((until - this.nowMs()) / 1000)),
     };
+  }
+
+  /**
+   * An operator's cap on the tenant (sends in flight, sends per day) holds the message back: it is
+   * queued again (`requeue`) rather than redelivered, so a cap never spends the redelivery budget.
+   */
+  private async capFor(
+    tenantId: string,
+    attemptId: string,
+  ): Promise<{ kind: 'go'; slot: CapSlot | undefined } | { kind: 'held'; outcome: DispatchOutcome }> {
+    if (!this.deps.caps) return { kind: 'go', slot: undefined };
+    try {
+      const decision = await this.deps.caps.acquire(tenantId, attemptId, this.deps.leaseMs);
+      if (decision.kind === 'go') return decision;
+      return {
+        kind: 'held',
+        outcome: {
+          kind: 'retry',
+          code: 'tenant_capped',
+          detail:
+            decision.cap === 'per_day'
+              ? 'The tenant’s cap on sends per day is reached; the message waits for the next day (UTC).'
+              : 'The tenant’s cap on sends in flight is reached; the message waits for a free slot.',
+          afterSeconds: decision.afterSeconds,
+          requeue: true,
+        },
+      };
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) {
+        return { kind: 'held', outcome: { kind: 'retry', code: 'upstream_unavailable', detail: error.detail } };
+      }
+      throw error;
+    }
+  }
+
+  /** Gives a cap slot back; a send the provider did not take (or a duplicate) no longer counts for the day. */
+  private async releaseCap(slot: CapSlot, outcome: DispatchOutcome | undefined): Promise<void> {
+    try {
+      await this.deps.caps?.release(slot, {
+        uncount: outcome === undefined || outcome.kind === 'retry' || outcome.kind === 'duplicate',
+      });
+    } catch (error) {
+      // A lease left behind runs out by itself; a day count left behind holds one send back.
+      this.deps.logger.warn('could not release the tenant’s cap slot', {
+        tenantId: slot.tenantId,
+        error: describeError(error),
+      });
+    }
   }
 
   /** Tells every send function to hold the tenant's mail until the provider's reset; a failure only costs more 429s. */

@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EmailDispatcher } from './email-dispatcher.js';
 import { REDELIVERY_POLICY } from './redelivery-policy.js';
+import { sendGroupOf } from './send-event-screen.js';
 import { countOutcomes, type MetricsSink } from './send-metrics.js';
 import {
   type RecordOutcome,
@@ -50,6 +51,17 @@ export function createSendHandler(deps: SendHandlerDeps): SendHandler {
   };
 }
 
+/** SQS's longest DelaySeconds for one message. */
+const MAX_DELAY_SECONDS = 900;
+
+function eventDetail(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { detail?: unknown } | null)?.detail;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options for {@link SqsRedelivery}. */
 export interface SqsRedeliveryOptions {
   queueUrl: string;
@@ -77,6 +89,20 @@ export class SqsRedelivery implements RedeliveryScheduler {
         QueueUrl: this.options.queueUrl,
         ReceiptHandle: record.receiptHandle,
         VisibilityTimeout: Math.min(REDELIVERY_POLICY.maxVisibilitySeconds, Math.max(0, Math.round(seconds))),
+      }),
+    );
+  }
+
+  async requeue(record: SQSRecord, seconds: number): Promise<void> {
+    const { SendMessageCommand, SQSClient } = await import('@aws-sdk/client-sqs');
+    this.client ??= Promise.resolve(new SQSClient({}));
+    await (await this.client).send(
+      new SendMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MessageBody: record.body,
+        // In its tenant's group again; SQS delays a message by 15 minutes at most, so a longer hold is several requeues.
+        MessageGroupId: sendGroupOf(eventDetail(record.body)),
+        DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(seconds))),
       }),
     );
   }

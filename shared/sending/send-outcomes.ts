@@ -75,6 +75,11 @@ export const SEND_OUTCOMES = {
     metric: 'OutcomeEventsUnpublished',
     hint: 'The send is settled in the ledger but its outcome event could not be published on the service bus; the request comes back and its next delivery announces it. Check EventBridge (PutEvents errors, the bus policy).',
   },
+  tenant_capped: {
+    disposition: 'retry',
+    metric: 'EmailsTenantCapped',
+    hint: 'An operator’s cap on the tenant (sends in flight or per day, `npm run ops -- tenant-limits`) holds the message back; it is queued again without spending a delivery and sent once the cap allows.',
+  },
   internal_error: {
     disposition: 'retry',
     metric: 'EmailsInternalError',

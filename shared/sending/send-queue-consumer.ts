@@ -11,6 +11,12 @@ export type { TrustedPublisher } from './send-event-screen.js';
 /** Asks the queue to hold a message back before its next delivery (SQS ChangeMessageVisibility). */
 export interface RedeliveryScheduler {
   delay(record: SQSRecord, seconds: number): Promise<void>;
+  /**
+   * Queues the record's message again as a new message, visible after `seconds` (SQS: at most 15
+   * minutes), so its receive count starts over: for messages a tenant cap held back, which must
+   * not spend the redelivery budget. The original is then deleted (not reported as a failure).
+   */
+  requeue?(record: SQSRecord, seconds: number): Promise<void>;
 }
 
 /** One record's outcome, with the ids an operator searches by. */
@@ -18,6 +24,8 @@ export interface RecordOutcome {
   sqsMessageId: string;
   eventId: string | null;
   outcome: DispatchOutcome;
+  /** Queued again as a new message (a tenant cap held it back): not a batch item failure. */
+  requeued?: true;
 }
 
 /** What the consumer needs. */
@@ -46,7 +54,7 @@ export class SendQueueConsumer {
     const outcomes = await mapBounded(records, this.deps.concurrency ?? REDELIVERY_POLICY.batchConcurrency, (record) =>
       this.consumeOne(record),
     );
-    const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry');
+    const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry' && !entry.requeued);
     return { outcomes, batchItemFailures: retries.map((entry) => ({ itemIdentifier: entry.sqsMessageId })) };
   }
 
@@ -76,13 +84,29 @@ export class SendQueueConsumer {
         outcome = { kind: 'retry', code: 'internal_error', detail: 'The send attempt failed unexpectedly.' };
       }
     }
-    if (outcome.kind === 'retry') await this.scheduleRetry(record, outcome.afterSeconds);
+    let requeued = false;
+    if (outcome.kind === 'retry' && outcome.requeue) requeued = await this.requeue(record, outcome.afterSeconds);
+    if (outcome.kind === 'retry' && !requeued) await this.scheduleRetry(record, outcome.afterSeconds);
     this.deps.logger.info('send request handled', {
       eventId,
       outcome: outcome.kind,
       ...(outcome.kind === 'failed' || outcome.kind === 'retry' ? { code: outcome.code } : {}),
     });
-    return { sqsMessageId: record.messageId, eventId, outcome };
+    return { sqsMessageId: record.messageId, eventId, outcome, ...(requeued ? { requeued: true as const } : {}) };
+  }
+
+  /** Queues a capped message afresh; false when the queue cannot, so it is redelivered as usual. */
+  private async requeue(record: SQSRecord, afterSeconds: number | undefined): Promise<boolean> {
+    if (!this.deps.redelivery.requeue) return false;
+    try {
+      await this.deps.redelivery.requeue(record, Math.max(0, afterSeconds ?? 0));
+      return true;
+    } catch (error) {
+      this.deps.logger.warn('could not queue a capped message again; it is redelivered instead', {
+        error: describeError(error),
+      });
+      return false;
+    }
   }
 
   private async scheduleRetry(record: SQSRecord, afterSeconds: number | undefined): Promise<void> {

@@ -431,7 +431,8 @@ describe('EmailIntegrationsStack', () => {
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
         e.suppressions('BatchGetItem'),
         e.key('Decrypt'),
-        e.sendQueue('sqs:ChangeMessageVisibility'),
+        // Retry delays; queuing a message a tenant cap held back afresh.
+        e.sendQueue(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
         e.sendQueue(eventSourceActions),
       ],
       'plan-health-check': [
@@ -949,7 +950,7 @@ describe('EmailIntegrationsStack', () => {
     ]);
   });
 
-  it('accepts messages on the send queue only from the intake function’s role, denying every other sender', () => {
+  it('accepts messages on the send queue only from the intake’s and the send function’s roles, denying every other sender', () => {
     const queuePolicy = (of: EmailIntegrationsStack, from: Template) => {
       const pipeline = of.node.findChild('SendPipeline');
       const queueId = logicalId(of, pipeline.node.findChild('SendRequests'));
@@ -960,9 +961,10 @@ describe('EmailIntegrationsStack', () => {
         statements: policy?.Properties.PolicyDocument.Statement as Statement[],
         queueArn: arnOf(queueId),
         intakeRoleArn: arnOf(logicalId(of, of.functions.get('accept-send-request')?.role as IConstruct)),
+        sendRoleArn: arnOf(logicalId(of, of.functions.get('send-email')?.role as IConstruct)),
       };
     };
-    const { statements, queueArn, intakeRoleArn } = queuePolicy(stack, template);
+    const { statements, queueArn, intakeRoleArn, sendRoleArn } = queuePolicy(stack, template);
     // No Allow for anyone: the intake's own role grants it; the Deny keeps everyone else out, IAM rights or not.
     expect(statements).toEqual([
       {
@@ -978,7 +980,8 @@ describe('EmailIntegrationsStack', () => {
         Principal: '*',
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [intakeRoleArn] } },
+        // The intake queues events; the send function queues again what a tenant cap held back.
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [intakeRoleArn, sendRoleArn] } },
       },
     ]);
 
@@ -991,7 +994,11 @@ describe('EmailIntegrationsStack', () => {
       Principal: '*',
       Action: 'sqs:SendMessage',
       Resource: withOperators.queueArn,
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [withOperators.intakeRoleArn, OPERATOR_ROLE] } },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [withOperators.intakeRoleArn, withOperators.sendRoleArn, OPERATOR_ROLE],
+        },
+      },
     });
   });
 

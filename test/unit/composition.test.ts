@@ -48,7 +48,7 @@ describe('environment settings', () => {
       keys: { kmsKeyId: SEND_ENV.KMS_KEY_ID },
       sendGrid: { baseUrls: {}, timeoutMs: 10_000 },
       ses: { accountId: '123456789012' },
-      send: { leaseMs: 90_000 },
+      send: { leaseMs: 90_000, limitsCacheMs: 60_000 },
     });
     expect(routeSettings(SEND_ENV)).toEqual({ tenantClaim: 'custom:tenant_id' });
   });

@@ -14,6 +14,7 @@ import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
+import type { CapDecision, CapSlot, TenantCapsPort } from '../../shared/sending/tenant-caps.js';
 import type { TenantPausePort } from '../../shared/sending/tenant-pauses.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 import { MemoryLedger } from '../support/memory-send-ledger.js';
@@ -257,5 +258,64 @@ describe('EmailDispatcher with tenant pauses', () => {
     clock.now += 31_000;
     ledger.now = clock.now;
     expect(await second.dispatch(event(), 'e-4')).toMatchObject({ kind: 'sent' });
+  });
+});
+
+/** Caps that answer from a script and record what was given back. */
+class ScriptedCaps implements TenantCapsPort {
+  decision: CapDecision = { kind: 'go', slot: undefined };
+  released: Array<{ slot: CapSlot; uncount: boolean }> = [];
+  async acquire(tenantId: string, attemptId: string): Promise<CapDecision> {
+    return this.decision.kind === 'go'
+      ? { kind: 'go', slot: { tenantId, attemptId, inFlight: true, day: '2026-11-26' } }
+      : this.decision;
+  }
+  async release(slot: CapSlot, options: { uncount: boolean }) {
+    this.released.push({ slot, uncount: options.uncount });
+  }
+}
+
+describe('EmailDispatcher with tenant caps', () => {
+  async function dispatcherWith(caps: ScriptedCaps) {
+    const repository = new InMemoryIntegrationStore({ records: [await recordWith(oldKey, 1)] });
+    const transport = new ScriptedTransport();
+    const ledger = new MemoryLedger();
+    const dispatcher = new EmailDispatcher({
+      accounts: new MailAccounts({
+        credentials: new SendingCredentials({ repository, cipher }),
+        repository,
+        transports: { sendgrid: transport },
+        now: () => new Date(),
+      }),
+      ledger,
+      caps,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      leaseMs: 60_000,
+      now: () => new Date(),
+    });
+    return { dispatcher, transport, ledger };
+  }
+
+  it('holds a message a cap does not allow, to be queued afresh, without claiming or calling the provider', async () => {
+    const caps = new ScriptedCaps();
+    caps.decision = { kind: 'held', cap: 'per_day', afterSeconds: 3_600 };
+    const { dispatcher, transport, ledger } = await dispatcherWith(caps);
+    expect(await dispatcher.dispatch(event(), 'e-1')).toMatchObject({
+      kind: 'retry',
+      code: 'tenant_capped',
+      afterSeconds: 3_600,
+      requeue: true,
+    });
+    expect(transport.calls).toHaveLength(0);
+    expect(ledger.entries.size).toBe(0);
+  });
+
+  it('gives the slot back after the send, uncounting it from the day only when the provider did not take it', async () => {
+    const caps = new ScriptedCaps();
+    const { dispatcher, transport } = await dispatcherWith(caps);
+    expect(await dispatcher.dispatch(event(), 'e-1')).toMatchObject({ kind: 'sent' });
+    transport.script = [new SendFailure('transient', 'SendGrid answered 503', { status: 503 })];
+    expect(await dispatcher.dispatch(event(), 'e-2')).toMatchObject({ kind: 'retry', code: 'transient' });
+    expect(caps.released.map((entry) => entry.uncount)).toEqual([false, true]);
   });
 });

@@ -114,6 +114,60 @@ describe('SendQueueConsumer', () => {
     expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-e-1' }]);
   });
 
+  it('queues a record a tenant cap held back afresh instead of reporting it, so it spends no delivery', async () => {
+    const requeued: Array<{ handle: string; seconds: number }> = [];
+    const withRequeue = new SendQueueConsumer({
+      dispatcher,
+      redelivery: {
+        async delay(record, seconds) {
+          delays.push({ handle: record.receiptHandle, seconds });
+        },
+        async requeue(record, seconds) {
+          requeued.push({ handle: record.receiptHandle, seconds });
+        },
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
+    });
+    dispatcher.answers.set('e-1', {
+      kind: 'retry',
+      code: 'tenant_capped',
+      detail: 'cap',
+      afterSeconds: 5,
+      requeue: true,
+    });
+    const { batchItemFailures } = await withRequeue.consume([eventRecord('e-1', {}, { receiveCount: 7 })]);
+    expect(batchItemFailures).toEqual([]);
+    expect(requeued).toEqual([{ handle: 'handle-e-1', seconds: 5 }]);
+    expect(delays).toEqual([]);
+  });
+
+  it('redelivers a capped record as usual when it cannot be queued afresh', async () => {
+    const failing = new SendQueueConsumer({
+      dispatcher,
+      redelivery: {
+        async delay(record, seconds) {
+          delays.push({ handle: record.receiptHandle, seconds });
+        },
+        async requeue() {
+          throw new Error('AccessDenied');
+        },
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
+    });
+    dispatcher.answers.set('e-1', {
+      kind: 'retry',
+      code: 'tenant_capped',
+      detail: 'cap',
+      afterSeconds: 5,
+      requeue: true,
+    });
+    const { batchItemFailures } = await failing.consume([eventRecord('e-1', {})]);
+    expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-e-1' }]);
+    expect(delays).toEqual([{ handle: 'handle-e-1', seconds: redeliveryDelaySeconds(1, 5) }]);
+  });
+
   it('handles at most the policy’s number of records at once', async () => {
     let running = 0;
     let most = 0;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Client } from '@sendgrid/client';
+import type { Client } from '@sendgrid/client';
 import type { ClientRequest } from '@sendgrid/client/src/request.js';
 import { SENDGRID_HOSTS, type SendGridRegion } from './sendgrid-facts.js';
 
@@ -76,20 +76,38 @@ type TransportDefaults = ClientRequest & { timeout: number; httpAgent: http.Agen
  * serve many tenants concurrently without one tenant's key leaking into another's request.
  */
 export class SendGridApi {
-  private readonly client: Client;
+  private client: Promise<Client> | undefined;
   private readonly baseUrls: Record<SendGridRegion, string>;
+  private readonly timeoutMs: number;
 
   constructor(options: SendGridApiOptions = {}) {
     this.baseUrls = { ...SENDGRID_HOSTS, ...stripUndefined(options.baseUrls ?? {}) };
-    this.client = options.client ?? new Client();
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    if (options.client) this.client = Promise.resolve(this.configured(options.client));
+  }
+
+  /**
+   * The HTTP client, loaded on the first call: `@sendgrid/client` brings axios, a third of a
+   * bundle's load time, which a cold start then pays only when it calls SendGrid.
+   */
+  private sendGridClient(): Promise<Client> {
+    // Its typings declare only the default instance; the class is the module's `Client` export.
+    this.client ??= import('@sendgrid/client').then((module) =>
+      this.configured(new (module as unknown as { Client: new () => Client }).Client()),
+    );
+    return this.client;
+  }
+
+  private configured(client: Client): Client {
     const defaults: TransportDefaults = {
       url: '',
-      timeout: options.timeoutMs ?? 5_000,
+      timeout: this.timeoutMs,
       // Keep-alive: warm functions reuse TLS connections to SendGrid.
       httpAgent: new http.Agent({ keepAlive: true }),
       httpsAgent: new https.Agent({ keepAlive: true }),
     };
-    this.client.setDefaultRequest(defaults);
+    client.setDefaultRequest(defaults);
+    return client;
   }
 
   /** GET a path on the region's host as the given key. */
@@ -111,7 +129,8 @@ export class SendGridApi {
     body: unknown,
   ): Promise<SendGridResponse<T>> {
     try {
-      const [response] = await this.client.request({
+      const client = await this.sendGridClient();
+      const [response] = await client.request({
         baseUrl: this.baseUrls[region],
         url: path,
         method,
