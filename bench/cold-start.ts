@@ -21,6 +21,12 @@ const LOAD_ENV = {
   SES_DOMAIN_TABLE_NAME: 'bench-ses-domains',
   SEND_EVENT_SOURCE: 'app.automations',
   SEND_EVENT_ACCOUNT: '000000000000',
+  SES_ACCOUNT_ID: '000000000000',
+  SES_CONFIGURATION_SET: 'bench',
+  SES_REGIONS: 'eu-central-1',
+  HEALTH_CHECK_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench-checks',
+  HEALTH_PLAN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench-plans',
+  HEALTH_RUN_TABLE_NAME: 'bench-health-runs',
   POWERTOOLS_SERVICE_NAME: 'email-integrations',
   AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
 };
@@ -88,7 +94,7 @@ export interface LoadFigure extends BundleFigure {
 }
 
 /** Bundle size and module-load time per function, each against a hello-world bundle measured alternately with it. */
-export async function measureColdStarts(runs = 9): Promise<{ helloWorld: BundleFigure; functions: LoadFigure[] }> {
+export async function measureColdStarts(runs = 7): Promise<{ helloWorld: BundleFigure; functions: LoadFigure[] }> {
   // Inside the repository, so the external AWS SDK resolves from node_modules as the runtime's would.
   const outDir = join(root, 'bench-results', 'bundles');
   mkdirSync(outDir, { recursive: true });
