@@ -329,6 +329,7 @@ export class EmailIntegrationsStack extends Stack {
       identities: regions.map((region) => arn(region, 'identity/*')),
       tenants: regions.map((region) => arn(region, 'tenant/*')),
       configurationSets: regions.map((region) => arn(region, `configuration-set/${this.configurationSetName}`)),
+      reputationPolicies: regions.map((region) => `arn:${this.partition}:ses:${region}:aws:reputation-policy/standard`),
     };
   }
 }
@@ -338,6 +339,7 @@ interface SesResources {
   identities: string[];
   tenants: string[];
   configurationSets: string[];
+  reputationPolicies: string[];
 }
 
 /** SES actions per access kind, each on the resources it concerns. */
@@ -354,14 +356,20 @@ function sesAccess(kinds: FunctionAccess['ses'], resources: SesResources): Polic
   if (kinds.includes('read') || kinds.includes('onboard')) {
     statements.push(allow(['ses:GetEmailIdentity'], resources.identities));
     statements.push(allow(['ses:ListTenantResources'], resources.tenants));
+    // Whose identity it is: a domain is the tenant's only while associated with its own SES tenant.
+    statements.push(allow(['ses:ListResourceTenants'], [...resources.identities, ...resources.configurationSets]));
   }
   if (kinds.includes('onboard')) {
     statements.push(
-      allow(['ses:CreateTenant'], resources.tenants),
+      allow(['ses:CreateTenant', 'ses:GetTenant'], resources.tenants),
+      // The tenant's reputation policy is one of SES's own (`standard`), named by an `aws`-owned ARN.
+      allow(['ses:UpdateReputationEntityPolicy'], [...resources.tenants, ...resources.reputationPolicies]),
       allow(
         ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
         [...resources.identities, ...resources.configurationSets],
       ),
+      // New identities carry the tenant tag (tag on create).
+      allow(['ses:TagResource'], resources.identities),
       allow(
         ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
         [...resources.tenants, ...resources.identities, ...resources.configurationSets],

@@ -1,4 +1,4 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SesProvider } from '../providers/ses/ses-provider.js';
 import { ResolverDnsLookup } from '../ses-domains/dns-check.js';
 import type { DomainOnboardingDeps } from '../ses-domains/domain-onboarding.js';
 import { DynamoDomainStore } from '../ses-domains/domain-store.js';
@@ -15,8 +15,8 @@ import { dynamoClientConfig, integrationRepository } from './store.js';
 
 /**
  * Everything SES domain onboarding uses: the domain table (`SES_DOMAIN_TABLE_NAME`), the
- * integration table (for the routes that touch the integration), SES per region (`SES_ACCOUNT_ID` required, `SES_CONFIGURATION_SET`,
- * `SES_REGIONS`) and our DNS look-up (`DNS_RESOLVERS`).
+ * integration table (for the routes that touch the integration), the SES provider's onboarding
+ * (`SES_ACCOUNT_ID` required, `SES_CONFIGURATION_SET`, `SES_REGIONS`) and our DNS look-up (`DNS_RESOLVERS`).
  */
 export function domainOnboardingDeps(
   options: { integrations?: boolean } = {},
@@ -24,29 +24,14 @@ export function domainOnboardingDeps(
 ): DomainOnboardingDeps {
   const ses = sesSettings(env);
   if (!ses.accountId) throw new ConfigurationError('SES_ACCOUNT_ID', 'is not set');
-  const clients = new Map<string, SESv2Client>();
   return {
     store: domainStore(env),
     // Only removing and activating read (and write) the tenant's integration.
     ...(options.integrations ? { integrations: integrationRepository(integrationTableSettings(env)) } : {}),
-    ses: (region) => {
-      let client = clients.get(region);
-      if (!client) {
-        client = new SESv2Client({
-          region,
-          maxAttempts: 2,
-          requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
-        });
-        clients.set(region, client);
-      }
-      return client;
-    },
+    // The same set-up steps `npm run ops -- migrate` runs (one implementation, in the provider).
+    onboarding: new SesProvider(ses).onboarding,
     dns: new ResolverDnsLookup(dnsResolvers(env)),
-    settings: {
-      accountId: ses.accountId,
-      ...(ses.configurationSet ? { configurationSet: ses.configurationSet } : {}),
-      regions: sesRegions(env),
-    },
+    settings: { regions: sesRegions(env) },
     now: () => new Date(),
   };
 }

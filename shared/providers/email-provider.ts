@@ -113,6 +113,8 @@ export interface DomainOnboarding {
   start(account: SendingAccount & { tenantId: string }, domain: string): Promise<OnboardedDomain>;
   /** The provider's verdict and records for one of the tenant's domains; undefined when it is not the tenant's. */
   status(account: SendingAccount & { tenantId: string }, domain: string): Promise<OnboardedDomain | undefined>;
+  /** Takes the domain away from the tenant at the provider (and deletes it there when no one else holds it). */
+  remove(account: SendingAccount & { tenantId: string }, domain: string): Promise<void>;
 }
 
 /** The one interface every email provider implements. Optional members are capabilities some providers have. */

@@ -61,6 +61,7 @@ function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): SesCapabil
     onboarding: {
       start: async (account: TenantAccount, domain) => (await ses()).onboarding.start(account, domain),
       status: async (account: TenantAccount, domain) => (await ses()).onboarding.status(account, domain),
+      remove: async (account: TenantAccount, domain) => (await ses()).onboarding.remove(account, domain),
     },
   };
 }

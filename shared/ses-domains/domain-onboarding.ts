@@ -1,30 +1,19 @@
-import {
-  AlreadyExistsException,
-  CreateEmailIdentityCommand,
-  CreateTenantCommand,
-  CreateTenantResourceAssociationCommand,
-  DeleteEmailIdentityCommand,
-  DeleteTenantResourceAssociationCommand,
-  GetEmailIdentityCommand,
-  type GetEmailIdentityCommandOutput,
-  NotFoundException,
-  PutEmailIdentityMailFromAttributesCommand,
-  type SESv2Client,
-} from '@aws-sdk/client-sesv2';
 import { type IntegrationCard, type IntegrationRecord, toCard } from '../integrations/integration-record.js';
 import type { IntegrationStore } from '../integrations/integration-repository.js';
-import { UpstreamUnavailableError } from '../problem-catalog.js';
-import { domainOf } from '../providers/email-provider.js';
-import { sesTenantName } from '../providers/ses/ses-provider.js';
+import {
+  type DomainOnboarding,
+  DomainUnavailableError,
+  domainOf,
+  type OnboardedDomain,
+} from '../providers/email-provider.js';
+import { sesTenantName } from '../providers/ses/ses-resources.js';
 import type { DnsLookup } from './dns-check.js';
 import { allowedRegion, normalizeDomain } from './domain-rules.js';
-import type { DomainRecord, DomainStatus, DomainStore, SesDomain, SesDomainItem } from './domain-store.js';
+import type { DomainRecord, DomainStore, SesDomain, SesDomainItem } from './domain-store.js';
 import { SesDomainError } from './ses-domain-error.js';
 
 /** At most this many domains per tenant. */
 export const MAX_DOMAINS_PER_TENANT = 10;
-/** The SPF record SES asks for on the custom MAIL FROM domain. */
-export const MAIL_FROM_SPF = 'v=spf1 include:amazonses.com ~all';
 /** The DMARC policy suggested when the domain publishes none. */
 export const DMARC_SUGGESTION = 'v=DMARC1; p=none;';
 
@@ -33,10 +22,13 @@ export interface DomainOnboardingDeps {
   store: DomainStore;
   /** The tenant's integration: removing reads it, activating writes it (the other routes have none). */
   integrations?: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
-  /** One SES client per region. */
-  ses: (region: string) => SESv2Client;
+  /**
+   * The provider's onboarding (Amazon SES): the one implementation of the set-up steps, which
+   * `npm run ops -- migrate` runs too.
+   */
+  onboarding: DomainOnboarding;
   dns: DnsLookup;
-  settings: { accountId: string; configurationSet?: string; regions: readonly string[] };
+  settings: { regions: readonly string[] };
   now: () => Date;
 }
 
@@ -59,13 +51,13 @@ export async function addDomain(
     }
   }
   if (!(await deps.store.claim(domain, tenantId))) throw unavailable(domain);
-  const identity = await setUpAtSes(deps, tenantId, region, domain);
+  const onboarded = await setUp(deps, tenantId, region, domain);
   const item: SesDomainItem = {
     tenantId,
     domain,
     region,
-    status: statusOf(identity),
-    records: mergeStatuses(recordsFor(region, domain, identity), existing?.records ?? []),
+    status: onboarded.status,
+    records: mergeStatuses(recordsFor(onboarded), existing?.records ?? []),
     createdAt: existing?.createdAt ?? deps.now().toISOString(),
     ...(existing?.verifiedAt ? { verifiedAt: existing.verifiedAt } : {}),
     ...(existing?.lastCheckedAt ? { lastCheckedAt: existing.lastCheckedAt } : {}),
@@ -100,12 +92,12 @@ export async function checkDomain(
 
 /** Re-reads SES's status and our DNS look-up and stores them on the domain (the scheduled checker uses it too). */
 export async function recheck(deps: DomainOnboardingDeps, item: SesDomainItem): Promise<SesDomainItem> {
-  const identity = await ses(() =>
-    deps.ses(item.region).send(new GetEmailIdentityCommand({ EmailIdentity: item.domain })),
-  );
+  const onboarded = await deps.onboarding.status({ region: item.region, tenantId: item.tenantId }, item.domain);
   const now = deps.now().toISOString();
-  const records = await deps.dns.check(recordsFor(item.region, item.domain, identity));
-  const status = statusOf(identity);
+  // The item is stored only after the set-up finished, so an identity that is no longer the
+  // tenant's at SES was deleted or taken away there: it cannot send, and adding it again resumes it.
+  const records = onboarded ? await deps.dns.check(recordsFor(onboarded)) : item.records;
+  const status = onboarded?.status ?? 'failed';
   const checked: SesDomainItem = {
     ...item,
     status,
@@ -130,19 +122,7 @@ export async function removeDomain(deps: DomainOnboardingDeps, tenantId: string,
       { extensions: { emails: senders } },
     );
   }
-  const client = deps.ses(item.region);
-  await ses(async () => {
-    await ignore(
-      NotFoundException,
-      client.send(
-        new DeleteTenantResourceAssociationCommand({
-          TenantName: sesTenantName(tenantId),
-          ResourceArn: arn(deps, item.region, `identity/${item.domain}`),
-        }),
-      ),
-    );
-    await ignore(NotFoundException, client.send(new DeleteEmailIdentityCommand({ EmailIdentity: item.domain })));
-  });
+  await deps.onboarding.remove({ region: item.region, tenantId }, item.domain);
   await deps.store.delete(tenantId, item.domain);
   await deps.store.release(item.domain, tenantId);
 }
@@ -227,90 +207,33 @@ function switched(record: IntegrationRecord, region: string, keyId: string, emai
   };
 }
 
-/**
- * Idempotent set-up at SES (each step tolerates one done before, so a retry resumes): the SES
- * tenant, the identity with Easy DKIM (RSA 2048) on the configuration set, custom MAIL FROM
- * `bounce.<domain>`, and the associations of the identity and the configuration set with the tenant.
- */
-async function setUpAtSes(
+/** The provider's idempotent set-up (see {@link DomainOnboarding.start}); another tenant's domain is refused. */
+async function setUp(
   deps: DomainOnboardingDeps,
   tenantId: string,
   region: string,
   domain: string,
-): Promise<GetEmailIdentityCommandOutput> {
-  const client = deps.ses(region);
-  const tenantName = sesTenantName(tenantId);
-  const configurationSet = deps.settings.configurationSet;
-  return ses(async () => {
-    await ignore(AlreadyExistsException, client.send(new CreateTenantCommand({ TenantName: tenantName })));
-    await ignore(
-      AlreadyExistsException,
-      client.send(
-        new CreateEmailIdentityCommand({
-          EmailIdentity: domain,
-          DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
-          ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
-        }),
-      ),
-    );
-    await client.send(
-      new PutEmailIdentityMailFromAttributesCommand({
-        EmailIdentity: domain,
-        MailFromDomain: `bounce.${domain}`,
-        BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
-      }),
-    );
-    const resources = [arn(deps, region, `identity/${domain}`)];
-    if (configurationSet) resources.push(arn(deps, region, `configuration-set/${configurationSet}`));
-    for (const resourceArn of resources) {
-      await ignore(
-        AlreadyExistsException,
-        client.send(new CreateTenantResourceAssociationCommand({ TenantName: tenantName, ResourceArn: resourceArn })),
-      );
-    }
-    return client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
-  });
+): Promise<OnboardedDomain> {
+  try {
+    return await deps.onboarding.start({ region, tenantId }, domain);
+  } catch (error) {
+    if (error instanceof DomainUnavailableError) throw unavailable(domain);
+    throw error;
+  }
 }
 
-/** The records to publish: SES's three DKIM CNAMEs, the MAIL FROM MX and SPF, and a DMARC suggestion. */
-export function recordsFor(region: string, domain: string, identity: GetEmailIdentityCommandOutput): DomainRecord[] {
-  const mailFrom = identity.MailFromAttributes?.MailFromDomain || `bounce.${domain}`;
-  const dkim = (identity.DkimAttributes?.Tokens ?? []).map(
-    (token): DomainRecord => ({
-      purpose: 'dkim',
-      type: 'CNAME',
-      name: `${token}._domainkey.${domain}`,
-      value: `${token}.dkim.amazonses.com`,
-      status: 'not_checked',
-    }),
-  );
+/** The records to publish: the provider's (three DKIM CNAMEs, the MAIL FROM MX and SPF), and a DMARC suggestion. */
+export function recordsFor(onboarded: OnboardedDomain): DomainRecord[] {
   return [
-    ...dkim,
+    ...onboarded.records.map((record): DomainRecord => ({ ...record, status: 'not_checked' })),
     {
-      purpose: 'mail_from_mx',
-      type: 'MX',
-      name: mailFrom,
-      value: `10 feedback-smtp.${region}.amazonses.com`,
+      purpose: 'dmarc',
+      type: 'TXT',
+      name: `_dmarc.${onboarded.domain}`,
+      value: DMARC_SUGGESTION,
       status: 'not_checked',
     },
-    { purpose: 'mail_from_spf', type: 'TXT', name: mailFrom, value: MAIL_FROM_SPF, status: 'not_checked' },
-    { purpose: 'dmarc', type: 'TXT', name: `_dmarc.${domain}`, value: DMARC_SUGGESTION, status: 'not_checked' },
   ];
-}
-
-/** SES's verdict on the identity as the domain's status. */
-function statusOf(identity: GetEmailIdentityCommandOutput): DomainStatus {
-  if (identity.VerifiedForSendingStatus === true && identity.VerificationStatus !== 'FAILED') return 'verified';
-  switch (identity.VerificationStatus) {
-    case 'SUCCESS':
-      return 'verified';
-    case 'FAILED':
-      return 'failed';
-    case 'TEMPORARY_FAILURE':
-      return 'temporary_failure';
-    default:
-      return 'pending';
-  }
 }
 
 /** Keeps the statuses of records already checked when the same records are built again. */
@@ -367,26 +290,4 @@ function unavailable(domain: string): SesDomainError {
     `${domain} cannot be added: it is already in use for sending on this platform. If it is yours, contact support.`,
     { extensions: { field: 'domain' } },
   );
-}
-
-function arn(deps: Pick<DomainOnboardingDeps, 'settings'>, region: string, resource: string): string {
-  return `arn:aws:ses:${region}:${deps.settings.accountId}:${resource}`;
-}
-
-async function ignore(kind: new (...args: never[]) => Error, call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof kind)) throw error;
-  }
-}
-
-/** SES failing is upstream_unavailable; our own refusals pass through. */
-async function ses<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof SesDomainError) throw error;
-    throw new UpstreamUnavailableError('Amazon SES', { cause: error });
-  }
 }

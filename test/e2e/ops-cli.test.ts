@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetEmailIdentityCommand, ListResourceTenantsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  CreateTenantCommand,
+  GetEmailIdentityCommand,
+  ListResourceTenantsCommand,
+  SESv2Client,
+  UpdateReputationEntityPolicyCommand,
+} from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOps, targetFrom } from '../../scripts/ops-cli.js';
@@ -89,6 +95,8 @@ describe('npm run ops', () => {
     // globex.example is verified in the platform's SES account and held by no SES tenant yet.
     ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [] });
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
+    ses.on(CreateTenantCommand).resolves({ TenantArn: 'arn:aws:ses:eu-west-1:000000000000:tenant/ei-ops-b/tn-1' });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
     expect((await ops(['migrate', 'ops-b', '--to', 'ses'])).code).toBe(2);
     const moved = await ops(['migrate', 'ops-b', '--to', 'ses', '--region', 'eu-west-1', '--yes']);
     expect(moved.out).toContain('Amazon SES (eu-west-1)');

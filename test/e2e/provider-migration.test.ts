@@ -12,6 +12,7 @@ import {
   NotFoundException,
   SESv2Client,
   SendEmailCommand,
+  UpdateReputationEntityPolicyCommand,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,7 +60,8 @@ beforeEach(() => {
   ses
     .on(GetEmailIdentityCommand, { EmailIdentity: 'acme.example' })
     .resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' } });
-  ses.on(CreateTenantCommand).resolves({});
+  ses.on(CreateTenantCommand).resolves({ TenantArn: 'arn:aws:ses:eu-west-1:123456789012:tenant/ei-t/tn-1' });
+  ses.on(UpdateReputationEntityPolicyCommand).resolves({});
   ses.on(CreateTenantResourceAssociationCommand).callsFake((input: CreateTenantResourceAssociationCommandInput) => {
     const tenants = associations.get(input.ResourceArn as string) ?? new Set<string>();
     associations.set(input.ResourceArn as string, tenants.add(input.TenantName as string));

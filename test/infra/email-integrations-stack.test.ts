@@ -189,15 +189,22 @@ function expected(of = stack) {
         Resource: resources.length === 1 ? resources[0] : resources,
       });
       if (kind === 'send') return [allow(['ses:SendEmail'], [identities, configurationSet, tenants])];
-      const read = [allow(['ses:GetEmailIdentity'], [identities]), allow(['ses:ListTenantResources'], [tenants])];
+      const read = [
+        allow(['ses:GetEmailIdentity'], [identities]),
+        allow(['ses:ListTenantResources'], [tenants]),
+        allow(['ses:ListResourceTenants'], [identities, configurationSet]),
+      ];
       if (kind === 'read') return read;
+      const standardPolicy = of.resolve(`arn:${of.partition}:ses:${of.region}:aws:reputation-policy/standard`);
       return [
         ...read,
-        allow(['ses:CreateTenant'], [tenants]),
+        allow(['ses:CreateTenant', 'ses:GetTenant'], [tenants]),
+        allow(['ses:UpdateReputationEntityPolicy'], [tenants, standardPolicy]),
         allow(
           ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
           [identities, configurationSet],
         ),
+        allow(['ses:TagResource'], [identities]),
         allow(
           ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
           [tenants, identities, configurationSet],

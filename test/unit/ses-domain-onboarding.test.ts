@@ -6,12 +6,16 @@ import {
   DeleteEmailIdentityCommand,
   DeleteTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
+  GetTenantCommand,
+  ListResourceTenantsCommand,
   PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
+  UpdateReputationEntityPolicyCommand,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { IntegrationRecord } from '../../shared/integrations/integration-record.js';
+import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
 import type { DnsLookup } from '../../shared/ses-domains/dns-check.js';
 import {
   activateSes,
@@ -38,6 +42,7 @@ const pending = {
     BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' as const,
   },
 };
+const TENANT_ARN = 'arn:aws:ses:eu-west-1:123456789012:tenant/ei-tenant-a/tn-1';
 const verified = { ...pending, VerificationStatus: 'SUCCESS' as const, VerifiedForSendingStatus: true };
 
 let store: InMemoryDomainStore;
@@ -70,13 +75,9 @@ function deps(): DomainOnboardingDeps {
         return integration;
       },
     },
-    ses: () => new SESv2Client({ region: 'eu-west-1' }),
+    onboarding: new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).onboarding,
     dns,
-    settings: {
-      accountId: '123456789012',
-      configurationSet: 'email-integrations',
-      regions: ['eu-west-1', 'us-east-1'],
-    },
+    settings: { regions: ['eu-west-1', 'us-east-1'] },
     now: () => new Date('2026-01-01T00:00:00.000Z'),
   };
 }
@@ -87,6 +88,11 @@ beforeEach(() => {
   integration = undefined;
   dnsAnswer = () => 'missing';
   ses.on(GetEmailIdentityCommand).resolves(pending);
+  // The SES tenant's set-up: its ARN names it for the reputation policy; identities start unassociated.
+  ses.on(CreateTenantCommand).resolves({ TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN });
+  ses.on(GetTenantCommand).resolves({ Tenant: { TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN } });
+  ses.on(UpdateReputationEntityPolicyCommand).resolves({});
+  ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [] });
 });
 
 describe('normalizeDomain', () => {
@@ -125,10 +131,20 @@ describe('addDomain', () => {
     const { created, domain } = await addDomain(deps(), 'tenant-a', { domain: 'Acme.example' });
 
     expect(created).toBe(true);
-    expect(ses.commandCalls(CreateTenantCommand)[0]?.args[0].input).toEqual({ TenantName: 'ei-tenant-a' });
+    expect(ses.commandCalls(CreateTenantCommand)[0]?.args[0].input).toEqual({
+      TenantName: 'ei-tenant-a',
+      SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'], SuppressionScope: 'TENANT' },
+    });
+    expect(ses.commandCalls(UpdateReputationEntityPolicyCommand)[0]?.args[0].input).toEqual({
+      ReputationEntityType: 'RESOURCE',
+      ReputationEntityReference: TENANT_ARN,
+      ReputationEntityPolicy: 'arn:aws:ses:eu-west-1:aws:reputation-policy/standard',
+    });
     expect(ses.commandCalls(CreateEmailIdentityCommand)[0]?.args[0].input).toEqual({
       EmailIdentity: 'acme.example',
       DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      // The tag the provider's own resume recognises: one onboarding, not two.
+      Tags: [{ Key: 'email-integrations:tenant', Value: 'ei-tenant-a' }],
       ConfigurationSetName: 'email-integrations',
     });
     expect(ses.commandCalls(PutEmailIdentityMailFromAttributesCommand)[0]?.args[0].input).toEqual({
@@ -183,6 +199,8 @@ describe('addDomain', () => {
 
   it('resumes a half-done set-up when called again: everything that exists is kept, and it answers 200', async () => {
     await addDomain(deps(), 'tenant-a', { domain: 'acme.example' });
+    // SES now has the identity associated with the tenant, as the first call left it.
+    ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [{ TenantName: 'ei-tenant-a' }] });
     ses.on(CreateTenantCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
     ses.on(CreateEmailIdentityCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
     ses.on(CreateTenantResourceAssociationCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));

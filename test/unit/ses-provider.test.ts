@@ -5,6 +5,7 @@ import {
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
+  GetTenantCommand,
   InternalServiceErrorException,
   ListEmailIdentitiesCommand,
   ListResourceTenantsCommand,
@@ -15,6 +16,7 @@ import {
   SESv2Client,
   SendEmailCommand,
   TooManyRequestsException,
+  UpdateReputationEntityPolicyCommand,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +25,7 @@ import { classifySesError, SesProvider, sesTenantName } from '../../shared/provi
 const ses = mockClient(SESv2Client);
 const meta = { $metadata: {} };
 const arnPrefix = 'arn:aws:ses:eu-west-1:123456789012:';
+const TENANT_ARN = `${arnPrefix}tenant/ei-tenant-a/tn-1`;
 const identity = (name: string) => ({
   ResourceType: 'EMAIL_IDENTITY' as const,
   ResourceArn: `${arnPrefix}identity/${name}`,
@@ -119,6 +122,8 @@ describe('SesProvider', () => {
 
   it('creates the SES tenant and associates the sender domains, tolerating ones that exist', async () => {
     ses.on(CreateTenantCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
+    ses.on(GetTenantCommand).resolves({ Tenant: { TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN } });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
     ses
       .on(CreateTenantResourceAssociationCommand)
       .rejectsOnce(new AlreadyExistsException({ message: 'exists', ...meta }))
@@ -169,6 +174,8 @@ describe('SesProvider', () => {
 
   it('associates the configuration set with the SES tenant along with its domains', async () => {
     ses.on(CreateTenantCommand).resolves({});
+    ses.on(GetTenantCommand).resolves({ Tenant: { TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN } });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
     ses.on(CreateTenantResourceAssociationCommand).resolves({});
 
     await new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).adoption.adopt(
@@ -183,6 +190,27 @@ describe('SesProvider', () => {
         ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:configuration-set/email-integrations',
       },
     ]);
+  });
+
+  it('sets the SES tenant up for migrate as onboarding does: tenant-level suppression and the standard reputation policy', async () => {
+    ses.on(CreateTenantCommand).resolves({ TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
+    ses.on(CreateTenantResourceAssociationCommand).resolves({});
+
+    await new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).adoption.adopt(
+      { region: 'eu-west-1', tenantId: 'tenant-a' },
+      ['acme.example'],
+    );
+
+    expect(ses.commandCalls(CreateTenantCommand)[0]?.args[0].input).toEqual({
+      TenantName: 'ei-tenant-a',
+      SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'], SuppressionScope: 'TENANT' },
+    });
+    expect(ses.commandCalls(UpdateReputationEntityPolicyCommand)[0]?.args[0].input).toEqual({
+      ReputationEntityType: 'RESOURCE',
+      ReputationEntityReference: TENANT_ARN,
+      ReputationEntityPolicy: 'arn:aws:ses:eu-west-1:aws:reputation-policy/standard',
+    });
   });
 
   it('lets a tenant adopt only verified domains that no other SES tenant holds', async () => {

@@ -7,6 +7,7 @@ import {
   ListResourceTenantsCommand,
   ListTenantResourcesCommand,
   SESv2Client,
+  UpdateReputationEntityPolicyCommand,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,7 +137,8 @@ describe('SES tenants keep to their own identities', () => {
   });
 
   it('associates every sender domain with the tenant’s own SES tenant when it moves', async () => {
-    ses.on(CreateTenantCommand).resolves({});
+    ses.on(CreateTenantCommand).resolves({ TenantArn: 'arn:aws:ses:eu-west-1:123456789012:tenant/ei-tenant-b/tn-1' });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
     ses.on(CreateTenantResourceAssociationCommand).resolves({});
     store.seed({
       ...sesRecord('tenant-b', ['info@globex.example', 'noreply@news.globex.example']),

@@ -3,6 +3,8 @@ import {
   CreateEmailIdentityCommand,
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
+  DeleteEmailIdentityCommand,
+  DeleteTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
   type GetEmailIdentityCommandOutput,
   GetTenantCommand,
@@ -44,14 +46,17 @@ export interface SesOnboardingContext {
 type TenantAccount = SendingAccount & { tenantId: string };
 
 /**
- * A tenant's own sending domain at Amazon SES, step by step, each step idempotent so that a
- * second call (or one after a crash between steps) resumes and changes nothing once done:
+ * The one implementation of a tenant's set-up at Amazon SES: the domain routes (self-service)
+ * and `npm run ops -- migrate` (operator adoption) both run these steps. Each step is
+ * idempotent, so a second call (or one after a crash between steps) resumes and changes
+ * nothing once done:
  * 1. refuse a domain whose identity is another SES tenant's (or not created for this tenant);
  * 2. the tenant's SES tenant (`CreateTenant`, tenant-level suppression of bounces and
- *    complaints) under the `standard` reputation policy;
- * 3. the domain identity with Easy DKIM (RSA 2048), under the stack's configuration set;
+ *    complaints) under the `standard` reputation policy, associated with the configuration set;
+ * 3. the domain identity with Easy DKIM (RSA 2048), under the stack's configuration set,
+ *    tagged with the SES tenant (`email-integrations:tenant`);
  * 4. custom MAIL FROM `bounce.<domain>`;
- * 5. the identity (and the configuration set) associated with the SES tenant.
+ * 5. the identity associated with the SES tenant.
  */
 export class SesDomainOnboarding implements DomainOnboarding {
   constructor(private readonly context: SesOnboardingContext) {}
@@ -75,7 +80,7 @@ export class SesDomainOnboarding implements DomainOnboarding {
           BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
         }),
       );
-      await this.associate(client, region, tenantName, identityArn);
+      await this.associate(client, tenantName, this.withConfigurationSet(region, [identityArn]));
       const identity = await client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
       return describeDomain(domain, region, identity);
     } catch (error) {
@@ -98,11 +103,57 @@ export class SesDomainOnboarding implements DomainOnboarding {
     }
   }
 
+  async remove(account: TenantAccount, rawDomain: string): Promise<void> {
+    const domain = rawDomain.toLowerCase();
+    const client = this.context.client(account.region);
+    const identityArn = this.context.arn(account.region, `identity/${domain}`);
+    try {
+      // SES refuses to delete an identity still associated with a tenant: the association goes first.
+      await ignoreNotFound(
+        client.send(
+          new DeleteTenantResourceAssociationCommand({
+            TenantName: sesTenantName(account.tenantId),
+            ResourceArn: identityArn,
+          }),
+        ),
+      );
+      // Only an identity no other SES tenant holds is deleted (the association alone was ours).
+      if ((await tenantsOf(client, identityArn)).length > 0) return;
+      await ignoreNotFound(client.send(new DeleteEmailIdentityCommand({ EmailIdentity: domain })));
+    } catch (error) {
+      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+    }
+  }
+
+  /**
+   * Operator adoption (`npm run ops -- migrate`): the same SES tenant set-up as onboarding, then
+   * the domains (verified by hand in the platform's account) associated with it. Returns its name.
+   */
+  async adopt(account: TenantAccount, domains: readonly string[]): Promise<string> {
+    const client = this.context.client(account.region);
+    const tenantName = sesTenantName(account.tenantId);
+    try {
+      await this.ensureTenant(client, account.region, tenantName);
+      const names = [...new Set(domains.map((name) => name.toLowerCase()))];
+      const identities = names.map((domain) => this.context.arn(account.region, `identity/${domain}`));
+      await this.associate(client, tenantName, this.withConfigurationSet(account.region, identities));
+    } catch (error) {
+      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+    }
+    return tenantName;
+  }
+
+  /** The resources and the stack's configuration set: a send under a tenant names one associated with it (docs/ses-facts.md 1.5). */
+  private withConfigurationSet(region: string, arns: readonly string[]): string[] {
+    const set = this.context.configurationSet;
+    return set ? [...arns, this.context.arn(region, `configuration-set/${set}`)] : [...arns];
+  }
+
   /**
    * The tenant's SES tenant, created if missing, under the `standard` reputation policy (SES
    * pauses it on a high-severity finding). Returns its name.
    */
-  async ensureTenant(client: SESv2Client, region: string, tenantName: string): Promise<string> {
+  private async ensureTenant(client: SESv2Client, region: string, tenantName: string): Promise<string> {
     let tenantArn: string | undefined;
     try {
       const created = await client.send(
@@ -127,12 +178,8 @@ export class SesDomainOnboarding implements DomainOnboarding {
     return tenantName;
   }
 
-  /** Associates a resource and the stack's configuration set with the SES tenant (already associated is fine). */
-  async associate(client: SESv2Client, region: string, tenantName: string, resourceArn: string): Promise<void> {
-    const arns = [resourceArn];
-    if (this.context.configurationSet) {
-      arns.push(this.context.arn(region, `configuration-set/${this.context.configurationSet}`));
-    }
+  /** Associates resources with the SES tenant (already associated is fine). */
+  private async associate(client: SESv2Client, tenantName: string, arns: readonly string[]): Promise<void> {
     for (const arn of arns) {
       await ignoreAlreadyExists(
         client.send(new CreateTenantResourceAssociationCommand({ TenantName: tenantName, ResourceArn: arn })),
@@ -167,6 +214,14 @@ export class SesDomainOnboarding implements DomainOnboarding {
       const tagged = existing.Tags?.some((tag) => tag.Key === TENANT_TAG_KEY && tag.Value === tenantName);
       if (!tagged) throw new DomainUnavailableError(domain);
     }
+  }
+}
+
+async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) throw error;
   }
 }
 

@@ -1,8 +1,6 @@
 import {
   AccountSuspendedException,
   BadRequestException,
-  CreateTenantCommand,
-  CreateTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
   InternalServiceErrorException,
   LimitExceededException,
@@ -22,7 +20,6 @@ import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
 import {
   type DomainAdoption,
-  type DomainOnboarding,
   type EmailProvider,
   type SenderDomain,
   SendFailure,
@@ -30,7 +27,7 @@ import {
   type SendReceipt,
 } from '../email-provider.js';
 import { SesDomainOnboarding } from './ses-onboarding.js';
-import { ignoreAlreadyExists, sesTenantName, tenantsOf } from './ses-resources.js';
+import { sesTenantName, tenantsOf } from './ses-resources.js';
 
 export { sesTenantName };
 
@@ -61,11 +58,12 @@ export class SesProvider implements EmailProvider {
   /** Operators hand verified domains of the platform's account to a tenant (`npm run ops -- migrate`). */
   readonly adoption: DomainAdoption = {
     adoptable: (account, domains) => this.adoptableDomains(account, domains),
-    adopt: (account, domains) => this.prepareTenant(account.region, account.tenantId, [...domains]),
+    // The same SES tenant set-up as self-service onboarding (suppression, reputation policy, configuration set).
+    adopt: (account, domains) => this.onboarding.adopt(account, domains),
   };
 
   /** Tenants onboard their own sending domains (issue 12): each step idempotent. */
-  readonly onboarding: DomainOnboarding;
+  readonly onboarding: SesDomainOnboarding;
 
   constructor(private readonly options: SesProviderOptions = {}) {
     this.onboarding = new SesDomainOnboarding({
@@ -92,30 +90,6 @@ export class SesProvider implements EmailProvider {
     } catch (error) {
       throw new UpstreamUnavailableError('Amazon SES', { cause: error });
     }
-  }
-
-  /** Creates the tenant's SES tenant (if missing) and associates the domain identities it sends from. */
-  async prepareTenant(region: string, tenantId: string, domains: string[]): Promise<string> {
-    const client = this.client(region);
-    const tenantName = sesTenantName(tenantId);
-    try {
-      await ignoreAlreadyExists(client.send(new CreateTenantCommand({ TenantName: tenantName })));
-      const resources = [...new Set(domains.map((name) => name.toLowerCase()))].map((domain) =>
-        this.identityArn(region, domain),
-      );
-      // A send under a tenant names a configuration set associated with that tenant (docs/ses-facts.md 1.2).
-      if (this.options.configurationSet) {
-        resources.push(this.arn(region, `configuration-set/${this.options.configurationSet}`));
-      }
-      for (const resourceArn of resources) {
-        await ignoreAlreadyExists(
-          client.send(new CreateTenantResourceAssociationCommand({ TenantName: tenantName, ResourceArn: resourceArn })),
-        );
-      }
-    } catch (error) {
-      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
-    }
-    return tenantName;
   }
 
   async send(account: SendingAccount, message: OutboundEmail): Promise<SendReceipt> {
