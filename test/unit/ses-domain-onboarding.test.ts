@@ -3,11 +3,14 @@ import {
   CreateEmailIdentityCommand,
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
+  type CreateTenantResourceAssociationCommandInput,
   DeleteEmailIdentityCommand,
   DeleteTenantResourceAssociationCommand,
+  type DeleteTenantResourceAssociationCommandInput,
   GetEmailIdentityCommand,
   GetTenantCommand,
   ListResourceTenantsCommand,
+  type ListResourceTenantsCommandInput,
   PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
   UpdateReputationEntityPolicyCommand,
@@ -92,7 +95,19 @@ beforeEach(() => {
   ses.on(CreateTenantCommand).resolves({ TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN });
   ses.on(GetTenantCommand).resolves({ Tenant: { TenantName: 'ei-tenant-a', TenantArn: TENANT_ARN } });
   ses.on(UpdateReputationEntityPolicyCommand).resolves({});
-  ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [] });
+  // SES's associations: what onboarding associated, as ListResourceTenants answers them.
+  const associations = new Map<string, string[]>();
+  ses.on(CreateTenantResourceAssociationCommand).callsFake((input: CreateTenantResourceAssociationCommandInput) => {
+    associations.set(input.ResourceArn as string, [input.TenantName as string]);
+    return {};
+  });
+  ses.on(DeleteTenantResourceAssociationCommand).callsFake((input: DeleteTenantResourceAssociationCommandInput) => {
+    associations.delete(input.ResourceArn as string);
+    return {};
+  });
+  ses.on(ListResourceTenantsCommand).callsFake((input: ListResourceTenantsCommandInput) => ({
+    ResourceTenants: (associations.get(input.ResourceArn as string) ?? []).map((TenantName) => ({ TenantName })),
+  }));
 });
 
 describe('normalizeDomain', () => {
@@ -199,8 +214,6 @@ describe('addDomain', () => {
 
   it('resumes a half-done set-up when called again: everything that exists is kept, and it answers 200', async () => {
     await addDomain(deps(), 'tenant-a', { domain: 'acme.example' });
-    // SES now has the identity associated with the tenant, as the first call left it.
-    ses.on(ListResourceTenantsCommand).resolves({ ResourceTenants: [{ TenantName: 'ei-tenant-a' }] });
     ses.on(CreateTenantCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
     ses.on(CreateEmailIdentityCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
     ses.on(CreateTenantResourceAssociationCommand).rejects(new AlreadyExistsException({ message: 'exists', ...meta }));
