@@ -1,5 +1,8 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../shared/http/api-routes.js';
@@ -172,6 +175,19 @@ export class EmailIntegrationsStack extends Stack {
       checker: fn('check-integration-health').function,
       plannerRole: fn('plan-health-check').role,
     });
+    // SES emits no event when a domain verifies: the domain checker looks at due domains every 10 minutes.
+    const domainWatch = fn('watch-ses-domains');
+    // The scheduler's invoke grant covers the function's versions (`arn:*`), which cdk-nag flags.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(domainWatch.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason: 'EventBridge Scheduler may invoke only the SES domain checker (and its versions), nothing else.',
+    });
+    new Schedule(this, 'SesDomainCheck', {
+      description: 'Re-checks SES domains that are due (pending with backoff, verified hourly), every 10 minutes',
+      schedule: ScheduleExpression.expression('rate(10 minutes)'),
+      // The next run comes in 10 minutes and picks up whatever this one missed.
+      target: new LambdaInvoke(domainWatch.function, { retryAttempts: 0 }),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: store.integrations.tableName, description: 'Integration table' });
@@ -228,14 +244,9 @@ export class EmailIntegrationsStack extends Stack {
     for (const [table, actions] of Object.entries(access.tables) as Array<[ServiceTable, TableAction[]]>) {
       const resource = tables[table];
       environment[TABLE_ENV[table]] = resource.tableName;
+      const indexes = [...(TABLE_QUERY_INDEXES[table] ?? []), ...(access.queryIndexes?.[table] ?? [])];
       statements.push(
-        ...tableAccess(
-          resource,
-          actions,
-          TABLE_QUERY_INDEXES[table],
-          TABLES_QUERIED_BY_KEY.has(table),
-          keyAttributes[table],
-        ),
+        ...tableAccess(resource, actions, indexes, TABLES_QUERIED_BY_KEY.has(table), keyAttributes[table]),
       );
     }
     if (access.key.length > 0) {

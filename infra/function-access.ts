@@ -3,14 +3,16 @@ import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
 import { HEALTH_CHECK_CAPACITY } from '../shared/integrations/health-check-capacity.js';
 import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { sendLedgerTableKeys } from '../shared/sending/send-ledger-table.js';
+import { domainTableKeys } from '../shared/ses-domains/domain-store.js';
 
-/** Every Lambda function of the service: one per API route, the send intake and consumer, the health check's planner and checker. */
+/** Every Lambda function of the service: one per API route, the send intake and consumer, the health check's planner and checker, the SES domain checker. */
 export type FunctionName =
   | HandlerName
   | 'accept-send-request'
   | 'send-email'
   | 'plan-health-check'
-  | 'check-integration-health';
+  | 'check-integration-health'
+  | 'watch-ses-domains';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -73,6 +75,8 @@ export interface FunctionAccess {
   consumesSendEvents?: true;
   /** Publishes outcome events on the service's bus (`OUTCOME_EVENT_BUS_NAME`): PutEvents, source `email-integrations` only. */
   publishesOutcomes?: true;
+  /** Indexes this function alone may query, besides `TABLE_QUERY_INDEXES` (granted by name). */
+  queryIndexes?: Partial<Record<ServiceTable, readonly string[]>>;
   /** Settings of its own. */
   env?: Record<string, string>;
 }
@@ -171,7 +175,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-ses-domain': route('get-ses-domain', { ...none, tables: { sesDomains: ['GetItem'] } }),
   'check-ses-domain': route('check-ses-domain', {
     ...none,
-    tables: { sesDomains: ['GetItem', 'PutItem'] },
+    // integrations: a domain that failed (or verified again) is carried to the card.
+    tables: { sesDomains: ['GetItem', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
     ses: ['read'],
   }),
   'delete-ses-domain': route('delete-ses-domain', {
@@ -228,6 +233,16 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     publishesOutcomes: true,
     // A claim outlives the function that took it, so a live attempt is never taken for dead.
     env: { SEND_LEASE_MS: String((SEND_TIMEOUT.toSeconds() + 60) * 1000) },
+  },
+  'watch-ses-domains': {
+    description: 'Every 10 minutes: re-checks the SES domains that are due (backoff), marks failed ones, updates cards',
+    timeout: Duration.minutes(5),
+    // Query: the due domains on the byNextCheck index; PutItem: each check's result (conditional on the item).
+    tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
+    queryIndexes: { sesDomains: [domainTableKeys.checkIndex.indexName] },
+    key: [],
+    sendQueue: [],
+    ses: ['read'],
   },
   'plan-health-check': {
     description: 'Health check planner: pages through the tenants (keys only) and enqueues one check each, per run',

@@ -14,6 +14,7 @@ import {
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import { publishedEventsEndpoint } from './endpoints/published-events.js';
+import { sesDomainCheckEndpoint } from './endpoints/ses-domain-check.js';
 import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
 import type { LocalEventBus } from './local-event-bus.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
@@ -64,4 +65,5 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   openApiEndpoint,
   sesPublishRecordsEndpoint,
   publishedEventsEndpoint,
+  sesDomainCheckEndpoint,
 ];

@@ -42,6 +42,11 @@ export interface LocalRuntimeOptions {
   sesVerificationDelayMs?: number;
   /** Receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints, tenant status). */
   onSesEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
+  /**
+   * Runs the scheduled SES domain checker this often (as EventBridge Scheduler does every 10
+   * minutes in AWS, on intervals compressed by `SES_DOMAIN_CHECK_SCALE`); none when unset.
+   */
+  sesDomainCheckIntervalMs?: number;
 }
 
 /** The running local service. */
@@ -111,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SEND_EVENT_SOURCE: options.eventSource ?? 'app.automations',
     SEND_EVENT_ACCOUNT: LOCAL_EVENT_ACCOUNT,
     LOCAL_SEND_QUEUE_FILE: join(options.dataDir, LOCAL_SEND_QUEUE_FILE_NAME),
+    // The domain checker's 10 minutes … 2 hours become seconds here (its 72-hour window stays).
+    SES_DOMAIN_CHECK_SCALE: process.env.SES_DOMAIN_CHECK_SCALE ?? '0.005',
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
   const routes = await Promise.all(
@@ -183,6 +190,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const address = server.address() as AddressInfo;
   // Like Lambda's event source polling SQS: delivers what a redrive put back on the send queue.
   const sendQueue = pollLocalSendQueue();
+  const domainCheck = options.sesDomainCheckIntervalMs ? watchSesDomains(options.sesDomainCheckIntervalMs) : undefined;
   return {
     url: `http://${address.address}:${address.port}`,
     sandbox,
@@ -190,6 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamoDb,
     eventBus,
     close: async () => {
+      await domainCheck?.stop();
       await sendQueue.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -224,4 +233,25 @@ function matchPath(template: string, pathname: string): Record<string, string> |
     }
   });
   return parameters;
+}
+
+/** Runs the SES domain checker every `intervalMs`, one run at a time, until stopped. */
+function watchSesDomains(intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      const { handler } = (await import(
+        '../functions/watch-ses-domains.js'
+      )) as typeof import('../functions/watch-ses-domains.js');
+      // A failed run is the next run's to repeat, as with the scheduler.
+      await handler().catch(() => undefined);
+    });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -36,6 +36,8 @@ const runtime = await startLocalRuntime({
   // Predictable sandbox ports next to a fixed port; free ones when PORT=0 (tests).
   sandboxPorts: port === 0 ? { global: 0, eu: 0 } : { global: port + 1, eu: port + 2 },
   sesPort: port === 0 || port + 3 > 65_535 ? 0 : port + 3,
+  // A tenant who published its records sees the domain verify without pressing "Check now".
+  sesDomainCheckIntervalMs: 5_000,
 }).catch((error: unknown) => {
   // Say what to do about the usual start-up problems instead of printing a stack trace.
   const code = (error as { code?: string }).code;

@@ -92,6 +92,10 @@ const TITLES: Record<ProblemCode, Record<Language, string>> = {
   integration_unreadable: { en: 'The stored key cannot be read', de: 'Der gespeicherte Schlüssel ist nicht lesbar' },
   sender_not_registered: { en: 'Not a registered sender', de: 'Kein registrierter Absender' },
   sender_rejected: { en: 'SendGrid refused the sender', de: 'SendGrid hat den Absender abgelehnt' },
+  sender_domain_failed: {
+    en: 'The sender’s domain is no longer verified',
+    de: 'Die Domain des Absenders ist nicht mehr verifiziert',
+  },
   message_rejected: { en: 'The message cannot be sent', de: 'Die Nachricht kann nicht gesendet werden' },
   too_many_attempts: {
     en: 'Too many key checks; wait before trying again',
@@ -291,6 +295,12 @@ const DETAILS = {
     ({ registered }) =>
       `E-Mails an Kunden brauchen einen registrierten Absender außer noreply@ (registriert: ${registered.join(', ')}). Fügen Sie info@ an einer authentifizierten Domain hinzu.`,
   ),
+  sender_domain_failed: say(
+    ({ sender, domain }: { sender: string; domain: string }) =>
+      `${sender} is at ${domain}, which Amazon SES no longer verifies (its DNS records were removed or changed), so nothing is sent from it. Publish the domain's records again and check it; sending resumes once it is verified.`,
+    ({ sender, domain }) =>
+      `${sender} liegt an ${domain}, die Amazon SES nicht mehr verifiziert (die DNS-Einträge wurden entfernt oder geändert); daher wird von dort nichts gesendet. Veröffentlichen Sie die Einträge der Domain erneut und prüfen Sie sie; sobald sie verifiziert ist, wird wieder gesendet.`,
+  ),
   sending_blocked: say(
     ({ provider, reason }: { provider: string; reason: string | null }) =>
       `${provider} refused this tenant's credentials${reason ? ` (${reason})` : ''}; nothing is sent until they work again (a new key rotated in, or the health check finding them accepted).`,
@@ -403,7 +413,10 @@ export function problemTitle(code: ProblemCode, language: Language): string {
 }
 
 /** What the card says about a status: a short label, and for a broken one what to do next. */
-const STATUS_TEXTS: Record<IntegrationStatus, Record<Language, { label: string; nextStep: string | null }>> = {
+const STATUS_TEXTS: Record<
+  Exclude<IntegrationStatus, 'domain_failed'>,
+  Record<Language, { label: string; nextStep: string | null }>
+> = {
   active: {
     en: { label: 'Working: mail is being sent', nextStep: null },
     de: { label: 'Funktioniert: E-Mails werden gesendet', nextStep: null },
@@ -458,7 +471,24 @@ const STATUS_TEXTS: Record<IntegrationStatus, Record<Language, { label: string; 
   },
 };
 
-/** The card's status label and next step in a language. */
-export function statusText(status: IntegrationStatus, language: Language): { label: string; nextStep: string | null } {
+/** `domain_failed` names the domains: what failed and what to do about it. */
+const DOMAIN_FAILED_TEXTS: Record<Language, (domains: string) => { label: string; nextStep: string }> = {
+  en: (domains) => ({
+    label: `Mail from ${domains} is not being sent: the domain is no longer verified`,
+    nextStep: `Amazon SES no longer verifies ${domains} (its DNS records were removed or changed). Publish the records shown under Amazon SES → Domains again and press "Check now"; sending from it resumes once it is verified. Until then, mail from senders at ${domains} is refused.`,
+  }),
+  de: (domains) => ({
+    label: `E-Mails von ${domains} werden nicht gesendet: die Domain ist nicht mehr verifiziert`,
+    nextStep: `Amazon SES verifiziert ${domains} nicht mehr (die DNS-Einträge wurden entfernt oder geändert). Veröffentlichen Sie die unter Amazon SES → Domains gezeigten Einträge erneut und klicken Sie auf „Jetzt prüfen“; sobald die Domain verifiziert ist, wird wieder gesendet. Bis dahin werden E-Mails von Absendern an ${domains} abgelehnt.`,
+  }),
+};
+
+/** The card's status label and next step in a language (`domains`: the failed SES domains, for `domain_failed`). */
+export function statusText(
+  status: IntegrationStatus,
+  language: Language,
+  values: { domains?: readonly string[] } = {},
+): { label: string; nextStep: string | null } {
+  if (status === 'domain_failed') return DOMAIN_FAILED_TEXTS[language](list(values.domains ?? [], '—'));
   return STATUS_TEXTS[status][language];
 }

@@ -149,6 +149,20 @@ export class IntegrationStore extends Construct {
     this.sesDomains = new TableV2(this, 'SesDomains', {
       partitionKey: { name: domainTableKeys.partitionKey.name, type: attributeType(domainTableKeys.partitionKey.type) },
       sortKey: { name: domainTableKeys.sortKey.name, type: attributeType(domainTableKeys.sortKey.type) },
+      // The scheduled checker's query of watched domains by their next check (never a scan).
+      globalSecondaryIndexes: [
+        {
+          indexName: domainTableKeys.checkIndex.indexName,
+          partitionKey: {
+            name: domainTableKeys.checkIndex.partitionKey.name,
+            type: attributeType(domainTableKeys.checkIndex.partitionKey.type),
+          },
+          sortKey: {
+            name: domainTableKeys.checkIndex.sortKey.name,
+            type: attributeType(domainTableKeys.checkIndex.sortKey.type),
+          },
+        },
+      ],
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       deletionProtection: true,

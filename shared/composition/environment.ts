@@ -174,6 +174,20 @@ export function sesSettings(env: EnvironmentVariables = process.env): SesSetting
   return { ...(accountId ? { accountId } : {}), ...(configurationSet ? { configurationSet } : {}) };
 }
 
+/**
+ * `SES_DOMAIN_CHECK_SCALE` (default 1): multiplies the scheduled SES domain checker's intervals;
+ * the local runtime compresses them (e.g. 0.005: 10 minutes become 3 seconds).
+ */
+export function sesDomainCheckScale(env: EnvironmentVariables = process.env): number {
+  const text = optionalText(env, 'SES_DOMAIN_CHECK_SCALE');
+  if (text === undefined) return 1;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {
+    throw new ConfigurationError('SES_DOMAIN_CHECK_SCALE', `is "${text}", not a number above 0 and at most 1`);
+  }
+  return scale;
+}
+
 /** `SES_REGIONS`: the regions tenants may onboard SES domains in (comma-separated; default eu-west-1). */
 export function sesRegions(env: EnvironmentVariables = process.env): string[] {
   const text = optionalText(env, 'SES_REGIONS') ?? 'eu-west-1';

@@ -7,6 +7,7 @@ import {
   dnsResolvers,
   type EnvironmentVariables,
   integrationTableSettings,
+  sesDomainCheckScale,
   sesDomainTableSettings,
   sesRegions,
   sesSettings,
@@ -31,7 +32,7 @@ export function domainOnboardingDeps(
     // The same set-up steps `npm run ops -- migrate` runs (one implementation, in the provider).
     onboarding: new SesProvider(ses).onboarding,
     dns: new ResolverDnsLookup(dnsResolvers(env)),
-    settings: { regions: sesRegions(env) },
+    settings: { regions: sesRegions(env), checkScale: sesDomainCheckScale(env) },
     now: () => new Date(),
   };
 }

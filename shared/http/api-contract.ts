@@ -34,7 +34,14 @@ export const integrationCardSchema = z.strictObject({
   region: z.string().describe('"global" or "eu" for SendGrid'),
   keyId: z.string().describe('SendGrid’s public id of the key (not secret), to find it under Settings → API Keys'),
   emails: z.array(z.string()).describe('Registered senders ("Konfigurierte E-Mail-Adressen"), lower case'),
-  status: z.enum(['active', 'key_rejected', 'sender_rejected', 'scopes_changed', 'sender_unauthenticated']),
+  status: z.enum([
+    'active',
+    'key_rejected',
+    'sender_rejected',
+    'scopes_changed',
+    'sender_unauthenticated',
+    'domain_failed',
+  ]),
   keyVersion: z.number().int().min(1),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
@@ -42,6 +49,12 @@ export const integrationCardSchema = z.strictObject({
   lastVerifiedAt: isoDateTime,
   lastSendError: z.string().nullable().describe('What SendGrid said when it last refused a send'),
   revision: z.number().int().min(1).describe('Bumped on every change; the ETag header is derived from it'),
+  failedDomains: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Amazon SES domains that failed verification: sends from senders there are refused until they verify again',
+    ),
   statusLabel: z.string().describe('The status for a person, in the language of Accept-Language (English, German)'),
   statusNextStep: z
     .string()
@@ -112,7 +125,11 @@ export const sesDomainSchema = z.strictObject({
   ),
   createdAt: isoDateTime,
   verifiedAt: isoDateTime.optional(),
-  lastCheckedAt: isoDateTime.optional(),
+  lastCheckedAt: isoDateTime.optional().describe('When it was last checked (by "Check now" or the scheduled checker)'),
+  statusChangedAt: isoDateTime.optional(),
+  nextCheckAt: isoDateTime
+    .optional()
+    .describe('When the scheduled checker looks again; absent once it no longer watches the domain'),
 });
 
 export const sesDomainListSchema = z.strictObject({ domains: z.array(sesDomainSchema) });

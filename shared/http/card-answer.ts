@@ -13,7 +13,7 @@ export interface CardAnswerBody extends IntegrationCard {
 
 /** A route's answer carrying the card: its status in the request's language, and its ETag. */
 export function cardAnswer(tenantId: string, card: IntegrationCard, language: Language, status = 200): RouteResult {
-  const words = statusText(card.status, language);
+  const words = statusText(card.status, language, { domains: card.failedDomains ?? [] });
   const body: CardAnswerBody = { ...card, statusLabel: words.label, statusNextStep: words.nextStep };
   return { status, body, headers: { etag: cardETag(tenantId, card) } };
 }

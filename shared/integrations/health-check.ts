@@ -61,6 +61,8 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
   try {
     const domains = await currentDomains(deps, record);
     status = sendersOutside(record.emails, domains).length > 0 ? 'sender_unauthenticated' : 'active';
+    // The scheduled SES domain checker owns `failedDomains`: the card says so until it clears them.
+    if (record.failedDomains?.length) status = 'domain_failed';
   } catch (error) {
     if (error instanceof CredentialsProblem && CREDENTIAL_CODES_TO_STATUS[error.code]) {
       status = CREDENTIAL_CODES_TO_STATUS[error.code] as IntegrationStatus;

@@ -11,7 +11,9 @@ export type IntegrationStatus =
   | 'key_rejected'
   | 'sender_rejected'
   | 'scopes_changed'
-  | 'sender_unauthenticated';
+  | 'sender_unauthenticated'
+  /** Amazon SES: a domain with registered senders failed verification after it had verified (see `failedDomains`). */
+  | 'domain_failed';
 
 /** One tenant's email integration: exactly one DynamoDB item. */
 export interface IntegrationRecord {
@@ -33,6 +35,12 @@ export interface IntegrationRecord {
   rotatedAt?: string;
   lastVerifiedAt: string;
   lastSendError?: string;
+  /**
+   * Amazon SES domains with registered senders that failed verification (records removed, or SES
+   * gave up on them): sends from senders there are refused until they verify again. The
+   * scheduled domain checker keeps it.
+   */
+  failedDomains?: string[];
   /** The envelope-encrypted API key (SendGrid). Providers that need no key (SES) have none. */
   secret?: EncryptedSecret;
   /**
@@ -64,7 +72,14 @@ export const integrationRecordSchema = z.object({
   region: z.string(),
   keyId: z.string(),
   emails: z.array(z.string()),
-  status: z.enum(['active', 'key_rejected', 'sender_rejected', 'scopes_changed', 'sender_unauthenticated']),
+  status: z.enum([
+    'active',
+    'key_rejected',
+    'sender_rejected',
+    'scopes_changed',
+    'sender_unauthenticated',
+    'domain_failed',
+  ]),
   keyVersion: z.number().int(),
   revision: z.number().int(),
   createdAt: z.string(),
@@ -72,6 +87,7 @@ export const integrationRecordSchema = z.object({
   rotatedAt: z.string().optional(),
   lastVerifiedAt: z.string(),
   lastSendError: z.string().optional(),
+  failedDomains: z.array(z.string()).optional(),
   secret: encryptedSecretSchema.optional(),
   parkedSendGrid: z
     .object({ region: z.string(), keyId: z.string(), keyVersion: z.number().int(), secret: encryptedSecretSchema })
@@ -98,6 +114,8 @@ export interface IntegrationCard {
   lastSendError: string | null;
   /** Bumped on every write; with `createdAt` it makes the card's ETag. */
   revision: number;
+  /** Amazon SES domains whose senders are refused until they verify again (only while there are any). */
+  failedDomains?: string[];
 }
 
 /** Projects a record onto the card, field by field, so new secret-bearing fields never leak by default. */
@@ -115,6 +133,7 @@ export function toCard(record: IntegrationRecord): IntegrationCard {
     lastVerifiedAt: record.lastVerifiedAt,
     lastSendError: record.lastSendError ?? null,
     revision: record.revision,
+    ...(record.failedDomains?.length ? { failedDomains: record.failedDomains } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import {
   emailSendRequestedDetail,
   isMessageId,
 } from './send-request.js';
-import { chooseSender, SendRuleError } from './sender-rules.js';
+import { chooseSender, requireVerifiedSenderDomain, SendRuleError } from './sender-rules.js';
 import type { CapSlot, TenantCapsPort } from './tenant-caps.js';
 import type { TenantPausePort } from './tenant-pauses.js';
 
@@ -285,6 +285,7 @@ export class EmailDispatcher {
       }
       this.deps.accounts.requireSendable(record);
       const from = chooseSender(record.emails, request.audience, request.from);
+      requireVerifiedSenderDomain(record.failedDomains, from);
       const account = await this.deps.accounts.accountOf(record);
       return { record, account, message: toOutboundEmail(request, from) };
     } catch (error) {

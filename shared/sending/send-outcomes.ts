@@ -40,6 +40,11 @@ export const SEND_OUTCOMES = {
     metric: 'EmailsSenderRejected',
     hint: 'The provider refused the from address; check the domain’s sender authentication.',
   },
+  sender_domain_failed: {
+    disposition: 'permanent',
+    metric: 'EmailsSenderDomainFailed',
+    hint: 'The sender is at an Amazon SES domain that failed verification after it had verified; the tenant publishes its DNS records again (the card says which domain).',
+  },
   message_rejected: {
     disposition: 'permanent',
     metric: 'EmailsMessageRejected',

@@ -1,8 +1,9 @@
 import { type MessageRef, message } from '../message-catalog.js';
 import { DomainProblem } from '../problem-catalog.js';
+import { domainOf } from '../providers/email-provider.js';
 
 /** The codes a broken send rule carries: each is an API problem code and a permanent send outcome. */
-export type SendRuleCode = 'sender_not_registered' | 'key_rejected';
+export type SendRuleCode = 'sender_not_registered' | 'key_rejected' | 'sender_domain_failed';
 
 /** A send broke a rule before any provider was called: permanent, with a reason to show. */
 export class SendRuleError extends DomainProblem {
@@ -54,4 +55,15 @@ export function chooseSender(registered: readonly string[], audience: Audience, 
     throw new SendRuleError('sender_not_registered', message('customer_needs_sender', { registered: senders }));
   }
   return chosen;
+}
+
+/**
+ * Refuses a sender at an Amazon SES domain the domain checker found failed (`failedDomains` on
+ * the card): before SES would refuse it, with a code that names the cause.
+ */
+export function requireVerifiedSenderDomain(failedDomains: readonly string[] | undefined, from: string): void {
+  const domain = domainOf(from);
+  if (failedDomains?.includes(domain)) {
+    throw new SendRuleError('sender_domain_failed', message('sender_domain_failed', { sender: from, domain }));
+  }
 }

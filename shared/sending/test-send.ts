@@ -6,7 +6,7 @@ import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { PROVIDER_LABELS, SendFailure } from '../providers/email-provider.js';
 import type { MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
-import { chooseSender } from './sender-rules.js';
+import { chooseSender, requireVerifiedSenderDomain } from './sender-rules.js';
 
 /** The test send's answer (`POST /integrations/sendgrid/test`). */
 export interface TestSendResult {
@@ -45,6 +45,7 @@ export class TestSender {
     }
     accounts.requireSendable(record);
     const from = chooseSender(record.emails, 'customer', input.from);
+    requireVerifiedSenderDomain(record.failedDomains, from);
     const account = await accounts.accountOf(record);
     const provider = PROVIDER_LABELS[record.provider];
     const message: OutboundEmail = {

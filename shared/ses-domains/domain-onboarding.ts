@@ -1,5 +1,5 @@
 import { type IntegrationCard, type IntegrationRecord, toCard } from '../integrations/integration-record.js';
-import type { IntegrationStore } from '../integrations/integration-repository.js';
+import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
 import {
   type DomainOnboarding,
   DomainUnavailableError,
@@ -10,6 +10,7 @@ import { sesTenantName } from '../providers/ses/ses-resources.js';
 import type { DnsLookup } from './dns-check.js';
 import { allowedRegion, normalizeDomain } from './domain-rules.js';
 import type { DomainRecord, DomainStore, SesDomain, SesDomainItem } from './domain-store.js';
+import { judgeStatus, nextCheckAt } from './domain-watch.js';
 import { SesDomainError } from './ses-domain-error.js';
 
 /** At most this many domains per tenant. */
@@ -20,7 +21,10 @@ export const DMARC_SUGGESTION = 'v=DMARC1; p=none;';
 /** What onboarding needs. */
 export interface DomainOnboardingDeps {
   store: DomainStore;
-  /** The tenant's integration: removing reads it, activating writes it (the other routes have none). */
+  /**
+   * The tenant's integration: removing reads it, activating writes it, checking carries a domain
+   * that failed (or recovered) to the card (without it, checks leave the card alone).
+   */
   integrations?: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
   /**
    * The provider's onboarding (Amazon SES): the one implementation of the set-up steps, which
@@ -28,7 +32,8 @@ export interface DomainOnboardingDeps {
    */
   onboarding: DomainOnboarding;
   dns: DnsLookup;
-  settings: { regions: readonly string[] };
+  /** Allowed regions; `checkScale` multiplies the scheduled checker's intervals (the local runtime compresses them). */
+  settings: { regions: readonly string[]; checkScale?: number };
   now: () => Date;
 }
 
@@ -63,6 +68,10 @@ export async function addDomain(
     ...(existing?.lastCheckedAt ? { lastCheckedAt: existing.lastCheckedAt } : {}),
   };
   if (item.status === 'verified' && !item.verifiedAt) item.verifiedAt = deps.now().toISOString();
+  if (existing && existing.status !== item.status) item.statusChangedAt = deps.now().toISOString();
+  // Watched by the scheduled checker from now on (a domain that had failed is watched again).
+  const next = nextCheckAt(item, deps.now(), deps.settings.checkScale);
+  if (next) item.nextCheckAt = next;
   await deps.store.put(item);
   return { created: !existing, domain: view(item) };
 }
@@ -90,24 +99,67 @@ export async function checkDomain(
   return view(await recheck(deps, await requireDomain(deps, tenantId, domainInput)));
 }
 
-/** Re-reads SES's status and our DNS look-up and stores them on the domain (the scheduled checker uses it too). */
+/**
+ * Re-reads SES's status and our DNS look-up and stores them on the domain with its next check
+ * (the "Check now" route and the scheduled checker both use it); a domain that failed or
+ * recovered is carried to the tenant's card.
+ */
 export async function recheck(deps: DomainOnboardingDeps, item: SesDomainItem): Promise<SesDomainItem> {
   const onboarded = await deps.onboarding.status({ region: item.region, tenantId: item.tenantId }, item.domain);
-  const now = deps.now().toISOString();
+  const clock = deps.now();
+  const now = clock.toISOString();
   // The item is stored only after the set-up finished, so an identity that is no longer the
   // tenant's at SES was deleted or taken away there: it cannot send, and adding it again resumes it.
   const records = onboarded ? await deps.dns.check(recordsFor(onboarded)) : item.records;
-  const status = onboarded?.status ?? 'failed';
+  const status = judgeStatus(item, onboarded?.status ?? 'failed', records, clock);
+  const { nextCheckAt: _previous, ...rest } = item;
   const checked: SesDomainItem = {
-    ...item,
+    ...rest,
     status,
     // The DMARC suggestion is shown only while the domain publishes no policy of its own.
     records: records.filter((record) => record.purpose !== 'dmarc' || record.status !== 'found'),
     lastCheckedAt: now,
     ...(status === 'verified' && !item.verifiedAt ? { verifiedAt: now } : {}),
+    ...(status === item.status ? {} : { statusChangedAt: now }),
   };
-  await deps.store.put(checked);
+  const next = nextCheckAt(checked, clock, deps.settings.checkScale);
+  if (next) checked.nextCheckAt = next;
+  // Removed meanwhile (the tenant deleted it): nothing to write, and nothing for the card.
+  if (!(await deps.store.replace(checked))) return checked;
+  await carryToCard(deps, checked);
   return checked;
+}
+
+/**
+ * The card follows its domains: a domain with registered senders that failed (records removed,
+ * or SES gave up on it) is added to the card's `failedDomains` and turns it `domain_failed`
+ * (sends from those senders are refused before SES would refuse them); one that verifies again
+ * is taken off, and the card is `active` again once none is left.
+ */
+async function carryToCard(deps: DomainOnboardingDeps, item: SesDomainItem): Promise<void> {
+  if (!deps.integrations) return;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const record = await deps.integrations.get(item.tenantId);
+    if (record?.provider !== 'ses') return;
+    const failed = new Set(record.failedDomains ?? []);
+    const hasSenders = record.emails.some((email) => domainOf(email) === item.domain);
+    if (item.status === 'failed' && hasSenders) failed.add(item.domain);
+    else if (item.status === 'verified' || !hasSenders) failed.delete(item.domain);
+    const failedDomains = [...failed].sort();
+    if (failedDomains.join() === (record.failedDomains ?? []).join()) return;
+    const status =
+      failedDomains.length > 0 ? 'domain_failed' : record.status === 'domain_failed' ? 'active' : record.status;
+    try {
+      await deps.integrations.update(item.tenantId, record.revision, {
+        failedDomains: failedDomains.length > 0 ? failedDomains : undefined,
+        status,
+      });
+      return;
+    } catch (error) {
+      // The tenant changed the integration meanwhile: read it again and decide again.
+      if (!(error instanceof IntegrationStoreError)) throw error;
+    }
+  }
 }
 
 /** Removes a domain the tenant no longer sends from; refused while a registered SES sender is at it. */
@@ -203,6 +255,8 @@ function switched(record: IntegrationRecord, region: string, keyId: string, emai
     lastVerifiedAt: now,
     secret: undefined,
     lastSendError: undefined,
+    // Every sender is at a domain verified just now.
+    failedDomains: undefined,
     parkedSendGrid,
   };
 }
@@ -255,6 +309,8 @@ function view(item: SesDomainItem): SesDomain {
     createdAt: item.createdAt,
     ...(item.verifiedAt ? { verifiedAt: item.verifiedAt } : {}),
     ...(item.lastCheckedAt ? { lastCheckedAt: item.lastCheckedAt } : {}),
+    ...(item.statusChangedAt ? { statusChangedAt: item.statusChangedAt } : {}),
+    ...(item.nextCheckAt ? { nextCheckAt: item.nextCheckAt } : {}),
   };
 }
 

@@ -360,8 +360,8 @@ describe('EmailIntegrationsStack', () => {
 
   it('runs every function on Node.js 24, arm64, with a log group that expires', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the send intake, the send function and the health check's planner and checker.
-    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 4);
+    // One per route, the send intake, the send function, the health check's planner and checker, the SES domain checker.
+    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -416,7 +416,7 @@ describe('EmailIntegrationsStack', () => {
       'add-ses-domain': [e.sesDomains('GetItem', 'PutItem', 'Query'), ...e.ses('onboard')],
       'list-ses-domains': [e.sesDomains('Query')],
       'get-ses-domain': [e.sesDomains('GetItem')],
-      'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), ...e.ses('read')],
+      'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
       'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
       'activate-ses': [e.sesDomains('Query', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
       // Queues screened events on the send queue; the intake queue's event source mapping's own needs.
@@ -459,6 +459,18 @@ describe('EmailIntegrationsStack', () => {
         e.key('Decrypt'),
         e.healthQueue('Checks', eventSourceActions),
       ],
+      // Due domains from the byNextCheck index (never a scan), each check written back; cards updated.
+      'watch-ses-domains': [
+        {
+          Action: ['dynamodb:Query', 'dynamodb:PutItem'],
+          Effect: 'Allow',
+          Resource: [
+            e.sesDomains('Query').Resource,
+            { 'Fn::Join': ['', [e.sesDomains('Query').Resource, '/index/byNextCheck']] },
+          ],
+        },
+        e.integrations('GetItem', 'PutItem'),
+      ],
     };
     // PutEvents on the service's bus, of its own source only, for the functions that announce outcomes.
     for (const name of OUTCOME_PUBLISHERS) cases[name] = [...cases[name], e.outcomeEvents];
@@ -468,6 +480,7 @@ describe('EmailIntegrationsStack', () => {
       'send-test-email': e.ses('send'),
       'send-email': e.ses('send'),
       'check-integration-health': e.ses('read'),
+      'watch-ses-domains': e.ses('read'),
     };
     for (const [name, statements] of Object.entries(sesCases) as Array<[FunctionName, Statement[]]>) {
       cases[name] = [...cases[name], ...statements];
@@ -614,7 +627,8 @@ describe('EmailIntegrationsStack', () => {
       ScheduleExpression: 'rate(15 minutes)',
       Target: Match.objectLike({ Arn: plans, Input: JSON.stringify({ scope: 'blocked' }) }),
     });
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    // The two health-check schedules, and the SES domain checker's.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HealthCheckFailures' });
   });
 
@@ -1021,6 +1035,29 @@ describe('EmailIntegrationsStack', () => {
       expect(resources).toContain(':ses:us-east-1:');
       expect(resources).not.toMatch(/identity\/[a-z0-9]/);
     }
+  });
+
+  it('runs the SES domain checker every 10 minutes on a sparse index of watched domains by next check', () => {
+    const checker = arnOf(logicalId(stack, stack.functions.get('watch-ses-domains')?.function as IConstruct));
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Target: Match.objectLike({ Arn: checker }),
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byNextCheck',
+          KeySchema: [
+            { AttributeName: 'watch', KeyType: 'HASH' },
+            { AttributeName: 'nextCheckAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
   });
 
   it('creates the configuration set every SES send names, publishing SES’s events to the default bus', () => {

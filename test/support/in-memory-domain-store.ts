@@ -15,6 +15,18 @@ export class InMemoryDomainStore implements DomainStore {
   async put(item: SesDomainItem) {
     this.items.set(`${item.tenantId}/${item.domain}`, structuredClone(item));
   }
+  async replace(item: SesDomainItem) {
+    if (!this.items.has(`${item.tenantId}/${item.domain}`)) return false;
+    await this.put(item);
+    return true;
+  }
+  async due(before: string | undefined, limit: number) {
+    return [...this.items.values()]
+      .filter((item) => item.nextCheckAt !== undefined && (before === undefined || item.nextCheckAt <= before))
+      .sort((a, b) => (a.nextCheckAt ?? '').localeCompare(b.nextCheckAt ?? ''))
+      .slice(0, limit)
+      .map((item) => structuredClone(item));
+  }
   async delete(tenantId: string, domain: string) {
     this.items.delete(`${tenantId}/${domain}`);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSender, SendRuleError } from '../../shared/sending/sender-rules.js';
+import { chooseSender, SendRuleError, requireVerifiedSenderDomain } from '../../shared/sending/sender-rules.js';
+import { statusText } from '../../shared/message-catalog.js';
 
 const registered = ['sales@acme.example', 'info@acme.example', 'noreply@acme.example'];
 
@@ -27,5 +28,28 @@ describe('chooseSender', () => {
     const attempt = () => chooseSender(senders, audience, from);
     expect(attempt).toThrow(SendRuleError);
     expect(attempt).toThrow(expect.objectContaining({ code: 'sender_not_registered' }));
+  });
+});
+
+describe('requireVerifiedSenderDomain', () => {
+  it('refuses a sender at a failed SES domain with sender_domain_failed, naming the domain', () => {
+    expect(() => requireVerifiedSenderDomain(['acme.example'], 'info@acme.example')).toThrow(
+      expect.objectContaining({ code: 'sender_domain_failed', detail: expect.stringContaining('acme.example') }),
+    );
+  });
+
+  it('lets senders at other domains through', () => {
+    expect(() => requireVerifiedSenderDomain(['acme.example'], 'info@news.acme.example')).not.toThrow();
+    expect(() => requireVerifiedSenderDomain(undefined, 'info@acme.example')).not.toThrow();
+  });
+});
+
+describe('statusText for domain_failed', () => {
+  it('says which domain failed and what to do, in each language', () => {
+    for (const language of ['en', 'de'] as const) {
+      const words = statusText('domain_failed', language, { domains: ['acme.example'] });
+      expect(words.label).toContain('acme.example');
+      expect(words.nextStep).toContain('acme.example');
+    }
   });
 });

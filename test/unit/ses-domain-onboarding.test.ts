@@ -179,6 +179,8 @@ describe('addDomain', () => {
       region: 'eu-west-1',
       status: 'pending',
       createdAt: '2026-01-01T00:00:00.000Z',
+      // The scheduled checker looks again in 10 minutes.
+      nextCheckAt: '2026-01-01T00:10:00.000Z',
       records: [
         ...TOKENS.map((token) => ({
           purpose: 'dkim',
