@@ -306,6 +306,13 @@ export class EmailIntegrationsStack extends Stack {
       statements,
       environment: { ...environment, ...access.env },
     });
+    if (access.ses.includes('account')) {
+      Validations.of(created.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ses:GetAccount has no resource type; IAM grants it only on *. It reads the account’s standing, nothing else.',
+      });
+    }
     if (access.ses.length > 0) {
       for (const region of this.sesRegions(props)) {
         const prefix = `arn:<AWS::Partition>:ses:${region === this.region ? '<AWS::Region>' : region}:<AWS::AccountId>`;
@@ -369,6 +376,10 @@ function sesAccess(kinds: FunctionAccess['ses'], resources: SesResources): Polic
     statements.push(allow(['ses:ListTenantResources'], resources.tenants));
     // Whose identity it is: a domain is the tenant's only while associated with its own SES tenant.
     statements.push(allow(['ses:ListResourceTenants'], [...resources.identities, ...resources.configurationSets]));
+  }
+  if (kinds.includes('account')) {
+    // GetAccount names no resource: IAM allows it only on `*`.
+    statements.push(allow(['ses:GetAccount'], ['*']));
   }
   if (kinds.includes('onboard')) {
     statements.push(

@@ -64,9 +64,10 @@ export interface FunctionAccess {
   sendQueue: Array<'ChangeMessageVisibility' | 'SendMessage'>;
   /**
    * Amazon SES on this account's resources in the allowed regions: `send` (SendEmail), `read`
-   * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations).
+   * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations),
+   * `account` (GetAccount: the platform's account standing, for warnings).
    */
-  ses: Array<'send' | 'read' | 'onboard'>;
+  ses: Array<'send' | 'read' | 'onboard' | 'account'>;
   /** Per-call timeout for SendGrid with a tenant's key (`SENDGRID_TIMEOUT_MS`); routes with one are tightly throttled. */
   sendGridTimeoutMs?: number;
   /** Sends to the health check's queues: `plans` (`HEALTH_PLAN_QUEUE_URL`), `checks` (`HEALTH_CHECK_QUEUE_URL`). */
@@ -127,6 +128,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-sendgrid-integration': route('get-sendgrid-integration', {
     ...none,
     tables: { integrations: ['GetItem'] },
+    // An SES tenant's card warns when the platform's SES account is still in the SES sandbox.
+    ses: ['account'],
   }),
   'rotate-sendgrid-key': route('rotate-sendgrid-key', {
     ...none,
@@ -171,7 +174,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { sesDomains: ['GetItem', 'PutItem', 'Query'] },
     ses: ['onboard'],
   }),
-  'list-ses-domains': route('list-ses-domains', { ...none, tables: { sesDomains: ['Query'] } }),
+  'list-ses-domains': route('list-ses-domains', { ...none, tables: { sesDomains: ['Query'] }, ses: ['account'] }),
   'get-ses-domain': route('get-ses-domain', { ...none, tables: { sesDomains: ['GetItem'] } }),
   'check-ses-domain': route('check-ses-domain', {
     ...none,
@@ -187,7 +190,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'activate-ses': route('activate-ses', {
     ...none,
     tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
-    ses: ['read'],
+    ses: ['read', 'account'],
   }),
   'accept-send-request': {
     description: 'The send pipeline’s intake: screens each event and queues it with its tenant as the fair-queue group',

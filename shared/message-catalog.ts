@@ -295,6 +295,18 @@ const DETAILS = {
     ({ registered }) =>
       `E-Mails an Kunden brauchen einen registrierten Absender außer noreply@ (registriert: ${registered.join(', ')}). Fügen Sie info@ an einer authentifizierten Domain hinzu.`,
   ),
+  ses_account_sandbox: say(
+    ({ region }: { region: string }) =>
+      `The platform's Amazon SES account is still in the SES sandbox in ${region}: it delivers only to verified addresses, at most 200 messages a day. The platform operator requests production access in the SES console (Account dashboard → Request production access).`,
+    ({ region }) =>
+      `Das Amazon-SES-Konto der Plattform ist in ${region} noch in der SES-Sandbox: es stellt nur an verifizierte Adressen zu, höchstens 200 Nachrichten am Tag. Der Betreiber der Plattform beantragt den Produktionszugang in der SES-Konsole (Account dashboard → Request production access).`,
+  ),
+  ses_account_sending_paused: say(
+    ({ region }: { region: string }) =>
+      `Amazon SES has paused sending for the platform's whole account in ${region}; no tenant's mail goes out there until the platform operator resolves it with AWS.`,
+    ({ region }) =>
+      `Amazon SES hat das Senden für das gesamte Konto der Plattform in ${region} pausiert; dort geht keine E-Mail eines Mandanten hinaus, bis der Betreiber der Plattform das mit AWS klärt.`,
+  ),
   sender_domain_failed: say(
     ({ sender, domain }: { sender: string; domain: string }) =>
       `${sender} is at ${domain}, which Amazon SES no longer verifies (its DNS records were removed or changed), so nothing is sent from it. Publish the domain's records again and check it; sending resumes once it is verified.`,

@@ -1,3 +1,4 @@
+import type { PlatformAccount } from '../providers/email-provider.js';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry.js';
 import {
   type EnvironmentVariables,
@@ -25,4 +26,21 @@ export function providerSettings(env: EnvironmentVariables = process.env): Provi
  */
 export function providerRegistry(settings: ProviderSettings = providerSettings()): ProviderRegistry {
   return createProviderRegistry({ sendGrid: { api: sendGridApi(settings.sendGrid) }, ses: settings.ses });
+}
+
+/**
+ * The platform's Amazon SES account (`GetAccount`, `SES_ACCOUNT_ID`), for the warnings on the card
+ * and the domain list; the SES SDK is loaded on first use, so SendGrid tenants' cards never load it.
+ */
+export function sesPlatformAccount(env: EnvironmentVariables = process.env): PlatformAccount {
+  const settings = sesSettings(env);
+  let provider: Promise<PlatformAccount> | undefined;
+  return {
+    status: async (region) => {
+      provider ??= import('../providers/ses/ses-provider.js').then(
+        (module) => new module.SesProvider(settings).platformAccount,
+      );
+      return (await provider).status(region);
+    },
+  };
 }

@@ -29,6 +29,19 @@ import type { CardAnswerBody } from './card-answer.js';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
+const platformWarningsSchema = z
+  .array(
+    z.strictObject({
+      code: z.enum(['ses_account_sandbox', 'ses_account_sending_paused']),
+      region: z.string(),
+      detail: z.string(),
+    }),
+  )
+  .optional()
+  .describe(
+    'Warnings about the platform’s own Amazon SES account (still in the SES sandbox, or paused); only when there are any',
+  );
+
 export const integrationCardSchema = z.strictObject({
   provider: z.enum(['sendgrid', 'ses']),
   region: z.string().describe('"global" or "eu" for SendGrid'),
@@ -60,6 +73,7 @@ export const integrationCardSchema = z.strictObject({
     .string()
     .nullable()
     .describe('What to do about a broken status, in the same language; null while it works'),
+  platformWarnings: platformWarningsSchema,
 });
 
 export const verificationSchema = z.strictObject({
@@ -132,7 +146,10 @@ export const sesDomainSchema = z.strictObject({
     .describe('When the scheduled checker looks again; absent once it no longer watches the domain'),
 });
 
-export const sesDomainListSchema = z.strictObject({ domains: z.array(sesDomainSchema) });
+export const sesDomainListSchema = z.strictObject({
+  domains: z.array(sesDomainSchema),
+  platformWarnings: platformWarningsSchema,
+});
 
 export const suppressionSchema = z.strictObject({
   email: z.string().describe('The address, normalised: trimmed and lower-cased'),

@@ -117,6 +117,19 @@ export interface DomainOnboarding {
   remove(account: SendingAccount & { tenantId: string }, domain: string): Promise<void>;
 }
 
+/** The platform's own account at the provider (SES's `GetAccount`), in one region. */
+export interface PlatformAccountStatus {
+  /** False while the account is still in the provider's sandbox (SES: verified recipients only, 200 a day). */
+  productionAccess: boolean;
+  /** False when the provider paused the whole account's sending. */
+  sendingEnabled: boolean;
+}
+
+/** The platform's own account at providers whose account the platform holds (SES). */
+export interface PlatformAccount {
+  status(region: string): Promise<PlatformAccountStatus>;
+}
+
 /** The one interface every email provider implements. Optional members are capabilities some providers have. */
 export interface EmailProvider {
   readonly name: ProviderName;
@@ -133,6 +146,8 @@ export interface EmailProvider {
   readonly adoption?: DomainAdoption;
   /** Tenant self-service domain onboarding (issue 12), where the provider has it. */
   readonly onboarding?: DomainOnboarding;
+  /** The platform's own account at the provider (SES), where there is one. */
+  readonly platformAccount?: PlatformAccount;
 }
 
 /** A provider that checks customer-pasted credentials (the key routes need one). */

@@ -3,6 +3,7 @@ import type {
   DomainAdoption,
   DomainOnboarding,
   EmailProvider,
+  PlatformAccount,
   ProviderName,
   SendingAccount,
 } from './email-provider.js';
@@ -37,7 +38,11 @@ export function createProviderRegistry(config: ProviderRegistryConfig = {}): Pro
 }
 
 /** What the SES provider offers besides sending: domain adoption (operators) and onboarding (tenants). */
-type SesCapabilities = EmailProvider & { adoption: DomainAdoption; onboarding: DomainOnboarding };
+type SesCapabilities = EmailProvider & {
+  adoption: DomainAdoption;
+  onboarding: DomainOnboarding;
+  platformAccount: PlatformAccount;
+};
 
 /** Amazon SES behind a stand-in that imports the real provider when first called. */
 function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): SesCapabilities {
@@ -63,5 +68,6 @@ function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): SesCapabil
       status: async (account: TenantAccount, domain) => (await ses()).onboarding.status(account, domain),
       remove: async (account: TenantAccount, domain) => (await ses()).onboarding.remove(account, domain),
     },
+    platformAccount: { status: async (region) => (await ses()).platformAccount.status(region) },
   };
 }

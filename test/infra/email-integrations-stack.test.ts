@@ -178,7 +178,7 @@ function expected(of = stack) {
       Resource: tableArn('SesDomains'),
     }),
     /** SES on this account's identities, tenants and configuration set in the stack's region (as sesAccess). */
-    ses: (kind: 'send' | 'read' | 'onboard'): Statement[] => {
+    ses: (kind: 'send' | 'read' | 'onboard' | 'account'): Statement[] => {
       const sesArn = (resource: string) => of.resolve(`arn:${of.partition}:ses:${of.region}:${of.account}:${resource}`);
       const identities = sesArn('identity/*');
       const tenants = sesArn('tenant/*');
@@ -189,6 +189,7 @@ function expected(of = stack) {
         Resource: resources.length === 1 ? resources[0] : resources,
       });
       if (kind === 'send') return [allow(['ses:SendEmail'], [identities, configurationSet, tenants])];
+      if (kind === 'account') return [allow(['ses:GetAccount'], ['*'])];
       const read = [
         allow(['ses:GetEmailIdentity'], [identities]),
         allow(['ses:ListTenantResources'], [tenants]),
@@ -406,7 +407,7 @@ describe('EmailIntegrationsStack', () => {
         e.keyChecksAndIdempotency,
         e.key('GenerateDataKey'),
       ],
-      'get-sendgrid-integration': [e.integrations('GetItem')],
+      'get-sendgrid-integration': [e.integrations('GetItem'), ...e.ses('account')],
       'rotate-sendgrid-key': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
       'update-sendgrid-senders': [e.integrations('GetItem', 'PutItem'), e.key('Decrypt')],
       'delete-sendgrid-integration': [e.integrations('GetItem', 'DeleteItem')],
@@ -414,11 +415,16 @@ describe('EmailIntegrationsStack', () => {
       'list-messages': [e.sendLedgerIndexQuery],
       'get-message': [e.sendLedger('GetItem')],
       'add-ses-domain': [e.sesDomains('GetItem', 'PutItem', 'Query'), ...e.ses('onboard')],
-      'list-ses-domains': [e.sesDomains('Query')],
+      'list-ses-domains': [e.sesDomains('Query'), ...e.ses('account')],
       'get-ses-domain': [e.sesDomains('GetItem')],
       'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
       'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
-      'activate-ses': [e.sesDomains('Query', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
+      'activate-ses': [
+        e.sesDomains('Query', 'PutItem'),
+        e.integrations('GetItem', 'PutItem'),
+        ...e.ses('read'),
+        ...e.ses('account'),
+      ],
       // Queues screened events on the send queue; the intake queue's event source mapping's own needs.
       'accept-send-request': [
         e.sendQueue('sqs:SendMessage'),

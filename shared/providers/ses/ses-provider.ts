@@ -1,6 +1,7 @@
 import {
   AccountSuspendedException,
   BadRequestException,
+  GetAccountCommand,
   GetEmailIdentityCommand,
   InternalServiceErrorException,
   LimitExceededException,
@@ -21,6 +22,7 @@ import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.j
 import {
   type DomainAdoption,
   type EmailProvider,
+  type PlatformAccount,
   type SenderDomain,
   SendFailure,
   type SendingAccount,
@@ -64,6 +66,21 @@ export class SesProvider implements EmailProvider {
 
   /** Tenants onboard their own sending domains (issue 12): each step idempotent. */
   readonly onboarding: SesDomainOnboarding;
+
+  /** The platform's SES account (`GetAccount`): still in the SES sandbox, or paused, is shown, not hidden. */
+  readonly platformAccount: PlatformAccount = {
+    status: async (region) => {
+      try {
+        const account = await this.client(region).send(new GetAccountCommand({}));
+        return {
+          productionAccess: account.ProductionAccessEnabled === true,
+          sendingEnabled: account.SendingEnabled !== false,
+        };
+      } catch (error) {
+        throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+      }
+    },
+  };
 
   constructor(private readonly options: SesProviderOptions = {}) {
     this.onboarding = new SesDomainOnboarding({
