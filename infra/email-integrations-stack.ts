@@ -1,4 +1,15 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  CfnRule,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -70,6 +81,8 @@ export class EmailIntegrationsStack extends Stack {
   readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
   /** The configuration set every SES send names; publishes SES's events to the default bus. */
   readonly configurationSetName: string;
+  /** The one region tenants onboard SES domains in and send from: the stack's own (see {@link allowedSesRegion}). */
+  private readonly sesRegion: string;
 
   constructor(scope: Construct, id: string, props: EmailIntegrationsStackProps) {
     super(scope, id, props);
@@ -91,6 +104,7 @@ export class EmailIntegrationsStack extends Stack {
       );
     }
 
+    this.sesRegion = this.allowedSesRegion(props);
     // Every SES send names it (with its tenant); SES associates it with each tenant.
     this.configurationSetName = `email-integrations-${props.stage}`;
     const configurationSet = new CfnConfigurationSet(this, 'SesConfigurationSet', { name: this.configurationSetName });
@@ -333,9 +347,42 @@ export class EmailIntegrationsStack extends Stack {
     return created;
   }
 
-  /** The allowed SES regions: the `sesRegions` context, or the stack's own region. */
-  private sesRegions(props: EmailIntegrationsStackProps): string[] {
-    return props.sesRegions && props.sesRegions.length > 0 ? props.sesRegions : [this.region];
+  /** The allowed SES regions: the stack's own, the only one it provisions the configuration set in. */
+  private sesRegions(_props: EmailIntegrationsStackProps): string[] {
+    return [this.sesRegion];
+  }
+
+  /**
+   * `sesRegions` may name only the stack's own region. SES publishes a configuration set's events
+   * only to the default event bus of the region that sent the mail, and a stack (one region)
+   * provisions the configuration set, its EventBridge destination and the rule that picks the
+   * events up only in its own region: a domain onboarded elsewhere would send without them (no
+   * configuration set to name, no bounces or complaints seen). For more regions, deploy one stack
+   * per region. Synth fails naming the extra regions; when the stack's region is only known at
+   * deploy time, a CloudFormation rule refuses to deploy it anywhere but the region named.
+   */
+  private allowedSesRegion(props: EmailIntegrationsStackProps): string {
+    const asked = [...new Set(props.sesRegions ?? [])];
+    if (asked.length === 0) return this.region;
+    const resolved = !Token.isUnresolved(this.region);
+    const others = asked.filter((region) => !resolved || region !== this.region);
+    if (asked.length > 1 || (resolved && others.length > 0)) {
+      throw new Error(
+        `sesRegions lists ${asked.join(', ')}, but this stack provisions the SES configuration set (with its EventBridge destination and rule) only in its own region${resolved ? `, ${this.region}` : ''}. SES publishes events only in the region that sends. Name just that region, or leave sesRegions out, and deploy one stack per region.`,
+      );
+    }
+    const [region] = asked as [string];
+    if (!resolved) {
+      new CfnRule(this, 'SesRegionIsStackRegion', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.REGION, region),
+            assertDescription: `sesRegions names ${region}: deploy this stack in ${region} (the SES configuration set and its events exist only in the stack's region).`,
+          },
+        ],
+      });
+    }
+    return region;
   }
 
   /** This account's SES identities, tenants and the configuration set, in each allowed region. */

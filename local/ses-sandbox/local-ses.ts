@@ -60,7 +60,8 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     SES_ACCOUNT_ID: ses?.accountId,
     // The stack's configuration set and allowed regions, played by the sandbox.
     SES_CONFIGURATION_SET: ses ? LOCAL_CONFIGURATION_SET : undefined,
-    SES_REGIONS: ses ? 'eu-west-1,eu-central-1,us-east-1' : undefined,
+    // One region, as a stack allows only its own (README, Deploying: one SES region per stack).
+    SES_REGIONS: ses ? 'eu-west-1' : undefined,
   };
   const set: Record<string, string> = {};
   for (const [name, value] of Object.entries(wanted)) {

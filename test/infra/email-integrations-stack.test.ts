@@ -58,7 +58,7 @@ beforeAll(() => {
   const checked = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   new EmailIntegrationsStack(checked, 'EmailIntegrations', {
     ...props,
-    sesRegions: ['eu-central-1', 'eu-west-1'],
+    sesRegions: ['eu-west-1'],
     sendPublisherPrincipals: [PUBLISHER_ROLE, PUBLISHER_ACCOUNT],
     operatorRoleArns: [OPERATOR_ROLE],
   });
@@ -1029,18 +1029,46 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 
-  it('grants SES on this account’s identities, tenants and configuration set in every allowed region, never per domain', () => {
-    const { template: withRegions } = build({ sesRegions: ['eu-west-1', 'us-east-1'] }, 'WithSesRegions');
+  it('grants SES on this account’s identities, tenants and configuration set in the region sesRegions names, never per domain', () => {
+    const { template: withRegions } = build({ sesRegions: ['eu-west-1'] }, 'WithSesRegions');
     const sesStatements = Object.values(withRegions.findResources('AWS::IAM::Policy'))
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('ses:')));
+      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('ses:')))
+      // GetAccount names no resource (IAM allows it only on *).
+      .filter((statement) => statement.Action !== 'ses:GetAccount');
     expect(sesStatements.length).toBeGreaterThan(0);
     for (const statement of sesStatements) {
       const resources = JSON.stringify(statement.Resource);
       expect(resources).toContain(':ses:eu-west-1:');
-      expect(resources).toContain(':ses:us-east-1:');
       expect(resources).not.toMatch(/identity\/[a-z0-9]/);
     }
+    // The stack's region is known only at deploy time: CloudFormation refuses any other.
+    expect(withRegions.toJSON().Rules?.SesRegionIsStackRegion).toEqual({
+      Assertions: [
+        { Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] }, AssertDescription: expect.any(String) },
+      ],
+    });
+  });
+
+  it('refuses at synth SES regions the stack does not provision the configuration set in', () => {
+    expect(() => build({ sesRegions: ['eu-west-1', 'us-east-1'] }, 'TwoSesRegions')).toThrow(
+      /sesRegions lists eu-west-1, us-east-1.*deploy one stack per region/,
+    );
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new EmailIntegrationsStack(app, 'Pinned', {
+          ...props,
+          env: { account: '123456789012', region: 'eu-central-1' },
+          sesRegions: ['us-east-1'],
+        }),
+    ).toThrow(/only in its own region, eu-central-1/);
+    const pinned = new EmailIntegrationsStack(app, 'PinnedOwn', {
+      ...props,
+      env: { account: '123456789012', region: 'eu-central-1' },
+      sesRegions: ['eu-central-1'],
+    });
+    expect(Template.fromStack(pinned).toJSON().Rules?.SesRegionIsStackRegion).toBeUndefined();
   });
 
   it('runs the SES domain checker every 10 minutes on a sparse index of watched domains by next check', () => {
