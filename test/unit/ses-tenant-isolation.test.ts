@@ -120,6 +120,16 @@ describe('SES tenants keep to their own identities', () => {
     expect(store.peek('tenant-b')?.status).toBe('sender_unauthenticated');
   });
 
+  it('keeps a card domain_failed in the health check while the SES domain checker has a failed domain on it', async () => {
+    const record = { ...sesRecord('tenant-b', ['info@globex.example']), failedDomains: ['globex.example'] };
+    store.seed(record);
+
+    const outcome = await checkIntegration({ repository: store, cipher, providers }, record);
+
+    expect(outcome).toBe('domain_failed');
+    expect(store.peek('tenant-b')).toMatchObject({ status: 'domain_failed', failedDomains: ['globex.example'] });
+  });
+
   it('refuses to move a tenant onto a domain another SES tenant holds, and associates nothing', async () => {
     store.seed({
       ...sesRecord('tenant-c', ['info@acme.example']),
