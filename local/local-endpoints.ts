@@ -14,8 +14,8 @@ import {
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import { publishedEventsEndpoint } from './endpoints/published-events.js';
-import { sesDomainCheckEndpoint } from './endpoints/ses-domain-check.js';
 import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
+import { sesDomainCheckEndpoint } from './endpoints/ses-domain-check.js';
 import type { LocalEventBus } from './local-event-bus.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 

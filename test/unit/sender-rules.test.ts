@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSender, SendRuleError, requireVerifiedSenderDomain } from '../../shared/sending/sender-rules.js';
 import { statusText } from '../../shared/message-catalog.js';
+import { chooseSender, requireVerifiedSenderDomain, SendRuleError } from '../../shared/sending/sender-rules.js';
 
 const registered = ['sales@acme.example', 'info@acme.example', 'noreply@acme.example'];
 
