@@ -221,6 +221,8 @@ const STATUS_TEXTS: Record<IntegrationStatusChangedDetail['status'], string> = {
     'The key’s permissions changed at the provider: mail may stop. Rotate in a key with the required ones.',
   sender_unauthenticated:
     'A registered sender’s domain is no longer authenticated at the provider: its mail may not arrive.',
+  domain_failed:
+    'An Amazon SES domain with registered senders failed verification: mail from senders there is refused until it verifies again.',
   deleted: 'Nothing is sent for this tenant until an integration is saved again.',
 };
 
