@@ -1,7 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { API_ROUTES, type HandlerName } from '../shared/http/api-routes.js';
 import { HEALTH_CHECK_CAPACITY } from '../shared/integrations/health-check-capacity.js';
-import { integrationTableKeys } from '../shared/integrations/integration-table.js';
+import {
+  INTEGRATION_OPERATION_ACTIONS,
+  type IntegrationOperation,
+  integrationTableKeys,
+} from '../shared/integrations/integration-table.js';
 import { sendLedgerTableKeys } from '../shared/sending/send-ledger-table.js';
 import { domainTableKeys } from '../shared/ses-domains/domain-store.js';
 
@@ -101,6 +105,11 @@ const KEY_CHECKS_AND_IDEMPOTENCY: TableAction[] = ['GetItem', 'PutItem', 'Update
 
 const none = { key: [], sendQueue: [], ses: [] } satisfies Partial<FunctionAccess>;
 
+/** The integration table's actions for these repository operations (one action per operation). */
+function cards(...operations: IntegrationOperation[]): TableAction[] {
+  return operations.map((operation) => INTEGRATION_OPERATION_ACTIONS[operation]);
+}
+
 /** An API route's function: described by its route key. */
 function route(handler: HandlerName, access: Omit<FunctionAccess, 'description' | 'timeout'>): FunctionAccess {
   const entry = API_ROUTES.find((candidate) => candidate.handler === handler);
@@ -121,13 +130,13 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ...none,
     // A card created or unblocked by the new key is announced.
     publishesOutcomes: true,
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
+    tables: { integrations: cards('read', 'create', 'update'), keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['GenerateDataKey'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
   }),
   'get-sendgrid-integration': route('get-sendgrid-integration', {
     ...none,
-    tables: { integrations: ['GetItem'] },
+    tables: { integrations: cards('read') },
     // An SES tenant's card warns when the platform's SES account is still in the SES sandbox.
     ses: ['account'],
   }),
@@ -135,13 +144,13 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ...none,
     // A card created or unblocked by the new key is announced.
     publishesOutcomes: true,
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS },
+    tables: { integrations: cards('read', 'update'), keyChecks: KEY_CHECKS },
     key: ['GenerateDataKey'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
   }),
   'update-sendgrid-senders': route('update-sendgrid-senders', {
     ...none,
-    tables: { integrations: ['GetItem', 'PutItem'] },
+    tables: { integrations: cards('read', 'update') },
     key: ['Decrypt'],
     // SES tenants' senders are checked against their own SES tenant's identities.
     ses: ['read'],
@@ -150,12 +159,12 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'delete-sendgrid-integration': route('delete-sendgrid-integration', {
     ...none,
     publishesOutcomes: true,
-    tables: { integrations: ['GetItem', 'DeleteItem'] },
+    tables: { integrations: cards('read', 'delete') },
   }),
   'send-test-email': route('send-test-email', {
     ...none,
-    // PutItem: a refused key or sender is written onto the card.
-    tables: { integrations: ['GetItem', 'PutItem'], keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
+    // update: a refused key or sender is written onto the card.
+    tables: { integrations: cards('read', 'update'), keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['Decrypt'],
     ses: ['send'],
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,
@@ -179,17 +188,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'check-ses-domain': route('check-ses-domain', {
     ...none,
     // integrations: a domain that failed (or verified again) is carried to the card.
-    tables: { sesDomains: ['GetItem', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
+    tables: { sesDomains: ['GetItem', 'PutItem'], integrations: cards('read', 'update') },
     ses: ['read'],
   }),
   'delete-ses-domain': route('delete-ses-domain', {
     ...none,
-    tables: { sesDomains: ['GetItem', 'DeleteItem'], integrations: ['GetItem'] },
+    tables: { sesDomains: ['GetItem', 'DeleteItem'], integrations: cards('read') },
     ses: ['onboard'],
   }),
   'activate-ses': route('activate-ses', {
     ...none,
-    tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
+    tables: { sesDomains: ['Query', 'PutItem'], integrations: cards('read', 'create', 'update') },
     ses: ['read', 'account'],
   }),
   'accept-send-request': {
@@ -219,10 +228,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',
     timeout: SEND_TIMEOUT,
-    // PutItem on integrations: a refused key or sender is written onto the card.
+    // update on integrations: a refused key or sender is written onto the card.
     // BatchGetItem on suppressions: the tenant's suppressed recipients, one batched read per message.
     tables: {
-      integrations: ['GetItem', 'PutItem'],
+      integrations: cards('read', 'update'),
       sendLedger: ['GetItem', 'PutItem', 'UpdateItem'],
       suppressions: ['BatchGetItem'],
     },
@@ -241,7 +250,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     description: 'Every 10 minutes: re-checks the SES domains that are due (backoff), marks failed ones, updates cards',
     timeout: Duration.minutes(5),
     // Query: the due domains on the byNextCheck index; PutItem: each check's result (conditional on the item).
-    tables: { sesDomains: ['Query', 'PutItem'], integrations: ['GetItem', 'PutItem'] },
+    tables: { sesDomains: ['Query', 'PutItem'], integrations: cards('read', 'update') },
     queryIndexes: { sesDomains: [domainTableKeys.checkIndex.indexName] },
     key: [],
     sendQueue: [],
@@ -267,7 +276,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     description: 'Health check checker: re-verifies each queued tenant’s key, scopes and senders, once per run',
     timeout: Duration.seconds(HEALTH_CHECK_CAPACITY.checkerTimeoutSeconds),
     // UpdateItem: the card's status; the run's claims (PutItem) and totals (UpdateItem).
-    tables: { integrations: ['GetItem', 'UpdateItem'], healthRuns: ['PutItem', 'UpdateItem'] },
+    tables: { integrations: cards('read', 'update'), healthRuns: ['PutItem', 'UpdateItem'] },
     key: ['Decrypt'],
     sendQueue: [],
     ses: ['read'],

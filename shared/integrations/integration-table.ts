@@ -28,6 +28,21 @@ export const BLOCKED_STATUS = 'key_rejected';
 /** Every status the blocked index holds (one today). */
 export const BLOCKED_STATUSES: ReadonlySet<string> = new Set([BLOCKED_STATUS]);
 
+/**
+ * The DynamoDB action each integration-repository operation issues. Roles are granted by
+ * operation (infra/function-access.ts), and the repository's unit test pins each operation to its
+ * action, so a repository change cannot outrun IAM (an `update` is an UpdateItem, not a PutItem).
+ */
+export const INTEGRATION_OPERATION_ACTIONS = {
+  read: 'GetItem',
+  create: 'PutItem',
+  update: 'UpdateItem',
+  delete: 'DeleteItem',
+} as const;
+
+/** An operation of the integration repository a function may be granted. */
+export type IntegrationOperation = keyof typeof INTEGRATION_OPERATION_ACTIONS;
+
 /** The only channel this service manages today. */
 export const EMAIL_CHANNEL = 'email';
 

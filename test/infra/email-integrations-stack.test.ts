@@ -403,25 +403,29 @@ describe('EmailIntegrationsStack', () => {
     const cases: Record<FunctionName, Statement[]> = {
       'verify-sendgrid-key': [e.keyChecks],
       'save-sendgrid-integration': [
-        e.integrations('GetItem', 'PutItem'),
+        e.integrations('GetItem', 'PutItem', 'UpdateItem'),
         e.keyChecksAndIdempotency,
         e.key('GenerateDataKey'),
       ],
       'get-sendgrid-integration': [e.integrations('GetItem'), ...e.ses('account')],
-      'rotate-sendgrid-key': [e.integrations('GetItem', 'PutItem'), e.keyChecks, e.key('GenerateDataKey')],
-      'update-sendgrid-senders': [e.integrations('GetItem', 'PutItem'), e.key('Decrypt')],
+      'rotate-sendgrid-key': [e.integrations('GetItem', 'UpdateItem'), e.keyChecks, e.key('GenerateDataKey')],
+      'update-sendgrid-senders': [e.integrations('GetItem', 'UpdateItem'), e.key('Decrypt')],
       'delete-sendgrid-integration': [e.integrations('GetItem', 'DeleteItem')],
-      'send-test-email': [e.integrations('GetItem', 'PutItem'), e.keyChecksAndIdempotency, e.key('Decrypt')],
+      'send-test-email': [e.integrations('GetItem', 'UpdateItem'), e.keyChecksAndIdempotency, e.key('Decrypt')],
       'list-messages': [e.sendLedgerIndexQuery],
       'get-message': [e.sendLedger('GetItem')],
       'add-ses-domain': [e.sesDomains('GetItem', 'PutItem', 'Query'), ...e.ses('onboard')],
       'list-ses-domains': [e.sesDomains('Query'), ...e.ses('account')],
       'get-ses-domain': [e.sesDomains('GetItem')],
-      'check-ses-domain': [e.sesDomains('GetItem', 'PutItem'), e.integrations('GetItem', 'PutItem'), ...e.ses('read')],
+      'check-ses-domain': [
+        e.sesDomains('GetItem', 'PutItem'),
+        e.integrations('GetItem', 'UpdateItem'),
+        ...e.ses('read'),
+      ],
       'delete-ses-domain': [e.sesDomains('GetItem', 'DeleteItem'), e.integrations('GetItem'), ...e.ses('onboard')],
       'activate-ses': [
         e.sesDomains('Query', 'PutItem'),
-        e.integrations('GetItem', 'PutItem'),
+        e.integrations('GetItem', 'PutItem', 'UpdateItem'),
         ...e.ses('read'),
         ...e.ses('account'),
       ],
@@ -440,7 +444,7 @@ describe('EmailIntegrationsStack', () => {
       'add-suppression': [e.suppressions('PutItem', 'GetItem')],
       'remove-suppression': [e.suppressions('DeleteItem')],
       'send-email': [
-        e.integrations('GetItem', 'PutItem'),
+        e.integrations('GetItem', 'UpdateItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
         e.suppressions('BatchGetItem'),
         e.key('Decrypt'),
@@ -475,7 +479,7 @@ describe('EmailIntegrationsStack', () => {
             { 'Fn::Join': ['', [e.sesDomains('Query').Resource, '/index/byNextCheck']] },
           ],
         },
-        e.integrations('GetItem', 'PutItem'),
+        e.integrations('GetItem', 'UpdateItem'),
       ],
     };
     // PutEvents on the service's bus, of its own source only, for the functions that announce outcomes.

@@ -17,6 +17,10 @@ import {
   IntegrationRepository,
   IntegrationStoreError,
 } from '../../shared/integrations/integration-repository.js';
+import {
+  INTEGRATION_OPERATION_ACTIONS,
+  type IntegrationOperation,
+} from '../../shared/integrations/integration-table.js';
 
 const documentClient = mockClient(DynamoDBDocumentClient);
 
@@ -75,6 +79,27 @@ function newFields() {
 
 describe('IntegrationRepository', () => {
   afterEach(() => documentClient.reset());
+
+  it('issues for each operation exactly the DynamoDB action the roles are granted for it', async () => {
+    documentClient.on(GetCommand).resolves({ Item: record });
+    documentClient.on(PutCommand).resolves({});
+    documentClient.on(UpdateCommand).resolves({ Attributes: { ...record, revision: 4 } });
+    documentClient.on(DeleteCommand).resolves({});
+    const { tenantId, channel, revision, createdAt, updatedAt, ...fields } = record;
+    const operations: Record<IntegrationOperation, () => Promise<unknown>> = {
+      read: () => repository.get('tenant-a'),
+      create: () => repository.create('tenant-a', fields),
+      update: () => repository.update('tenant-a', 3, { emails: ['news@acme.example'] }),
+      delete: () => repository.delete('tenant-a', 3),
+    };
+
+    for (const [operation, run] of Object.entries(operations)) {
+      documentClient.resetHistory();
+      await run();
+      const issued = documentClient.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, 'Item'));
+      expect(issued, operation).toEqual([INTEGRATION_OPERATION_ACTIONS[operation as IntegrationOperation]]);
+    }
+  });
 
   it('reads the tenant’s email item, strongly consistent', async () => {
     documentClient.on(GetCommand).resolves({ Item: record });
