@@ -163,6 +163,11 @@ export class EmailIntegrationsStack extends Stack {
     const intake = fn('accept-send-request');
     // The intake queues events; the send function queues again what a tenant cap held back.
     pipeline.connectIntake(intake.function, [intake.role, fn('send-email').role]);
+    // The Event Webhook routes answer URLs on the API's own URL (the stage is `$default`).
+    for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
+      if (access.publicApiUrl) fn(name).function.addEnvironment('PUBLIC_API_URL', http.api.apiEndpoint);
+    }
+
     pipeline.connect(fn('send-email').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
@@ -220,6 +225,7 @@ export class EmailIntegrationsStack extends Stack {
       sesDomains: store.sesDomains,
       healthRuns: store.healthRuns,
       suppressions: store.suppressions,
+      eventWebhooks: store.eventWebhooks,
     };
     // Key attributes, for a scan that may read only them (`ScanKeys`).
     const keyAttributes: Partial<Record<ServiceTable, string[]>> = {

@@ -20,6 +20,7 @@ export const TABLE_ENV = {
   sesDomains: 'SES_DOMAIN_TABLE_NAME',
   healthRuns: 'HEALTH_RUN_TABLE_NAME',
   suppressions: 'SUPPRESSION_TABLE_NAME',
+  eventWebhooks: 'EVENT_WEBHOOK_TABLE_NAME',
 } as const;
 
 /** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
@@ -73,6 +74,8 @@ export interface FunctionAccess {
   consumesSendEvents?: true;
   /** Publishes outcome events on the service's bus (`OUTCOME_EVENT_BUS_NAME`): PutEvents, source `email-integrations` only. */
   publishesOutcomes?: true;
+  /** Builds public URLs on the API's own URL (`PUBLIC_API_URL`): the Event Webhook routes. */
+  publicApiUrl?: true;
   /** Settings of its own. */
   env?: Record<string, string>;
 }
@@ -207,6 +210,26 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'remove-suppression': route('remove-suppression', {
     ...none,
     tables: { suppressions: ['DeleteItem'] },
+  }),
+  'put-sendgrid-event-webhook': route('put-sendgrid-event-webhook', {
+    ...none,
+    // DeleteItem: a fresh URL id whose registration lost a race is removed again.
+    tables: { eventWebhooks: ['GetItem', 'PutItem', 'DeleteItem'] },
+    publicApiUrl: true,
+  }),
+  'get-sendgrid-event-webhook': route('get-sendgrid-event-webhook', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem'] },
+    publicApiUrl: true,
+  }),
+  'delete-sendgrid-event-webhook': route('delete-sendgrid-event-webhook', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem', 'DeleteItem'] },
+  }),
+  'rotate-sendgrid-event-webhook-url': route('rotate-sendgrid-event-webhook-url', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem', 'PutItem', 'DeleteItem'] },
+    publicApiUrl: true,
   }),
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',

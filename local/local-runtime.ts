@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
   sesPort?: number;
   /** How long records published in the local DNS must resolve before SES's status follows (default 3 s). */
   sesVerificationDelayMs?: number;
+  /** The API's public origin, where providers post webhook events (default: this server's own origin). */
+  publicApiUrl?: string;
   /** Receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints, tenant status). */
   onSesEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SES_DOMAIN_TABLE_NAME: dynamoDb.tables.sesDomains,
     HEALTH_RUN_TABLE_NAME: dynamoDb.tables.healthRuns,
     SUPPRESSION_TABLE_NAME: dynamoDb.tables.suppressions,
+    EVENT_WEBHOOK_TABLE_NAME: dynamoDb.tables.eventWebhooks,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,
@@ -113,16 +116,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     LOCAL_SEND_QUEUE_FILE: join(options.dataDir, LOCAL_SEND_QUEUE_FILE_NAME),
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
-  const routes = await Promise.all(
-    API_ROUTES.map(async (route) => {
-      const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
-      return {
-        ...route,
-        routeKey: `${route.method} ${route.path}`,
-        invoke: module.handler,
-      };
-    }),
-  );
+  // The handlers load once the server listens: the webhook routes build URLs on its origin.
+  let routesLoaded: (value: LoadedRoute[]) => void = () => undefined;
+  const loadedRoutes = new Promise<LoadedRoute[]>((resolve) => {
+    routesLoaded = resolve;
+  });
+  const loadRoutes = () =>
+    Promise.all(
+      API_ROUTES.map(async (route) => {
+        const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
+        return {
+          ...route,
+          routeKey: `${route.method} ${route.path}`,
+          invoke: module.handler,
+        };
+      }),
+    );
   const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;
   const endpointContext: LocalEndpointContext = {
     sandbox,
@@ -153,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       writeResult(response, await local.handle({ request, url, body, pathParameters }, endpointContext));
       return;
     }
+    const routes = await loadedRoutes;
     const candidates = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) {
@@ -181,10 +191,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const origin = `http://${address.address}:${address.port}`;
+  // Where SendGrid (the sandbox) posts Event Webhook batches: this server, or a tunnel's URL given.
+  process.env.PUBLIC_API_URL = options.publicApiUrl ?? origin;
+  try {
+    routesLoaded(await loadRoutes());
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   // Like Lambda's event source polling SQS: delivers what a redrive put back on the send queue.
   const sendQueue = pollLocalSendQueue();
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: origin,
     sandbox,
     ses,
     dynamoDb,
@@ -205,6 +224,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   };
 }
+
+/** A route with its handler loaded. */
+type LoadedRoute = (typeof API_ROUTES)[number] & { routeKey: string; invoke: HttpLambdaHandler };
 
 /** Matches a route path with `{name}` segments as API Gateway does: the parameters, or undefined. */
 function matchPath(template: string, pathname: string): Record<string, string> | undefined {

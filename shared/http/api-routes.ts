@@ -21,6 +21,14 @@ export const API_ROUTES = [
   { method: 'GET', path: '/suppressions', handler: 'list-suppressions' },
   { method: 'PUT', path: '/suppressions/{email}', handler: 'add-suppression' },
   { method: 'DELETE', path: '/suppressions/{email}', handler: 'remove-suppression' },
+  { method: 'PUT', path: '/integrations/sendgrid/event-webhook', handler: 'put-sendgrid-event-webhook' },
+  { method: 'GET', path: '/integrations/sendgrid/event-webhook', handler: 'get-sendgrid-event-webhook' },
+  { method: 'DELETE', path: '/integrations/sendgrid/event-webhook', handler: 'delete-sendgrid-event-webhook' },
+  {
+    method: 'POST',
+    path: '/integrations/sendgrid/event-webhook/rotate-url',
+    handler: 'rotate-sendgrid-event-webhook-url',
+  },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */

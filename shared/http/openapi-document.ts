@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LANGUAGES, problemTitle } from '../message-catalog.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import {
+  eventWebhookSchema,
   integrationCardSchema,
   messagePageSchema,
   messageViewSchema,
@@ -40,6 +41,7 @@ const NAMED = new Map<z.ZodType, string>([
   [sesDomainListSchema, 'SesDomainList'],
   [suppressionSchema, 'Suppression'],
   [suppressionPageSchema, 'SuppressionPage'],
+  [eventWebhookSchema, 'EventWebhook'],
   [problemSchema, 'Problem'],
 ]);
 

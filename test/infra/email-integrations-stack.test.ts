@@ -172,6 +172,11 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('SecretsKey'),
     }),
+    eventWebhooks: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('EventWebhooks'),
+    }),
     sesDomains: (...actions: string[]) => ({
       Action: action(actions.map((a) => `dynamodb:${a}`)),
       Effect: 'Allow',
@@ -426,6 +431,10 @@ describe('EmailIntegrationsStack', () => {
       'list-suppressions': [e.suppressions('Query')],
       'add-suppression': [e.suppressions('PutItem', 'GetItem')],
       'remove-suppression': [e.suppressions('DeleteItem')],
+      'put-sendgrid-event-webhook': [e.eventWebhooks('GetItem', 'PutItem', 'DeleteItem')],
+      'get-sendgrid-event-webhook': [e.eventWebhooks('GetItem')],
+      'delete-sendgrid-event-webhook': [e.eventWebhooks('GetItem', 'DeleteItem')],
+      'rotate-sendgrid-event-webhook-url': [e.eventWebhooks('GetItem', 'PutItem', 'DeleteItem')],
       'send-email': [
         e.integrations('GetItem', 'PutItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),

@@ -13,6 +13,7 @@ function deployed(value: unknown): string {
   if (token.Ref === 'AWS::AccountId') return ACCOUNT;
   if (token.Ref === 'AWS::Region') return 'eu-central-1';
   if (token.Ref === 'AWS::Partition') return 'aws';
+  if (token.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
   if (typeof token.Ref === 'string') return `deployed-${token.Ref}`;
   if (Array.isArray(token['Fn::GetAtt'])) return `arn:aws:service:eu-central-1:${ACCOUNT}:${token['Fn::GetAtt'][0]}`;
   if (Array.isArray(token['Fn::Join'])) {
