@@ -225,6 +225,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'delete-sendgrid-event-webhook': route('delete-sendgrid-event-webhook', {
     ...none,
     tables: { eventWebhooks: ['GetItem', 'DeleteItem'] },
+    publicApiUrl: true,
   }),
   'rotate-sendgrid-event-webhook-url': route('rotate-sendgrid-event-webhook-url', {
     ...none,

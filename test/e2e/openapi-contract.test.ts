@@ -127,6 +127,19 @@ describe('the OpenAPI document', () => {
     await replay(tenant, 'GET', '/messages/contract-message', undefined, '/messages/{messageId}');
     await replay(tenant, 'GET', '/messages/absent', undefined, '/messages/{messageId}');
 
+    // The SendGrid Event Webhook registration.
+    const webhook = '/integrations/sendgrid/event-webhook';
+    const { publicKey } = service.sandbox.setEventWebhook('acme', { url: 'http://127.0.0.1:9/contract' });
+    await replay(tenant, 'GET', webhook);
+    await replay(tenant, 'PUT', webhook, { publicKey: 'not-a-key' });
+    await replay(tenant, 'PUT', webhook, { publicKey });
+    await replay(tenant, 'PUT', webhook, { publicKey });
+    await replay(tenant, 'GET', webhook);
+    await replay(tenant, 'POST', `${webhook}/rotate-url`);
+    await replay(tenant, 'DELETE', webhook);
+    await replay(tenant, 'DELETE', webhook);
+    await replay(tenant, 'POST', `${webhook}/rotate-url`);
+
     // Amazon SES domains: path parameters are documented by their template.
     const ses = async (who: string | undefined, method: string, template: string, domain: string, body?: unknown) => {
       const answer = await service.as(who).call(method, template.replace('{domain}', domain), body);
