@@ -2,18 +2,20 @@ import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations }
 import { ArnPrincipal, Effect, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { API_ROUTES } from '../shared/http/api-routes.js';
+import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from '../shared/http/api-routes.js';
 import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { OUTCOME_EVENT_METRICS } from '../shared/observability/metric-names.js';
 import { OUTCOME_EVENT_SOURCE } from '../shared/outcome-events/outcome-events.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
 import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
+import { FeedbackPipeline } from './constructs/feedback-pipeline.js';
 import { HealthCheckPipeline } from './constructs/health-check.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import {
+  FEEDBACK_TIMEOUT,
   FUNCTION_ACCESS,
   type FunctionAccess,
   type FunctionName,
@@ -113,10 +115,11 @@ export class EmailIntegrationsStack extends Stack {
     });
 
     const healthCheck = new HealthCheckPipeline(this, 'HealthCheck');
+    const feedback = new FeedbackPipeline(this, 'FeedbackPipeline', { consumerTimeout: FEEDBACK_TIMEOUT });
 
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
-      functions.set(name, this.serviceFunction(name, access, { store, pipeline, healthCheck, props }));
+      functions.set(name, this.serviceFunction(name, access, { store, pipeline, healthCheck, feedback, props }));
     }
     this.functions = functions;
     const fn = (name: FunctionName) => functions.get(name) as ServiceFunction;
@@ -153,6 +156,9 @@ export class EmailIntegrationsStack extends Stack {
         function: fn(route.handler).function,
       })),
       tightRoutes: sendGridRouteKeys(),
+      publicRoutes: API_ROUTES.filter((route) => PUBLIC_ROUTE_HANDLERS.has(route.handler)).map(
+        (route) => `${route.method} ${route.path}`,
+      ),
     });
     alarmWhenAtLeast(this, 'Api5xx', {
       description: 'The HTTP API answered 5xx: a function failed or timed out.',
@@ -169,6 +175,7 @@ export class EmailIntegrationsStack extends Stack {
     }
 
     pipeline.connect(fn('send-email').function);
+    feedback.connect(fn('apply-feedback').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
     // refused (planner → check queue → checker), so a blocked tenant is unblocked soon after its key works again.
@@ -195,6 +202,8 @@ export class EmailIntegrationsStack extends Stack {
     new CfnOutput(this, 'EventBusArn', { value: pipeline.bus.eventBusArn });
     new CfnOutput(this, 'SendQueueUrl', { value: pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: pipeline.deadLetters.queueUrl });
+    new CfnOutput(this, 'FeedbackQueueUrl', { value: feedback.queue.queueUrl });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: feedback.deadLetters.queueUrl });
   }
 
   /** One function from its access table entry: its role holds exactly the entry, its environment names what it may use. */
@@ -205,11 +214,13 @@ export class EmailIntegrationsStack extends Stack {
       store,
       pipeline,
       healthCheck,
+      feedback,
       props,
     }: {
       store: IntegrationStore;
       pipeline: SendPipeline;
       healthCheck: HealthCheckPipeline;
+      feedback: FeedbackPipeline;
       props: EmailIntegrationsStackProps;
     },
   ): ServiceFunction {
@@ -269,6 +280,16 @@ export class EmailIntegrationsStack extends Stack {
         }),
       );
       for (const queue of access.healthQueues) environment[variables[queue]] = queues[queue].queueUrl;
+    }
+    if (access.feedbackQueue === 'send') {
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sqs:SendMessage'],
+          resources: [feedback.queue.queueArn],
+        }),
+      );
+      environment.FEEDBACK_QUEUE_URL = feedback.queue.queueUrl;
     }
     if (access.ses.length > 0) {
       statements.push(...sesAccess(access.ses, this.sesResources(props)));

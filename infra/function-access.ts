@@ -10,7 +10,8 @@ export type FunctionName =
   | 'accept-send-request'
   | 'send-email'
   | 'plan-health-check'
-  | 'check-integration-health';
+  | 'check-integration-health'
+  | 'apply-feedback';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -74,6 +75,8 @@ export interface FunctionAccess {
   consumesSendEvents?: true;
   /** Publishes outcome events on the service's bus (`OUTCOME_EVENT_BUS_NAME`): PutEvents, source `email-integrations` only. */
   publishesOutcomes?: true;
+  /** Puts accepted provider feedback on the feedback queue (`FEEDBACK_QUEUE_URL`). */
+  feedbackQueue?: 'send';
   /** Builds public URLs on the API's own URL (`PUBLIC_API_URL`): the Event Webhook routes. */
   publicApiUrl?: true;
   /** Settings of its own. */
@@ -87,6 +90,9 @@ const API_SENDGRID_TIMEOUT_MS = 5_000;
 export const INTAKE_TIMEOUT = Duration.seconds(10);
 /** The send function's timeout: the queue's visibility timeout and the send lease derive from it. */
 export const SEND_TIMEOUT = Duration.seconds(30);
+
+/** The feedback function's timeout: the feedback queue's visibility timeout derives from it. */
+export const FEEDBACK_TIMEOUT = Duration.seconds(30);
 
 /** Every route that checks a pasted key counts the check against the tenant's limit (one conditional update). */
 const KEY_CHECKS: TableAction[] = ['UpdateItem'];
@@ -232,6 +238,20 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { eventWebhooks: ['GetItem', 'PutItem', 'DeleteItem'] },
     publicApiUrl: true,
   }),
+  'receive-sendgrid-events': route('receive-sendgrid-events', {
+    ...none,
+    // GetItem: the URL's lookup and the registration; UpdateItem: "last event received".
+    tables: { eventWebhooks: ['GetItem', 'UpdateItem'] },
+    feedbackQueue: 'send',
+  }),
+  'apply-feedback': {
+    description: 'Applies provider feedback (delivered, bounced, complained …) to messages in the send ledger',
+    timeout: FEEDBACK_TIMEOUT,
+    tables: { sendLedger: ['GetItem', 'UpdateItem'] },
+    key: [],
+    sendQueue: [],
+    ses: [],
+  },
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',
     timeout: SEND_TIMEOUT,

@@ -6,6 +6,7 @@ import { problemResponse } from '../shared/http/problem-response.js';
 import { apiGatewayEvent, type HttpLambdaHandler, lambdaContext, writeResult } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
+import { LOCAL_FEEDBACK_QUEUE_FILE_NAME, pollLocalFeedbackQueue } from './endpoints/feedback-queue.js';
 import { readBody } from './http-body.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { LOCAL_EVENT_BUS_NAME, type LocalEventBus, startLocalEventBus } from './local-event-bus.js';
@@ -114,6 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SEND_EVENT_SOURCE: options.eventSource ?? 'app.automations',
     SEND_EVENT_ACCOUNT: LOCAL_EVENT_ACCOUNT,
     LOCAL_SEND_QUEUE_FILE: join(options.dataDir, LOCAL_SEND_QUEUE_FILE_NAME),
+    LOCAL_FEEDBACK_QUEUE_FILE: join(options.dataDir, LOCAL_FEEDBACK_QUEUE_FILE_NAME),
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
   // The handlers load once the server listens: the webhook routes build URLs on its origin.
@@ -202,6 +204,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   // Like Lambda's event source polling SQS: delivers what a redrive put back on the send queue.
   const sendQueue = pollLocalSendQueue();
+  // Like Lambda's event source on the feedback queue: applies what the webhook route queued.
+  const feedbackQueue = pollLocalFeedbackQueue();
   return {
     url: origin,
     sandbox,
@@ -210,6 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     eventBus,
     close: async () => {
       await sendQueue.stop();
+      await feedbackQueue.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -244,7 +244,7 @@ export type FeedbackQueueSettings = { queueUrl: string } | { localFile: string }
 
 /** `FEEDBACK_QUEUE_URL` (the stack sets it) or `LOCAL_FEEDBACK_QUEUE_FILE` (the local runtime); one is required. */
 export function feedbackQueueSettings(env: EnvironmentVariables = process.env): FeedbackQueueSettings {
-  const queueUrl = urlSetting(env, 'FEEDBACK_QUEUE_URL');
+  const queueUrl = optionalText(env, 'FEEDBACK_QUEUE_URL');
   if (queueUrl) return { queueUrl };
   const localFile = optionalText(env, 'LOCAL_FEEDBACK_QUEUE_FILE');
   if (localFile) return { localFile };

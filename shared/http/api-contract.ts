@@ -401,6 +401,12 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
     success: [{ status: 204, description: 'Removed' }],
     problems: [...COMMON, 'webhook_not_found', 'conflict', 'upstream_unavailable'],
   },
+  'receive-sendgrid-events': {
+    summary:
+      'SendGrid’s signed Event Webhook posts here (public: no JWT). Verifies the signature with the tenant’s registered key, queues the events, acknowledges',
+    success: [{ status: 204, description: 'Accepted: the events are queued and applied within seconds' }],
+    problems: ['webhook_forbidden', 'payload_too_large', 'invalid_request', 'upstream_unavailable', 'internal_error'],
+  },
   'rotate-sendgrid-event-webhook-url': {
     summary:
       'Re-issue the webhook URL (a new unguessable id; the old URL answers 403 from now on). Paste the new URL into SendGrid',
