@@ -16,18 +16,20 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { API_ROUTES } from '../shared/http/api-routes.js';
+import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from '../shared/http/api-routes.js';
 import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { OUTCOME_EVENT_METRICS } from '../shared/observability/metric-names.js';
 import { OUTCOME_EVENT_SOURCE } from '../shared/outcome-events/outcome-events.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
 import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
+import { FeedbackPipeline } from './constructs/feedback-pipeline.js';
 import { HealthCheckPipeline } from './constructs/health-check.js';
 import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import {
+  FEEDBACK_TIMEOUT,
   FUNCTION_ACCESS,
   type FunctionAccess,
   type FunctionName,
@@ -130,10 +132,11 @@ export class EmailIntegrationsStack extends Stack {
     });
 
     const healthCheck = new HealthCheckPipeline(this, 'HealthCheck');
+    const feedback = new FeedbackPipeline(this, 'FeedbackPipeline', { consumerTimeout: FEEDBACK_TIMEOUT });
 
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
-      functions.set(name, this.serviceFunction(name, access, { store, pipeline, healthCheck, props }));
+      functions.set(name, this.serviceFunction(name, access, { store, pipeline, healthCheck, feedback, props }));
     }
     this.functions = functions;
     const fn = (name: FunctionName) => functions.get(name) as ServiceFunction;
@@ -170,6 +173,9 @@ export class EmailIntegrationsStack extends Stack {
         function: fn(route.handler).function,
       })),
       tightRoutes: sendGridRouteKeys(),
+      publicRoutes: API_ROUTES.filter((route) => PUBLIC_ROUTE_HANDLERS.has(route.handler)).map(
+        (route) => `${route.method} ${route.path}`,
+      ),
     });
     alarmWhenAtLeast(this, 'Api5xx', {
       description: 'The HTTP API answered 5xx: a function failed or timed out.',
@@ -180,7 +186,13 @@ export class EmailIntegrationsStack extends Stack {
     const intake = fn('accept-send-request');
     // The intake queues events; the send function queues again what a tenant cap held back.
     pipeline.connectIntake(intake.function, [intake.role, fn('send-email').role]);
+    // The Event Webhook routes answer URLs on the API's own URL (the stage is `$default`).
+    for (const [name, access] of Object.entries(FUNCTION_ACCESS) as Array<[FunctionName, FunctionAccess]>) {
+      if (access.publicApiUrl) fn(name).function.addEnvironment('PUBLIC_API_URL', http.api.apiEndpoint);
+    }
+
     pipeline.connect(fn('send-email').function);
+    feedback.connect(fn('apply-feedback').function);
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
     // refused (planner → check queue → checker), so a blocked tenant is unblocked soon after its key works again.
@@ -220,6 +232,8 @@ export class EmailIntegrationsStack extends Stack {
     new CfnOutput(this, 'EventBusArn', { value: pipeline.bus.eventBusArn });
     new CfnOutput(this, 'SendQueueUrl', { value: pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: pipeline.deadLetters.queueUrl });
+    new CfnOutput(this, 'FeedbackQueueUrl', { value: feedback.queue.queueUrl });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: feedback.deadLetters.queueUrl });
   }
 
   /** One function from its access table entry: its role holds exactly the entry, its environment names what it may use. */
@@ -230,11 +244,13 @@ export class EmailIntegrationsStack extends Stack {
       store,
       pipeline,
       healthCheck,
+      feedback,
       props,
     }: {
       store: IntegrationStore;
       pipeline: SendPipeline;
       healthCheck: HealthCheckPipeline;
+      feedback: FeedbackPipeline;
       props: EmailIntegrationsStackProps;
     },
   ): ServiceFunction {
@@ -250,6 +266,7 @@ export class EmailIntegrationsStack extends Stack {
       sesDomains: store.sesDomains,
       healthRuns: store.healthRuns,
       suppressions: store.suppressions,
+      eventWebhooks: store.eventWebhooks,
     };
     // Key attributes, for a scan that may read only them (`ScanKeys`).
     const keyAttributes: Partial<Record<ServiceTable, string[]>> = {
@@ -288,6 +305,16 @@ export class EmailIntegrationsStack extends Stack {
         }),
       );
       for (const queue of access.healthQueues) environment[variables[queue]] = queues[queue].queueUrl;
+    }
+    if (access.feedbackQueue === 'send') {
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sqs:SendMessage'],
+          resources: [feedback.queue.queueArn],
+        }),
+      );
+      environment.FEEDBACK_QUEUE_URL = feedback.queue.queueUrl;
     }
     if (access.ses.length > 0) {
       statements.push(...sesAccess(access.ses, this.sesResources(props)));

@@ -16,7 +16,8 @@ export type FunctionName =
   | 'send-email'
   | 'plan-health-check'
   | 'check-integration-health'
-  | 'watch-ses-domains';
+  | 'watch-ses-domains'
+  | 'apply-feedback';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -26,6 +27,7 @@ export const TABLE_ENV = {
   sesDomains: 'SES_DOMAIN_TABLE_NAME',
   healthRuns: 'HEALTH_RUN_TABLE_NAME',
   suppressions: 'SUPPRESSION_TABLE_NAME',
+  eventWebhooks: 'EVENT_WEBHOOK_TABLE_NAME',
 } as const;
 
 /** The indexes a `Query` may use, per table (granted by name, never `index/*`). */
@@ -82,6 +84,10 @@ export interface FunctionAccess {
   publishesOutcomes?: true;
   /** Indexes this function alone may query, besides `TABLE_QUERY_INDEXES` (granted by name). */
   queryIndexes?: Partial<Record<ServiceTable, readonly string[]>>;
+  /** Puts accepted provider feedback on the feedback queue (`FEEDBACK_QUEUE_URL`). */
+  feedbackQueue?: 'send';
+  /** Builds public URLs on the API's own URL (`PUBLIC_API_URL`): the Event Webhook routes. */
+  publicApiUrl?: true;
   /** Settings of its own. */
   env?: Record<string, string>;
 }
@@ -93,6 +99,9 @@ const API_SENDGRID_TIMEOUT_MS = 5_000;
 export const INTAKE_TIMEOUT = Duration.seconds(10);
 /** The send function's timeout: the queue's visibility timeout and the send lease derive from it. */
 export const SEND_TIMEOUT = Duration.seconds(30);
+
+/** The feedback function's timeout: the feedback queue's visibility timeout derives from it. */
+export const FEEDBACK_TIMEOUT = Duration.seconds(30);
 
 /** Every route that checks a pasted key counts the check against the tenant's limit (one conditional update). */
 const KEY_CHECKS: TableAction[] = ['UpdateItem'];
@@ -225,6 +234,44 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ...none,
     tables: { suppressions: ['DeleteItem'] },
   }),
+  'put-sendgrid-event-webhook': route('put-sendgrid-event-webhook', {
+    ...none,
+    // DeleteItem: a fresh URL id whose registration lost a race is removed again.
+    tables: { eventWebhooks: ['GetItem', 'PutItem', 'DeleteItem'] },
+    publicApiUrl: true,
+  }),
+  'get-sendgrid-event-webhook': route('get-sendgrid-event-webhook', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem'] },
+    publicApiUrl: true,
+  }),
+  'delete-sendgrid-event-webhook': route('delete-sendgrid-event-webhook', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem', 'DeleteItem'] },
+    publicApiUrl: true,
+  }),
+  'rotate-sendgrid-event-webhook-url': route('rotate-sendgrid-event-webhook-url', {
+    ...none,
+    tables: { eventWebhooks: ['GetItem', 'PutItem', 'DeleteItem'] },
+    publicApiUrl: true,
+  }),
+  'receive-sendgrid-events': route('receive-sendgrid-events', {
+    ...none,
+    // GetItem: the URL's lookup and the registration; UpdateItem: "last event received".
+    tables: { eventWebhooks: ['GetItem', 'UpdateItem'] },
+    feedbackQueue: 'send',
+  }),
+  'apply-feedback': {
+    description: 'Applies provider feedback (delivered, bounced, complained …) to messages in the send ledger',
+    timeout: FEEDBACK_TIMEOUT,
+    // PutItem on suppressions: a hard bounce or a complaint puts the address on that tenant's list.
+    tables: { sendLedger: ['GetItem', 'UpdateItem'], suppressions: ['PutItem'] },
+    key: [],
+    sendQueue: [],
+    ses: [],
+    // Email Delivery Updated.
+    publishesOutcomes: true,
+  },
   'send-email': {
     description: 'Sends the automations’ emails through each tenant’s SendGrid account',
     timeout: SEND_TIMEOUT,

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
+import { eventWebhookTableCreateInput } from '../shared/feedback/event-webhook-store.js';
 import { healthRunTableCreateInput } from '../shared/integrations/health-runs.js';
 import { integrationTableCreateInput } from '../shared/integrations/integration-table.js';
 import { rateLimitTableCreateInput } from '../shared/integrations/key-check-limit.js';
@@ -42,16 +43,18 @@ export function serviceTables(
     sesDomains?: string;
     healthRuns?: string;
     suppressions?: string;
+    eventWebhooks?: string;
   } = {
     integrations: 'email-integrations-local',
     sendLedger: 'email-integrations-send-ledger-local',
     sesDomains: 'email-integrations-ses-domains-local',
   },
 ): Record<
-  'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns' | 'suppressions',
+  'integrations' | 'sendLedger' | 'rateLimits' | 'sesDomains' | 'healthRuns' | 'suppressions' | 'eventWebhooks',
   CreateTableCommandInput
 > {
   return {
+    eventWebhooks: eventWebhookTableCreateInput(names.eventWebhooks ?? 'email-integrations-event-webhooks-local'),
     integrations: integrationTableCreateInput(names.integrations),
     sendLedger: sendLedgerTableCreateInput(names.sendLedger),
     rateLimits: rateLimitTableCreateInput(names.rateLimits ?? 'email-integrations-rate-limits-local'),

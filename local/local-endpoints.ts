@@ -11,6 +11,7 @@ import {
   eventBridgeEventsEndpoint,
   eventOutcomeEndpoint,
 } from './endpoints/eventbridge-events.js';
+import { feedbackDeadLettersEndpoint, feedbackDrainEndpoint } from './endpoints/feedback-queue.js';
 import { healthCheckEndpoint } from './endpoints/health-check.js';
 import { openApiEndpoint } from './endpoints/openapi.js';
 import { publishedEventsEndpoint } from './endpoints/published-events.js';
@@ -66,4 +67,6 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   sesPublishRecordsEndpoint,
   publishedEventsEndpoint,
   sesDomainCheckEndpoint,
+  feedbackDrainEndpoint,
+  feedbackDeadLettersEndpoint,
 ];

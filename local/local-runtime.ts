@@ -6,6 +6,7 @@ import { problemResponse } from '../shared/http/problem-response.js';
 import { apiGatewayEvent, type HttpLambdaHandler, lambdaContext, writeResult } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
+import { LOCAL_FEEDBACK_QUEUE_FILE_NAME, pollLocalFeedbackQueue } from './endpoints/feedback-queue.js';
 import { readBody } from './http-body.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { LOCAL_EVENT_BUS_NAME, type LocalEventBus, startLocalEventBus } from './local-event-bus.js';
@@ -40,6 +41,8 @@ export interface LocalRuntimeOptions {
   sesPort?: number;
   /** How long records published in the local DNS must resolve before SES's status follows (default 3 s). */
   sesVerificationDelayMs?: number;
+  /** The API's public origin, where providers post webhook events (default: this server's own origin). */
+  publicApiUrl?: string;
   /** Receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints, tenant status). */
   onSesEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
   /**
@@ -105,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SES_DOMAIN_TABLE_NAME: dynamoDb.tables.sesDomains,
     HEALTH_RUN_TABLE_NAME: dynamoDb.tables.healthRuns,
     SUPPRESSION_TABLE_NAME: dynamoDb.tables.suppressions,
+    EVENT_WEBHOOK_TABLE_NAME: dynamoDb.tables.eventWebhooks,
     DYNAMODB_ENDPOINT: dynamoDb.endpoint,
     LOCAL_KEYRING_FILE: join(options.dataDir, 'keyring.json'),
     TENANT_CLAIM: tenantClaim,
@@ -118,18 +122,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     LOCAL_SEND_QUEUE_FILE: join(options.dataDir, LOCAL_SEND_QUEUE_FILE_NAME),
     // The domain checker's 10 minutes … 2 hours become seconds here (its 72-hour window stays).
     SES_DOMAIN_CHECK_SCALE: process.env.SES_DOMAIN_CHECK_SCALE ?? '0.005',
+    LOCAL_FEEDBACK_QUEUE_FILE: join(options.dataDir, LOCAL_FEEDBACK_QUEUE_FILE_NAME),
     ...(options.sendGridTimeoutMs === undefined ? {} : { SENDGRID_TIMEOUT_MS: String(options.sendGridTimeoutMs) }),
   });
-  const routes = await Promise.all(
-    API_ROUTES.map(async (route) => {
-      const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
-      return {
-        ...route,
-        routeKey: `${route.method} ${route.path}`,
-        invoke: module.handler,
-      };
-    }),
-  );
+  // The handlers load once the server listens: the webhook routes build URLs on its origin.
+  let routesLoaded: (value: LoadedRoute[]) => void = () => undefined;
+  const loadedRoutes = new Promise<LoadedRoute[]>((resolve) => {
+    routesLoaded = resolve;
+  });
+  const loadRoutes = () =>
+    Promise.all(
+      API_ROUTES.map(async (route) => {
+        const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpLambdaHandler };
+        return {
+          ...route,
+          routeKey: `${route.method} ${route.path}`,
+          invoke: module.handler,
+        };
+      }),
+    );
   const functionTimeoutMs = options.functionTimeoutMs ?? 15_000;
   const endpointContext: LocalEndpointContext = {
     sandbox,
@@ -160,6 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       writeResult(response, await local.handle({ request, url, body, pathParameters }, endpointContext));
       return;
     }
+    const routes = await loadedRoutes;
     const candidates = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) {
@@ -188,11 +200,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const origin = `http://${address.address}:${address.port}`;
+  // Where SendGrid (the sandbox) posts Event Webhook batches: this server, or a tunnel's URL given.
+  process.env.PUBLIC_API_URL = options.publicApiUrl ?? origin;
+  try {
+    routesLoaded(await loadRoutes());
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   // Like Lambda's event source polling SQS: delivers what a redrive put back on the send queue.
   const sendQueue = pollLocalSendQueue();
   const domainCheck = options.sesDomainCheckIntervalMs ? watchSesDomains(options.sesDomainCheckIntervalMs) : undefined;
+  // Like Lambda's event source on the feedback queue: applies what the webhook route queued.
+  const feedbackQueue = pollLocalFeedbackQueue();
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: origin,
     sandbox,
     ses,
     dynamoDb,
@@ -200,6 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     close: async () => {
       await domainCheck?.stop();
       await sendQueue.stop();
+      await feedbackQueue.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -214,6 +238,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   };
 }
+
+/** A route with its handler loaded. */
+type LoadedRoute = (typeof API_ROUTES)[number] & { routeKey: string; invoke: HttpLambdaHandler };
 
 /** Matches a route path with `{name}` segments as API Gateway does: the parameters, or undefined. */
 function matchPath(template: string, pathname: string): Record<string, string> | undefined {

@@ -123,6 +123,13 @@ const TITLES: Record<ProblemCode, Record<Language, string>> = {
     en: 'Idempotency-Key already used for another request',
     de: 'Idempotency-Key schon für eine andere Anfrage verwendet',
   },
+  invalid_webhook_key: {
+    en: 'That is not SendGrid’s verification key',
+    de: 'Das ist nicht der Verifizierungsschlüssel von SendGrid',
+  },
+  webhook_not_found: { en: 'No Event Webhook', de: 'Kein Event Webhook' },
+  webhook_forbidden: { en: 'Not accepted', de: 'Nicht angenommen' },
+  payload_too_large: { en: 'The body is too large', de: 'Der Inhalt ist zu groß' },
 };
 
 /** Problem details, by message key. Values are filled in at the edge, in the request's language. */
@@ -390,6 +397,39 @@ const DETAILS = {
       'This address is not on your suppression list, so mail to it is not held back. GET /suppressions lists the addresses that are.',
     () =>
       'Diese Adresse steht nicht auf Ihrer Sperrliste; E-Mails an sie werden nicht zurückgehalten. GET /suppressions listet die gesperrten Adressen.',
+  ),
+  invalid_webhook_key: say(
+    ({ reason }: { reason: string }) =>
+      `The key ${reason}. In SendGrid, open Settings → Mail Settings → Event Webhook, turn on Signature Verification, and copy the whole "Verification Key" it shows (it starts with "MFkw").`,
+    () =>
+      'Der Schlüssel ist nicht verwendbar. Öffnen Sie in SendGrid Settings → Mail Settings → Event Webhook, schalten Sie Signature Verification ein und kopieren Sie den ganzen angezeigten „Verification Key“ (er beginnt mit „MFkw“).',
+  ),
+  webhook_not_found: say(
+    () =>
+      'This tenant has no SendGrid Event Webhook registered. Register SendGrid’s verification key first (PUT /integrations/sendgrid/event-webhook).',
+    () =>
+      'Für diesen Mandanten ist kein SendGrid Event Webhook registriert. Registrieren Sie zuerst den Verifizierungsschlüssel von SendGrid (PUT /integrations/sendgrid/event-webhook).',
+  ),
+  webhook_conflict: say(
+    () => 'The Event Webhook was changed by someone else while this request ran. Reload it and try again.',
+    () =>
+      'Der Event Webhook wurde während dieser Anfrage von jemand anderem geändert. Laden Sie ihn neu und versuchen Sie es erneut.',
+  ),
+  webhook_forbidden: say(
+    () =>
+      'The request is not a signed Event Webhook post for this URL. In SendGrid, check that the Event Webhook points at the URL shown in Settings → Integrations, that Signature Verification is on, and that the verification key registered here is the one SendGrid shows.',
+    () =>
+      'Die Anfrage ist kein signierter Event-Webhook-Aufruf für diese URL. Prüfen Sie in SendGrid, dass der Event Webhook auf die in Einstellungen → Integrationen gezeigte URL zeigt, Signature Verification eingeschaltet ist und der hier registrierte Verifizierungsschlüssel der von SendGrid gezeigte ist.',
+  ),
+  payload_too_large: say(
+    ({ maxBytes }: { maxBytes: number }) =>
+      `The body is larger than ${maxBytes} bytes, more than an Event Webhook batch (at most 768 KB) holds.`,
+    ({ maxBytes }) =>
+      `Der Inhalt ist größer als ${maxBytes} Bytes, mehr als ein Event-Webhook-Stapel (höchstens 768 KB) enthält.`,
+  ),
+  webhook_body_not_json: say(
+    () => 'The body is not a JSON array of events, which is what SendGrid’s Event Webhook posts.',
+    () => 'Der Inhalt ist kein JSON-Array von Ereignissen, wie es der Event Webhook von SendGrid sendet.',
   ),
 } satisfies Record<string, Texts<never>>;
 

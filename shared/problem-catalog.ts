@@ -39,6 +39,10 @@ export const PROBLEM_CATALOG = {
   domain_in_use: { status: 409 },
   invalid_email: { status: 422 },
   suppression_not_found: { status: 404 },
+  invalid_webhook_key: { status: 422 },
+  webhook_not_found: { status: 404 },
+  webhook_forbidden: { status: 403 },
+  payload_too_large: { status: 413 },
   upstream_unavailable: { status: 503 },
   internal_error: { status: 500 },
 } as const satisfies Record<string, { status: number }>;

@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
   CorsHttpMethod,
   HttpApi,
   type HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -22,11 +23,15 @@ export interface ServiceHttpApiProps {
   routes: Array<{ method: string; path: string; function: IFunction }>;
   /** Route keys with a tighter throttle than the stage's default. */
   tightRoutes: string[];
+  /** Route keys a provider calls: no JWT authorizer (they check their caller themselves), a throttle of their own. */
+  publicRoutes?: string[];
 }
 
 /** Steady rate and burst for the whole stage; verify gets far less (it calls SendGrid with the pasted key). */
 const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 };
 const TIGHT_THROTTLE = { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 };
+/** SendGrid posts a batch every 30 s per server, more at volume: room for that, not for a flood. */
+const PUBLIC_THROTTLE = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
 
 /**
  * The console's HTTP API: every route behind the JWT authorizer (the tenant comes only from the
@@ -52,12 +57,22 @@ export class ServiceHttpApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
+    const publicRoutes = new Set(props.publicRoutes ?? []);
     for (const route of props.routes) {
-      this.api.addRoutes({
+      const isPublic = publicRoutes.has(`${route.method} ${route.path}`);
+      const [created] = this.api.addRoutes({
         path: route.path,
         methods: [route.method as HttpMethod],
         integration: new HttpLambdaIntegration(`${route.method}${route.path}`, route.function),
+        ...(isPublic ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
+      if (isPublic && created) {
+        Validations.of(created).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'A provider’s webhook (SendGrid Event Webhook) cannot carry our JWT: the function checks the provider’s signature with the tenant’s registered key and refuses everything else (403).',
+        });
+      }
     }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
@@ -84,7 +99,10 @@ export class ServiceHttpApi extends Construct {
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     cfnStage.addPropertyOverride(
       'RouteSettings',
-      Object.fromEntries(props.tightRoutes.map((routeKey) => [routeKey, TIGHT_THROTTLE])),
+      Object.fromEntries([
+        ...props.tightRoutes.map((routeKey) => [routeKey, TIGHT_THROTTLE]),
+        ...(props.publicRoutes ?? []).map((routeKey) => [routeKey, PUBLIC_THROTTLE]),
+      ]),
     );
   }
 }

@@ -3,6 +3,7 @@ import { AttributeType, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-c
 import { AccountRootPrincipal, Effect, type IPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { eventWebhookTableKeys } from '../../shared/feedback/event-webhook-store.js';
 import { healthRunTableKeys } from '../../shared/integrations/health-runs.js';
 import { integrationTableKeys } from '../../shared/integrations/integration-table.js';
 import { rateLimitTableKeys } from '../../shared/integrations/key-check-limit.js';
@@ -55,6 +56,8 @@ export class IntegrationStore extends Construct {
   readonly healthRuns: TableV2;
   /** Tenants' suppression lists: addresses their mail no longer goes to. */
   readonly suppressions: TableV2;
+  /** Tenants' Event Webhook registrations, and the lookup from each public webhook URL's id to its tenant. */
+  readonly eventWebhooks: TableV2;
 
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
@@ -190,6 +193,16 @@ export class IntegrationStore extends Construct {
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.eventWebhooks = new TableV2(this, 'EventWebhooks', {
+      partitionKey: {
+        name: eventWebhookTableKeys.partitionKey.name,
+        type: attributeType(eventWebhookTableKeys.partitionKey.type),
+      },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

@@ -240,3 +240,27 @@ export function dnsResolvers(env: EnvironmentVariables = process.env): string[] 
     .map((server) => server.trim())
     .filter((server) => server !== '');
 }
+
+/** The Event Webhook table: `EVENT_WEBHOOK_TABLE_NAME` (required), `DYNAMODB_ENDPOINT` (local only). */
+export function eventWebhookTableSettings(env: EnvironmentVariables = process.env): TableSettings {
+  return tableSettings(env, 'EVENT_WEBHOOK_TABLE_NAME');
+}
+
+/** `PUBLIC_API_URL` (required): the API's public origin, where the provider posts webhook events. */
+export function publicApiUrl(env: EnvironmentVariables = process.env): string {
+  const url = urlSetting(env, 'PUBLIC_API_URL');
+  if (url === undefined) throw new ConfigurationError('PUBLIC_API_URL', 'is not set');
+  return url;
+}
+
+/** Where accepted webhook batches go: an SQS queue in AWS, a file the local runtime drains. */
+export type FeedbackQueueSettings = { queueUrl: string } | { localFile: string };
+
+/** `FEEDBACK_QUEUE_URL` (the stack sets it) or `LOCAL_FEEDBACK_QUEUE_FILE` (the local runtime); one is required. */
+export function feedbackQueueSettings(env: EnvironmentVariables = process.env): FeedbackQueueSettings {
+  const queueUrl = optionalText(env, 'FEEDBACK_QUEUE_URL');
+  if (queueUrl) return { queueUrl };
+  const localFile = optionalText(env, 'LOCAL_FEEDBACK_QUEUE_FILE');
+  if (localFile) return { localFile };
+  throw new ConfigurationError('FEEDBACK_QUEUE_URL', 'is not set (nor LOCAL_FEEDBACK_QUEUE_FILE, its local stand-in)');
+}

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { EventWebhookView } from '../feedback/event-webhook-registration.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import type { ProviderVerification } from '../providers/email-provider.js';
 import type { MessagePage, MessageView } from '../sending/message-history.js';
@@ -13,6 +14,7 @@ import {
   addSesDomainBody,
   listMessagesQuery,
   listSuppressionsQuery,
+  registerEventWebhookBody,
   rotateKeyBody,
   saveIntegrationBody,
   testSendBody,
@@ -111,12 +113,27 @@ export const messageViewSchema = z.strictObject({
         at: isoDateTime,
         recipient: z.string().optional(),
         reason: z.string().optional(),
+        bounceType: z.enum(['hard', 'soft']).optional(),
       }),
     )
-    .describe('The provider events that moved the status, oldest first'),
+    .describe('The provider events that moved the status, oldest first (the first 200)'),
   suppressedRecipients: z
     .array(z.string())
     .describe('Recipients taken out before sending because they are on the tenant’s suppression list'),
+  bounceType: z.enum(['hard', 'soft']).nullable().describe('When `status` is `bounced`: hard (permanent) or soft'),
+  recipients: z
+    .array(
+      z.strictObject({
+        email: z.string(),
+        status: z.enum(MESSAGE_STATUSES),
+        bounceType: z.enum(['hard', 'soft']).nullable(),
+        reason: z.string().nullable().describe('What the receiving server or the provider said'),
+        at: isoDateTime.nullable().describe('When the event that set `status` happened'),
+      }),
+    )
+    .describe(
+      'Every recipient (to, cc, bcc) and where it stands; the message’s status is the furthest any recipient reached',
+    ),
 });
 
 export const messagePageSchema = z.strictObject({
@@ -144,6 +161,16 @@ export const sesDomainSchema = z.strictObject({
   nextCheckAt: isoDateTime
     .optional()
     .describe('When the scheduled checker looks again; absent once it no longer watches the domain'),
+});
+
+export const eventWebhookSchema = z.strictObject({
+  url: z
+    .string()
+    .describe(
+      'Paste into SendGrid’s Event Webhook “Post URL”. Its last segment is an unguessable id: keep it private; re-issue it with rotate-url',
+    ),
+  publicKeyFingerprint: z.string().describe('SHA256: and the base64 SHA-256 of the registered verification key'),
+  lastEventAt: isoDateTime.nullable().describe('When the last signed batch was accepted; null before any'),
 });
 
 export const sesDomainListSchema = z.strictObject({
@@ -388,6 +415,38 @@ export const ROUTE_CONTRACTS: Record<HandlerName, RouteContract> = {
     success: [{ status: 204, description: 'Removed' }],
     problems: [...COMMON, 'invalid_email', 'suppression_not_found', 'upstream_unavailable'],
   },
+  'put-sendgrid-event-webhook': {
+    summary:
+      'Register SendGrid’s Event Webhook verification key; answers the URL to paste into SendGrid (kept when replacing the key)',
+    request: registerEventWebhookBody,
+    success: [
+      { status: 201, description: 'Registered', schema: eventWebhookSchema },
+      { status: 200, description: 'The key was replaced; the URL stays', schema: eventWebhookSchema },
+    ],
+    problems: [...COMMON, 'invalid_request', 'invalid_webhook_key', 'conflict', 'upstream_unavailable'],
+  },
+  'get-sendgrid-event-webhook': {
+    summary: 'The Event Webhook: URL, key fingerprint and when the last batch arrived',
+    success: [{ status: 200, description: 'The registration', schema: eventWebhookSchema }],
+    problems: [...COMMON, 'webhook_not_found', 'upstream_unavailable'],
+  },
+  'delete-sendgrid-event-webhook': {
+    summary: 'Stop accepting SendGrid events: the URL answers 403 from now on',
+    success: [{ status: 204, description: 'Removed' }],
+    problems: [...COMMON, 'webhook_not_found', 'conflict', 'upstream_unavailable'],
+  },
+  'receive-sendgrid-events': {
+    summary:
+      'SendGrid’s signed Event Webhook posts here (public: no JWT). Verifies the signature with the tenant’s registered key, queues the events, acknowledges',
+    success: [{ status: 204, description: 'Accepted: the events are queued and applied within seconds' }],
+    problems: ['webhook_forbidden', 'payload_too_large', 'invalid_request', 'upstream_unavailable', 'internal_error'],
+  },
+  'rotate-sendgrid-event-webhook-url': {
+    summary:
+      'Re-issue the webhook URL (a new unguessable id; the old URL answers 403 from now on). Paste the new URL into SendGrid',
+    success: [{ status: 200, description: 'The registration with its new URL', schema: eventWebhookSchema }],
+    problems: [...COMMON, 'webhook_not_found', 'conflict', 'upstream_unavailable'],
+  },
 };
 
 /** Compile-time checks: a schema and the type the handler returns must be the same shape. */
@@ -402,4 +461,5 @@ export type ContractChecks = [
   Assert<Equal<z.infer<typeof sesDomainSchema>, SesDomain>>,
   Assert<Equal<z.infer<typeof suppressionSchema>, Suppression>>,
   Assert<Equal<z.infer<typeof suppressionPageSchema>, SuppressionPage>>,
+  Assert<Equal<z.infer<typeof eventWebhookSchema>, EventWebhookView>>,
 ];

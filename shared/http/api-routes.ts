@@ -21,6 +21,15 @@ export const API_ROUTES = [
   { method: 'GET', path: '/suppressions', handler: 'list-suppressions' },
   { method: 'PUT', path: '/suppressions/{email}', handler: 'add-suppression' },
   { method: 'DELETE', path: '/suppressions/{email}', handler: 'remove-suppression' },
+  { method: 'PUT', path: '/integrations/sendgrid/event-webhook', handler: 'put-sendgrid-event-webhook' },
+  { method: 'GET', path: '/integrations/sendgrid/event-webhook', handler: 'get-sendgrid-event-webhook' },
+  { method: 'DELETE', path: '/integrations/sendgrid/event-webhook', handler: 'delete-sendgrid-event-webhook' },
+  {
+    method: 'POST',
+    path: '/integrations/sendgrid/event-webhook/rotate-url',
+    handler: 'rotate-sendgrid-event-webhook-url',
+  },
+  { method: 'POST', path: '/webhooks/sendgrid/{webhookId}', handler: 'receive-sendgrid-events' },
 ] as const;
 
 /** One route of {@link API_ROUTES}. */
@@ -28,3 +37,9 @@ export type ApiRoute = (typeof API_ROUTES)[number];
 
 /** The name of a handler file in `functions/` (without `.ts`). */
 export type HandlerName = ApiRoute['handler'];
+
+/**
+ * Routes a provider calls, not the console: no JWT authorizer (each checks its caller itself,
+ * e.g. SendGrid's signature) and a throttle of their own. Every other route needs the JWT.
+ */
+export const PUBLIC_ROUTE_HANDLERS: ReadonlySet<HandlerName> = new Set<HandlerName>(['receive-sendgrid-events']);

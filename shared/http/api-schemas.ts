@@ -85,3 +85,13 @@ export const addSesDomainBody = z.strictObject({
 
 /** `POST /integrations/ses/activate`: the senders, each at one of the tenant's verified domains. */
 export const activateSesBody = z.strictObject({ emails: senderEmails });
+
+/** `PUT /integrations/sendgrid/event-webhook`: SendGrid's verification key (checked by the use case: 422 `invalid_webhook_key`). */
+export const registerEventWebhookBody = z.strictObject({
+  publicKey: z
+    .string()
+    .max(2048)
+    .describe(
+      'The "Verification Key" SendGrid shows under Settings → Mail Settings → Event Webhook with Signature Verification on: base64 DER of an ECDSA P-256 public key.',
+    ),
+});

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LANGUAGES, problemTitle } from '../message-catalog.js';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problem-catalog.js';
 import {
+  eventWebhookSchema,
   integrationCardSchema,
   messagePageSchema,
   messageViewSchema,
@@ -15,7 +16,7 @@ import {
   testSendResultSchema,
   verificationSchema,
 } from './api-contract.js';
-import { API_ROUTES } from './api-routes.js';
+import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from './api-routes.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -40,6 +41,7 @@ const NAMED = new Map<z.ZodType, string>([
   [sesDomainListSchema, 'SesDomainList'],
   [suppressionSchema, 'Suppression'],
   [suppressionPageSchema, 'SuppressionPage'],
+  [eventWebhookSchema, 'EventWebhook'],
   [problemSchema, 'Problem'],
 ]);
 
@@ -99,7 +101,8 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Json
     (paths[route.path] as JsonObject)[route.method.toLowerCase()] = {
       operationId: camelCase(route.handler),
       summary: contract.summary,
-      security: [{ tenantJwt: [] }],
+      // Public routes check their caller themselves (a provider's signature).
+      security: PUBLIC_ROUTE_HANDLERS.has(route.handler) ? [] : [{ tenantJwt: [] }],
       parameters: [...parameters, ...headerParameters(contract)],
       ...(contract.request
         ? {

@@ -32,3 +32,17 @@ export const HEALTH_CHECK_METRICS = {
   /** Minutes from a run's start to its last check, published once when the run finishes. */
   runMinutes: 'HealthCheckRunMinutes',
 } as const;
+
+/** The feedback function's counts (provider events applied to messages), per batch. */
+export const FEEDBACK_METRICS = {
+  appliedEvents: 'FeedbackEventsApplied',
+  duplicateEvents: 'FeedbackEventsDuplicate',
+  /** Events for a message the tenant does not have (another tenant's messageId included): counted, not errors. */
+  unknownMessageEvents: 'FeedbackEventsUnknownMessage',
+  unknownRecipientEvents: 'FeedbackEventsUnknownRecipient',
+  statusChanges: 'FeedbackStatusChanges',
+  /** Queue messages that were no feedback batch: alarmed. */
+  invalidMessages: 'FeedbackInvalidMessages',
+  /** Listeners (suppression, outcome events) that failed after a change was recorded: alarmed. */
+  listenerFailures: 'FeedbackListenerFailures',
+} as const;

@@ -129,6 +129,7 @@ export class EmailDispatcher {
     const { tenantId } = record;
     const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
       suppressedRecipients: suppressed,
+      recipients: recipientsOf(message),
     });
     if (claim.kind === 'settled') return { kind: 'duplicate', state: claim.entry.state === 'sent' ? 'sent' : 'failed' };
     if (claim.kind === 'busy') {

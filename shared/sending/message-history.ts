@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
+import type { BounceType } from './message-status.js';
 import type { MessageStatus, MessageTimelineEntry, SendLedgerEntry } from './send-ledger.js';
 import { sendKey, sendLedgerStatus } from './send-ledger.js';
 import { sendLedgerTableKeys } from './send-ledger-table.js';
@@ -21,6 +22,20 @@ export interface MessageView {
   timeline: MessageTimelineEntry[];
   /** Recipients not mailed because the tenant suppressed them. */
   suppressedRecipients: string[];
+  /** The bounce's kind when `status` is `bounced`. */
+  bounceType: BounceType | null;
+  /** Every recipient and where it stands (the tenant's own data: shown to this tenant only). */
+  recipients: RecipientView[];
+}
+
+/** One recipient of a message as the tenant sees it. */
+export interface RecipientView {
+  email: string;
+  status: MessageStatus;
+  bounceType: BounceType | null;
+  reason: string | null;
+  /** When the provider's event that set `status` happened; null before any. */
+  at: string | null;
 }
 
 /** One page of a tenant's messages, newest first. */
@@ -133,7 +148,21 @@ export function messageView(entry: SendLedgerEntry): MessageView {
     failureDetail: entry.failureDetail ?? null,
     timeline: entry.timeline ?? [],
     suppressedRecipients: entry.suppressedRecipients ?? [],
+    bounceType: entry.bounceType ?? null,
+    recipients: (entry.recipients ?? []).map((recipient) => ({
+      email: recipient.email,
+      // Before the provider reports on a recipient, it stands where the send left the message.
+      status: recipient.status ?? sendOutcomeStatus(entry),
+      bounceType: recipient.bounceType ?? null,
+      reason: recipient.reason ?? null,
+      at: recipient.at ?? null,
+    })),
   };
+}
+
+/** Where the send path left a message, before any provider feedback: what a silent recipient shows. */
+export function sendOutcomeStatus(entry: Pick<SendLedgerEntry, 'state' | 'failureCode'>): MessageStatus {
+  return sendLedgerStatus({ state: entry.state, ...(entry.failureCode ? { failureCode: entry.failureCode } : {}) });
 }
 
 /** An opaque cursor: the index position, base64url JSON. */

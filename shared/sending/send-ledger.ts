@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
-import type { MessageStatus } from './message-status.js';
+import type { BounceType, MessageStatus } from './message-status.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
 import type { PermanentSendCode, RetrySendCode, SendOutcomeCode } from './send-outcomes.js';
 
@@ -32,6 +32,22 @@ export interface MessageTimelineEntry {
   at: string;
   recipient?: string;
   reason?: string;
+  /** For bounces: hard or soft. */
+  bounceType?: BounceType;
+}
+
+/**
+ * One recipient of a message (to, cc and bcc alike) and what the provider said about it. The
+ * address is the tenant's data: kept only here (same TTL as the message), shown only to that
+ * tenant, never logged. `status` is absent until the provider reports on this recipient.
+ */
+export interface RecipientState {
+  email: string;
+  status?: MessageStatus;
+  bounceType?: BounceType;
+  reason?: string;
+  /** When the provider's event that set `status` happened. */
+  at?: string;
 }
 
 /** One ledger item: one (tenant, messageId). Holds no message content and no key. */
@@ -45,6 +61,14 @@ export interface SendLedgerEntry {
   /** When the send was first recorded (the tenant/time index's sort key). */
   createdAt?: string;
   timeline?: MessageTimelineEntry[];
+  /** Every recipient, recorded with the first claim (absent on items written before recipients were kept). */
+  recipients?: RecipientState[];
+  /** The message's bounce kind when its status is `bounced`. */
+  bounceType?: BounceType;
+  /** Bumped by every feedback write: the feedback applier's optimistic lock. */
+  feedbackVersion?: number;
+  /** Short digests of the provider events already applied (duplicates apply once). */
+  feedbackEventIds?: Set<string>;
   attemptId: string;
   attempts: number;
   /** Epoch ms until which an `in_flight` claim is presumed alive. */
@@ -127,10 +151,11 @@ export class SendLedger {
     messageId: string,
     attemptId: string,
     leaseMs: number,
-    attempt: { suppressedRecipients?: readonly string[] } = {},
+    attempt: { suppressedRecipients?: readonly string[]; recipients?: readonly string[] } = {},
   ): Promise<ClaimResult> {
     const now = this.now();
     const suppressed = attempt.suppressedRecipients ?? [];
+    const recipientStates = (attempt.recipients ?? []).map((email): RecipientState => ({ email }));
     let existing: SendLedgerEntry | undefined;
     try {
       const result = await this.call(() =>
@@ -140,8 +165,9 @@ export class SendLedger {
             Key: { sendKey: sendKey(tenantId, messageId) },
             // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
             ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
-            UpdateExpression: `SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt${suppressed.length > 0 ? ', #suppressed = :suppressed' : ''} ADD #attempts :one`,
+            UpdateExpression: `SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #recipients = if_not_exists(#recipients, :recipients), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt${suppressed.length > 0 ? ', #suppressed = :suppressed' : ''} ADD #attempts :one`,
             ExpressionAttributeNames: {
+              '#recipients': 'recipients',
               '#status': 'status',
               '#createdAt': 'createdAt',
               '#tenantId': 'tenantId',
@@ -160,6 +186,7 @@ export class SendLedger {
               ':retryable': 'retryable',
               ':inFlight': 'in_flight',
               ':sending': 'sending',
+              ':recipients': recipientStates,
               ':attemptId': attemptId,
               ':leaseUntil': now + leaseMs,
               ':updatedAt': new Date(now).toISOString(),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES } from '../../shared/http/api-routes.js';
+import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from '../../shared/http/api-routes.js';
 import { PROBLEM_CATALOG } from '../../shared/problem-catalog.js';
 import { type ApiAnswer, type LocalService, startLocalService } from './local-service.js';
 
@@ -90,10 +90,16 @@ describe('bad input, generated (fast-check)', () => {
   );
 
   it('answers 401 for any request without a tenant, on every route', async () => {
-    for (const route of API_ROUTES) {
+    // Public routes (a provider's webhook) have no tenant claim: they answer 403 to anything unsigned.
+    for (const route of API_ROUTES.filter((candidate) => !PUBLIC_ROUTE_HANDLERS.has(candidate.handler))) {
       const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : { apiKey: 'x', emails: [] };
       const answer = await service.as(undefined).call(route.method, route.path, body);
       expect(answer.status, `${route.method} ${route.path}`).toBe(401);
+      expectCleanProblem(answer, route.path);
+    }
+    for (const route of API_ROUTES.filter((candidate) => PUBLIC_ROUTE_HANDLERS.has(candidate.handler))) {
+      const answer = await service.as(undefined).call(route.method, route.path, []);
+      expect(answer.status, `${route.method} ${route.path}`).toBe(403);
       expectCleanProblem(answer, route.path);
     }
   });

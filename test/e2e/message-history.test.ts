@@ -101,8 +101,10 @@ describe('GET /messages and GET /messages/{messageId}', () => {
     const answer = await service.as(tenantId).call('GET', '/messages/history-1');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ messageId: 'history-1', status: 'accepted', timeline: [] });
-    expect(answer.text).not.toContain('jane@customer.example');
+    // The recipients are the tenant's data (issue 13): shown to that tenant, to nobody else.
+    expect(answer.body.recipients).toEqual([expect.objectContaining({ email: 'jane@customer.example' })]);
     const foreign = await service.as('other-tenant').call('GET', '/messages/history-1');
+    expect(foreign.text).not.toContain('jane@customer.example');
     const absent = await service.as(tenantId).call('GET', '/messages/never-sent');
     expect(foreign.status).toBe(404);
     expect(absent.status).toBe(404);

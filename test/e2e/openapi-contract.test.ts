@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountSigningKey, signPayload } from '../../local/sendgrid-sandbox/webhook-signing.js';
 import { ROUTE_CONTRACTS } from '../../shared/http/api-contract.js';
 import { API_ROUTES } from '../../shared/http/api-routes.js';
 import { buildOpenApiDocument } from '../../shared/http/openapi-document.js';
@@ -126,6 +127,46 @@ describe('the OpenAPI document', () => {
     await replay(tenant, 'GET', '/messages?limit=0');
     await replay(tenant, 'GET', '/messages/contract-message', undefined, '/messages/{messageId}');
     await replay(tenant, 'GET', '/messages/absent', undefined, '/messages/{messageId}');
+
+    // The SendGrid Event Webhook registration.
+    const webhook = '/integrations/sendgrid/event-webhook';
+    const { publicKey } = service.sandbox.setEventWebhook('acme', { url: 'http://127.0.0.1:9/contract' });
+    await replay(tenant, 'GET', webhook);
+    await replay(tenant, 'PUT', webhook, { publicKey: 'not-a-key' });
+    await replay(tenant, 'PUT', webhook, { publicKey });
+    await replay(tenant, 'PUT', webhook, { publicKey });
+    await replay(tenant, 'GET', webhook);
+    await replay(tenant, 'POST', `${webhook}/rotate-url`);
+    await replay(tenant, 'DELETE', webhook);
+    await replay(tenant, 'DELETE', webhook);
+    await replay(tenant, 'POST', `${webhook}/rotate-url`);
+
+    // The public webhook route: SendGrid's signed batch, and what it refuses.
+    const registered = await replay(tenant, 'PUT', webhook, { publicKey });
+    const receive = async (body: string, signedBody = body) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const answer = await service.as(undefined).call('POST', new URL(String(registered.body.url)).pathname, body, {
+        'X-Twilio-Email-Event-Webhook-Signature': signPayload(
+          accountSigningKey('acme').privateKey,
+          timestamp,
+          Buffer.from(signedBody),
+        ),
+        'X-Twilio-Email-Event-Webhook-Timestamp': timestamp,
+      });
+      expectDocumented('POST', '/webhooks/sendgrid/{webhookId}', answer);
+    };
+    const events = JSON.stringify([
+      {
+        email: 'me@customer.example',
+        timestamp: Math.floor(Date.now() / 1000),
+        event: 'delivered',
+        sg_event_id: 'contract-event',
+        messageId: 'contract-message',
+      },
+    ]);
+    await receive(events);
+    await receive(events, '[]');
+    await receive('{"not":"a batch"}');
 
     // Amazon SES domains: path parameters are documented by their template.
     const ses = async (who: string | undefined, method: string, template: string, domain: string, body?: unknown) => {

@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSendMaxConcurrency } from '../../infra/constructs/send-pipeline.js';
 import { EmailIntegrationsStack, type EmailIntegrationsStackProps } from '../../infra/email-integrations-stack.js';
 import { type FunctionName, sendGridRouteKeys } from '../../infra/function-access.js';
-import { API_ROUTES } from '../../shared/http/api-routes.js';
+import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from '../../shared/http/api-routes.js';
 import {
+  FEEDBACK_METRICS,
   HEALTH_CHECK_METRICS,
   METRIC_NAMESPACE,
   METRIC_SERVICE_NAME,
@@ -34,6 +35,7 @@ const OUTCOME_PUBLISHERS: FunctionName[] = [
   'delete-sendgrid-integration',
   'send-email',
   'check-integration-health',
+  'apply-feedback',
 ];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
@@ -172,6 +174,11 @@ function expected(of = stack) {
       Effect: 'Allow',
       Resource: tableArn('SecretsKey'),
     }),
+    eventWebhooks: (...actions: string[]) => ({
+      Action: action(actions.map((a) => `dynamodb:${a}`)),
+      Effect: 'Allow',
+      Resource: tableArn('EventWebhooks'),
+    }),
     sesDomains: (...actions: string[]) => ({
       Action: action(actions.map((a) => `dynamodb:${a}`)),
       Effect: 'Allow',
@@ -212,6 +219,11 @@ function expected(of = stack) {
         ),
       ];
     },
+    feedbackQueue: (actions: string | string[]) => ({
+      Action: actions,
+      Effect: 'Allow',
+      Resource: arnOf(id(of.node.findChild('FeedbackPipeline').node.findChild('Feedback'))),
+    }),
     sendQueue: (actions: string | string[]) => ({
       Action: actions,
       Effect: 'Allow',
@@ -319,7 +331,13 @@ describe('EmailIntegrationsStack', () => {
     const variables = (name: FunctionName) =>
       (functionOf(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const withTable = [...stack.functions.keys()].filter((name) => variables(name).SUPPRESSION_TABLE_NAME);
-    expect(withTable.sort()).toEqual(['add-suppression', 'list-suppressions', 'remove-suppression', 'send-email']);
+    expect(withTable.sort()).toEqual([
+      'add-suppression',
+      'apply-feedback',
+      'list-suppressions',
+      'remove-suppression',
+      'send-email',
+    ]);
     for (const name of withTable) expect(variables(name).SUPPRESSION_TABLE_NAME).toEqual({ Ref: tableId });
   });
 
@@ -330,12 +348,25 @@ describe('EmailIntegrationsStack', () => {
     });
   });
 
-  it('puts every route behind the JWT authorizer', () => {
+  it('puts every route behind the JWT authorizer but the provider’s webhook, which is throttled on its own', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Issuer: props.jwtIssuer, Audience: props.jwtAudience },
     });
-    for (const route of API_ROUTES) {
+    const publicRoutes = API_ROUTES.filter((route) => PUBLIC_ROUTE_HANDLERS.has(route.handler));
+    expect(publicRoutes.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /webhooks/sendgrid/{webhookId}',
+    ]);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /webhooks/sendgrid/{webhookId}',
+      AuthorizationType: 'NONE',
+    });
+    const stage = onlyResource(template, 'AWS::ApiGatewayV2::Stage') as Resource;
+    expect((stage.Properties.RouteSettings as Record<string, unknown>)['POST /webhooks/sendgrid/{webhookId}']).toEqual({
+      ThrottlingRateLimit: 20,
+      ThrottlingBurstLimit: 40,
+    });
+    for (const route of API_ROUTES.filter((candidate) => !PUBLIC_ROUTE_HANDLERS.has(candidate.handler))) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: `${route.method} ${route.path}`,
         AuthorizationType: 'JWT',
@@ -354,6 +385,8 @@ describe('EmailIntegrationsStack', () => {
         'POST /integrations/sendgrid/rotate': tight,
         'PUT /integrations/sendgrid/emails': tight,
         'POST /integrations/sendgrid/test': tight,
+        // The public webhook route has a throttle of its own (see the JWT test).
+        'POST /webhooks/sendgrid/{webhookId}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       }),
       AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('requestId') }),
     });
@@ -361,8 +394,8 @@ describe('EmailIntegrationsStack', () => {
 
   it('runs every function on Node.js 24, arm64, with a log group that expires', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the send intake, the send function, the health check's planner and checker, the SES domain checker.
-    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 5);
+    // One per route, the send intake, the send function, the health check's planner and checker, the SES domain checker, the feedback function.
+    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -443,6 +476,23 @@ describe('EmailIntegrationsStack', () => {
       'list-suppressions': [e.suppressions('Query')],
       'add-suppression': [e.suppressions('PutItem', 'GetItem')],
       'remove-suppression': [e.suppressions('DeleteItem')],
+      'put-sendgrid-event-webhook': [e.eventWebhooks('GetItem', 'PutItem', 'DeleteItem')],
+      'get-sendgrid-event-webhook': [e.eventWebhooks('GetItem')],
+      'delete-sendgrid-event-webhook': [e.eventWebhooks('GetItem', 'DeleteItem')],
+      'rotate-sendgrid-event-webhook-url': [e.eventWebhooks('GetItem', 'PutItem', 'DeleteItem')],
+      'receive-sendgrid-events': [e.eventWebhooks('GetItem', 'UpdateItem'), e.feedbackQueue('sqs:SendMessage')],
+      'apply-feedback': [
+        e.sendLedger('GetItem', 'UpdateItem'),
+        e.suppressions('PutItem'),
+        // The SQS event source mapping's own needs.
+        e.feedbackQueue([
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ]),
+      ],
       'send-email': [
         e.integrations('GetItem', 'UpdateItem'),
         e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
@@ -604,6 +654,7 @@ describe('EmailIntegrationsStack', () => {
       ...Object.values(SEND_OUTCOME_KIND_METRICS),
       ...Object.values(SEND_OUTCOMES).map((outcome) => outcome.metric),
       HEALTH_CHECK_METRICS.failures,
+      ...Object.values(FEEDBACK_METRICS),
     ]);
     const serviceAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => !String(alarm.Properties.Namespace).startsWith('AWS/'),
@@ -615,6 +666,8 @@ describe('EmailIntegrationsStack', () => {
         SEND_METRICS.untrustedEvent,
         HEALTH_CHECK_METRICS.failures,
         OUTCOME_EVENT_METRICS.unpublished,
+        FEEDBACK_METRICS.invalidMessages,
+        FEEDBACK_METRICS.listenerFailures,
       ].sort(),
     );
     for (const alarm of serviceAlarms) {
@@ -817,6 +870,40 @@ describe('EmailIntegrationsStack', () => {
       Threshold: 1,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EmailsDeliveryUnknown' });
+  });
+
+  it('feeds the feedback function from its own queue with a dead-letter queue, partial batch failures and alarms', () => {
+    const pipeline = stack.node.findChild('FeedbackPipeline');
+    const queueId = logicalId(stack, pipeline.node.findChild('Feedback'));
+    const deadLettersId = logicalId(stack, pipeline.node.findChild('DeadLetters'));
+    const queue = template.toJSON().Resources[queueId] as Resource;
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(deadLettersId), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(queueId),
+      FunctionName: {
+        Ref: logicalId(
+          stack,
+          (stack.functions.get('apply-feedback') as IConstruct & { function: IConstruct }).function,
+        ),
+      },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
+      Threshold: 1,
+    });
+    for (const metric of [FEEDBACK_METRICS.invalidMessages, FEEDBACK_METRICS.listenerFailures]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 1 });
+    }
+    const receiver = functionOf('receive-sendgrid-events').Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(receiver.Environment.Variables.FEEDBACK_QUEUE_URL).toEqual({ Ref: queueId });
   });
 
   it('tells the send intake and the send function the only event source and account they may accept', () => {

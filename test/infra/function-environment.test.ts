@@ -13,7 +13,11 @@ function deployed(value: unknown): string {
   if (token.Ref === 'AWS::AccountId') return ACCOUNT;
   if (token.Ref === 'AWS::Region') return 'eu-central-1';
   if (token.Ref === 'AWS::Partition') return 'aws';
+  if (token.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
   if (typeof token.Ref === 'string') return `deployed-${token.Ref}`;
+  if (Array.isArray(token['Fn::GetAtt']) && token['Fn::GetAtt'][1] === 'ApiEndpoint') {
+    return `https://${String(token['Fn::GetAtt'][0]).toLowerCase()}.execute-api.eu-central-1.amazonaws.com`;
+  }
   if (Array.isArray(token['Fn::GetAtt'])) return `arn:aws:service:eu-central-1:${ACCOUNT}:${token['Fn::GetAtt'][0]}`;
   if (Array.isArray(token['Fn::Join'])) {
     const [separator, parts] = token['Fn::Join'] as [string, unknown[]];

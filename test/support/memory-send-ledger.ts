@@ -14,7 +14,7 @@ export class MemoryLedger implements SendLedgerPort {
     messageId: string,
     attemptId: string,
     leaseMs: number,
-    attempt: { suppressedRecipients?: readonly string[] } = {},
+    attempt: { suppressedRecipients?: readonly string[]; recipients?: readonly string[] } = {},
   ): Promise<ClaimResult> {
     const previous = await this.get(tenantId, messageId);
     if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
@@ -32,6 +32,7 @@ export class MemoryLedger implements SendLedgerPort {
       attemptId,
       attempts,
       leaseUntil: this.now + leaseMs,
+      recipients: previous?.recipients ?? (attempt.recipients ?? []).map((email) => ({ email })),
       updatedAt: '',
       ...(attempt.suppressedRecipients?.length ? { suppressedRecipients: [...attempt.suppressedRecipients] } : {}),
       expiresAt: 0,

@@ -35,6 +35,19 @@ describe('SendLedger', () => {
     expect(documents.commandCalls(GetCommand)).toHaveLength(0);
   });
 
+  it('keeps the recipients with the message from its first claim, never replacing them on a retry', async () => {
+    documents.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+    await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, {
+      recipients: ['jane@customer.example', 'cc@customer.example'],
+    });
+    const update = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).toContain('#recipients = if_not_exists(#recipients, :recipients)');
+    expect(update?.ExpressionAttributeValues?.[':recipients']).toEqual([
+      { email: 'jane@customer.example' },
+      { email: 'cc@customer.example' },
+    ]);
+  });
+
   it('loses a race cleanly: the entry that won decides', async () => {
     documents.on(UpdateCommand).rejects(conditionFailed());
     documents

@@ -1,4 +1,8 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { FeedbackKind, NeutralFeedback } from '../../feedback/provider-feedback.js';
+
+/** Provider-neutral feedback (re-exported: its home is shared/feedback/provider-feedback.ts). */
+export type { NeutralFeedback } from '../../feedback/provider-feedback.js';
 
 /**
  * SendGrid's signed Event Webhook, checked as SendGrid documents it: an ECDSA P-256 / SHA-256
@@ -72,24 +76,7 @@ export function checkEventWebhookSignature(input: {
   return valid ? 'valid' : 'bad_signature';
 }
 
-/** Provider-neutral feedback about one recipient of one of our messages. */
-export interface NeutralFeedback {
-  /** Our messageId (the custom arg the send carried); absent when the event is not ours. */
-  messageId: string | undefined;
-  /** The tenant the event claims (only ever compared, never trusted). */
-  claimedTenantId: string | undefined;
-  /** The provider's id of this event: duplicates are applied once. */
-  eventId: string;
-  kind: 'processed' | 'delivered' | 'deferred' | 'bounced' | 'complained' | 'dropped' | 'other';
-  /** For bounces: hard (`bounce`) or soft (`blocked`). */
-  bounceType?: 'hard' | 'soft';
-  providerEventType: string;
-  at: string;
-  recipient: string;
-  reason?: string;
-}
-
-const KINDS: Record<string, NeutralFeedback['kind']> = {
+const KINDS: Record<string, FeedbackKind> = {
   processed: 'processed',
   delivered: 'delivered',
   deferred: 'deferred',
@@ -127,11 +114,7 @@ export function parseSendGridEvents(rawBody: Buffer): NeutralFeedback[] {
       claimedTenantId: typeof record.tenantId === 'string' ? record.tenantId : undefined,
       eventId,
       kind,
-      ...(type === 'bounce'
-        ? { bounceType: 'hard' as const }
-        : type === 'blocked'
-          ? { bounceType: 'soft' as const }
-          : {}),
+      ...(kind === 'bounced' ? { bounceType: bounceTypeOf(type, record.type) } : {}),
       providerEventType: type,
       at: new Date(timestamp * 1000).toISOString(),
       recipient: email.toLowerCase(),
@@ -139,4 +122,13 @@ export function parseSendGridEvents(rawBody: Buffer): NeutralFeedback[] {
     });
   }
   return feedback;
+}
+
+/**
+ * Hard or soft: SendGrid reports both with `event: "bounce"` and tells them apart by `type`
+ * (`bounce`: permanent; `blocked`: a temporary refusal). Without a `type`, a bounce counts as hard.
+ */
+function bounceTypeOf(event: string, type: unknown): 'hard' | 'soft' {
+  if (event === 'blocked' || type === 'blocked') return 'soft';
+  return 'hard';
 }

@@ -1,0 +1,334 @@
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpstreamUnavailableError } from '../problem-catalog.js';
+import type { ProviderName } from '../providers/email-provider.js';
+import { sendOutcomeStatus } from '../sending/message-history.js';
+import { type BounceType, type MessageStatus, mayReplace } from '../sending/message-status.js';
+import {
+  type MessageTimelineEntry,
+  type RecipientState,
+  type SendLedgerEntry,
+  sendKey,
+  sendLedgerStatus,
+} from '../sending/send-ledger.js';
+import type { FeedbackKind, NeutralFeedback } from './provider-feedback.js';
+
+/** The timeline keeps a message's first events; every recipient's latest state is kept regardless. */
+export const MAX_TIMELINE_ENTRIES = 200;
+/** A message without recorded recipients (written before they were kept) learns at most this many from feedback. */
+const MAX_LEARNED_RECIPIENTS = 1_000;
+
+/** The status each kind of event moves a recipient to; `processed` only joins the timeline. */
+const STATUS_OF_KIND: Record<Exclude<FeedbackKind, 'other'>, MessageStatus | undefined> = {
+  processed: undefined,
+  delivered: 'delivered',
+  deferred: 'deferred',
+  bounced: 'bounced',
+  complained: 'complained',
+  dropped: 'dropped',
+};
+
+/** One recipient a batch moved forward. */
+export interface RecipientChange {
+  recipient: string;
+  from: MessageStatus;
+  to: MessageStatus;
+  bounceType: BounceType | null;
+  reason: string | null;
+  /** When the event happened, and the provider's own name for it. */
+  at: string;
+  providerEventType: string;
+}
+
+/**
+ * What applying one message's events did: the one answer of the one place a status changes.
+ * Hooks that act on a change (suppressing a hard-bounced or complaining address, publishing
+ * `Email Delivery Updated`) read `status` and `recipientChanges`; both are empty for duplicates.
+ */
+export interface FeedbackApplied {
+  tenantId: string;
+  messageId: string;
+  provider: ProviderName;
+  /**
+   * `applied`: new events were recorded (a status may or may not have moved);
+   * `duplicate`: every event was applied before; `unknown_message`: the tenant has no such
+   * message; `not_settled`: the send is still in flight, so the events wait (redelivered later).
+   */
+  outcome: 'applied' | 'duplicate' | 'unknown_message' | 'not_settled';
+  /** The message's status change; null when it stayed. */
+  status: { from: MessageStatus; to: MessageStatus } | null;
+  bounceType: BounceType | null;
+  recipientChanges: RecipientChange[];
+  /** Events recorded now, seen before, and about an address the message was not sent to. */
+  counts: { applied: number; duplicate: number; unknownRecipient: number };
+}
+
+/** The fields of a ledger entry that feedback writes. */
+export interface FeedbackFields {
+  status: MessageStatus;
+  bounceType: BounceType | undefined;
+  recipients: RecipientState[];
+  timeline: MessageTimelineEntry[];
+  feedbackEventIds: Set<string>;
+}
+
+/** The result of folding events into an entry, without I/O. */
+export interface FoldedFeedback {
+  next: FeedbackFields;
+  status: FeedbackApplied['status'];
+  recipientChanges: RecipientChange[];
+  counts: FeedbackApplied['counts'];
+}
+
+/** A short, fixed-length digest of a provider's event id: what the entry keeps to apply duplicates once. */
+export function feedbackEventDigest(provider: ProviderName, eventId: string): string {
+  return createHash('sha256').update(`${provider}:${eventId}`).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Folds events into a message, by the forward-only order (message-status.ts): each recipient
+ * moves only forward, events already applied are skipped, and the message's status becomes
+ * the furthest any of its recipients reached (one bounce makes the message `bounced` although
+ * others were delivered; each recipient's own state is kept). Events are taken in the order
+ * they happened, not the order they arrived.
+ */
+export function foldFeedback(
+  entry: Pick<
+    SendLedgerEntry,
+    'state' | 'status' | 'failureCode' | 'bounceType' | 'recipients' | 'timeline' | 'feedbackEventIds'
+  >,
+  provider: ProviderName,
+  events: readonly NeutralFeedback[],
+): FoldedFeedback {
+  const seen = new Set(entry.feedbackEventIds ?? []);
+  const recipients = (entry.recipients ?? []).map((recipient) => ({ ...recipient }));
+  const knownRecipients = recipients.length > 0;
+  const timeline = [...(entry.timeline ?? [])];
+  const silentStatus = sendOutcomeStatus(entry);
+  const recipientChanges: RecipientChange[] = [];
+  const counts = { applied: 0, duplicate: 0, unknownRecipient: 0 };
+
+  const ordered = [...events].sort((a, b) => a.at.localeCompare(b.at));
+  for (const event of ordered) {
+    if (event.kind === 'other') continue;
+    const digest = feedbackEventDigest(provider, event.eventId);
+    if (seen.has(digest)) {
+      counts.duplicate += 1;
+      continue;
+    }
+    seen.add(digest);
+    const address = event.recipient.toLowerCase();
+    let recipient = recipients.find((candidate) => candidate.email.toLowerCase() === address);
+    if (!recipient) {
+      if (knownRecipients || recipients.length >= MAX_LEARNED_RECIPIENTS) {
+        counts.unknownRecipient += 1;
+        continue;
+      }
+      recipient = { email: event.recipient };
+      recipients.push(recipient);
+    }
+    counts.applied += 1;
+    if (timeline.length < MAX_TIMELINE_ENTRIES) {
+      timeline.push({
+        type: event.kind,
+        at: event.at,
+        recipient: recipient.email,
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+        ...(event.bounceType === undefined ? {} : { bounceType: event.bounceType }),
+      });
+    }
+    const status = STATUS_OF_KIND[event.kind];
+    if (status === undefined) continue;
+    const current = { status: recipient.status ?? silentStatus, bounceType: recipient.bounceType ?? null };
+    const next = { status, bounceType: status === 'bounced' ? (event.bounceType ?? 'hard') : null };
+    if (!mayReplace(current, next)) continue;
+    recipient.status = next.status;
+    if (next.bounceType) recipient.bounceType = next.bounceType;
+    else delete recipient.bounceType;
+    if (event.reason === undefined) delete recipient.reason;
+    else recipient.reason = event.reason;
+    recipient.at = event.at;
+    recipientChanges.push({
+      recipient: recipient.email,
+      from: current.status,
+      to: next.status,
+      bounceType: next.bounceType,
+      reason: event.reason ?? null,
+      at: event.at,
+      providerEventType: event.providerEventType,
+    });
+  }
+
+  const before = { status: sendLedgerStatus(entry), bounceType: entry.bounceType ?? null };
+  let after = before;
+  for (const recipient of recipients) {
+    if (recipient.status === undefined) continue;
+    const candidate = { status: recipient.status, bounceType: recipient.bounceType ?? null };
+    if (mayReplace(after, candidate)) after = candidate;
+  }
+  const moved = after.status !== before.status || after.bounceType !== before.bounceType;
+  return {
+    next: {
+      status: after.status,
+      bounceType: after.status === 'bounced' ? (after.bounceType ?? undefined) : undefined,
+      recipients,
+      timeline,
+      feedbackEventIds: seen,
+    },
+    status: moved ? { from: before.status, to: after.status } : null,
+    recipientChanges,
+    counts,
+  };
+}
+
+/** Applying feedback lost the race for a message too often: the queue delivers the batch again. */
+export class FeedbackConflictError extends Error {
+  override readonly name = 'FeedbackConflictError';
+}
+
+/** Options for {@link MessageFeedback}. */
+export interface MessageFeedbackOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  clientConfig?: DynamoDBClientConfig;
+  now?: () => number;
+  /** Optimistic-lock attempts per message before giving the batch back to the queue (default 5). */
+  maxAttempts?: number;
+}
+
+/**
+ * Applies provider feedback to messages in the send ledger: the one place a message's status
+ * moves after the send. Each message is found by (tenant, messageId) — the tenant being the one
+ * the events arrived for, so another tenant's messageId is simply unknown — read, folded and
+ * written back in one conditional write (the entry's feedback version must be the one read,
+ * and the send settled), so duplicates apply once and concurrent batches never lose an event.
+ */
+export class MessageFeedback {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+  private readonly maxAttempts: number;
+
+  constructor(options: MessageFeedbackOptions) {
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.client =
+      options.client ??
+      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+  }
+
+  /** Applies one message's events for the tenant; says what changed. */
+  async apply(
+    tenantId: string,
+    provider: ProviderName,
+    messageId: string,
+    events: readonly NeutralFeedback[],
+  ): Promise<FeedbackApplied> {
+    const answer = (
+      outcome: FeedbackApplied['outcome'],
+      folded?: FoldedFeedback,
+      bounceType: BounceType | null = null,
+    ): FeedbackApplied => ({
+      tenantId,
+      messageId,
+      provider,
+      outcome,
+      status: folded?.status ?? null,
+      bounceType,
+      recipientChanges: folded?.recipientChanges ?? [],
+      counts: folded?.counts ?? { applied: 0, duplicate: 0, unknownRecipient: 0 },
+    });
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      const entry = await this.read(tenantId, messageId);
+      if (!entry || entry.tenantId !== tenantId) return answer('unknown_message');
+      if (entry.state !== 'sent' && entry.state !== 'failed') return answer('not_settled');
+      const folded = foldFeedback(entry, provider, events);
+      if (folded.counts.applied === 0 && folded.counts.unknownRecipient === 0) {
+        return answer('duplicate', folded, entry.bounceType ?? null);
+      }
+      if (await this.write(tenantId, messageId, entry.feedbackVersion, folded.next)) {
+        return answer('applied', folded, folded.next.bounceType ?? null);
+      }
+    }
+    throw new FeedbackConflictError(`Message feedback kept conflicting after ${this.maxAttempts} attempts.`);
+  }
+
+  private async read(tenantId: string, messageId: string): Promise<SendLedgerEntry | undefined> {
+    const result = await this.call(() =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { sendKey: sendKey(tenantId, messageId) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item as SendLedgerEntry | undefined;
+  }
+
+  /** One conditional write; false when another writer got there first. */
+  private async write(
+    tenantId: string,
+    messageId: string,
+    version: number | undefined,
+    next: FeedbackFields,
+  ): Promise<boolean> {
+    const names: Record<string, string> = {
+      '#state': 'state',
+      '#version': 'feedbackVersion',
+      '#status': 'status',
+      '#recipients': 'recipients',
+      '#timeline': 'timeline',
+      '#eventIds': 'feedbackEventIds',
+      '#updatedAt': 'updatedAt',
+      '#bounceType': 'bounceType',
+    };
+    const values: Record<string, unknown> = {
+      ':sent': 'sent',
+      ':failed': 'failed',
+      ':next': (version ?? 0) + 1,
+      ':status': next.status,
+      ':recipients': next.recipients,
+      ':timeline': next.timeline,
+      ':eventIds': next.feedbackEventIds,
+      ':updatedAt': new Date(this.now()).toISOString(),
+    };
+    if (version !== undefined) values[':version'] = version;
+    if (next.bounceType !== undefined) values[':bounceType'] = next.bounceType;
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { sendKey: sendKey(tenantId, messageId) },
+            ConditionExpression: `#state IN (:sent, :failed) AND ${
+              version === undefined ? 'attribute_not_exists(#version)' : '#version = :version'
+            }`,
+            UpdateExpression: `SET #status = :status, #recipients = :recipients, #timeline = :timeline, #eventIds = :eventIds, #version = :next, #updatedAt = :updatedAt${
+              next.bounceType === undefined ? ' REMOVE #bounceType' : ', #bounceType = :bounceType'
+            }`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw new UpstreamUnavailableError('DynamoDB', { cause: error });
+    }
+  }
+}
