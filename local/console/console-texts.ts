@@ -208,6 +208,44 @@ const en = {
   sesSwitching: 'Switching…',
   sesSwitched: 'Switched: automations now send through Amazon SES from {emails}.',
   sesActive: 'This tenant sends through Amazon SES from {emails}. Change the senders on the card above.',
+  webhookTitle: 'Delivery reports from SendGrid',
+  webhookHelp:
+    'So that Activity shows what became of each email (delivered, bounced, marked as spam) and bounced addresses stop receiving mail, turn on SendGrid’s signed Event Webhook and point it at us. SendGrid does this part only in its own settings.',
+  webhookOn: 'Set up',
+  webhookOff: 'Not set up',
+  webhookStep1:
+    'In SendGrid, open Settings → Mail Settings → Event Webhook, create a webhook (or edit yours) and switch on Signature Verification.',
+  openMailSettings: 'Open SendGrid’s Mail Settings',
+  webhookStep2:
+    'Copy the “Verification Key” SendGrid then shows, paste it below and register it: we answer with your webhook URL.',
+  webhookStep3:
+    'Paste that URL into SendGrid’s “Post URL”, tick Processed, Dropped, Delivered, Deferred, Bounced and Spam Reports, and save.',
+  webhookUrl: 'Your webhook URL',
+  webhookUrlHelp:
+    'Paste it into SendGrid’s “Post URL”. Keep it to yourself: it identifies your account (events without SendGrid’s signature are refused anyway).',
+  webhookCopyUrl: 'Copy the webhook URL',
+  webhookFingerprint: 'Registered key',
+  webhookLastEvent: 'Last event received',
+  webhookNoEventYet: 'No event received yet. SendGrid sends its events in batches, usually within a minute of sending.',
+  webhookLastEventAt: 'Last event received {when}.',
+  webhookCheckLast: 'Check for new events',
+  webhookRotate: 'Issue a new URL',
+  webhookRotating: 'Issuing…',
+  webhookUrlRotated: 'New URL issued. The old one no longer works: paste the new URL into SendGrid’s “Post URL” now.',
+  webhookRemove: 'Turn off',
+  webhookRemoveQuestion:
+    'Turn off delivery reports? Events from SendGrid are refused from then on; Activity no longer learns about deliveries, bounces and spam complaints. Also switch the webhook off in SendGrid.',
+  webhookRemoveConfirm: 'Turn off',
+  webhookRemoved: 'Delivery reports turned off. Switch the Event Webhook off in SendGrid too.',
+  webhookKey: 'SendGrid’s Verification Key',
+  webhookNewKey: 'A new Verification Key (only if SendGrid shows a different one)',
+  webhookKeyHelp: 'It starts with “MFkw”. It is a public key: it lets us check that events really come from SendGrid.',
+  webhookKeyRequired: 'Paste the Verification Key from SendGrid’s Event Webhook settings here.',
+  webhookRegister: 'Register key',
+  webhookReplace: 'Replace key',
+  webhookRegistering: 'Registering…',
+  webhookRegistered: 'Key registered. Now copy the webhook URL below into SendGrid’s “Post URL” and save there.',
+  webhookKeyReplaced: 'Key replaced. The webhook URL stays the same.',
   suppressionsTitle: 'Suppressions',
   suppressionsHelp:
     'Addresses your mail no longer goes to. Hard bounces and spam complaints are added automatically; you can add or remove addresses by hand. Mail to them is held back and shows as “Not sent: address suppressed” in Activity.',
@@ -481,6 +519,48 @@ const de: Record<TextKey, string> = {
   sesSwitching: 'Wird umgestellt…',
   sesSwitched: 'Umgestellt: Automationen senden jetzt über Amazon SES von {emails}.',
   sesActive: 'Dieser Mandant sendet über Amazon SES von {emails}. Die Absender ändern Sie auf der Karte oben.',
+  webhookTitle: 'Zustellberichte von SendGrid',
+  webhookHelp:
+    'Damit die Aktivität zeigt, was aus jeder E-Mail wurde (zugestellt, unzustellbar, als Spam gemeldet), und unzustellbare Adressen keine E-Mails mehr bekommen, schalten Sie SendGrids signierten Event Webhook ein und richten ihn auf uns. Das geht nur in SendGrids eigenen Einstellungen.',
+  webhookOn: 'Eingerichtet',
+  webhookOff: 'Nicht eingerichtet',
+  webhookStep1:
+    'Öffnen Sie in SendGrid Settings → Mail Settings → Event Webhook, legen Sie einen Webhook an (oder bearbeiten Sie Ihren) und schalten Sie Signature Verification ein.',
+  openMailSettings: 'SendGrids „Mail Settings“ öffnen',
+  webhookStep2:
+    'Kopieren Sie den „Verification Key“, den SendGrid dann zeigt, fügen Sie ihn unten ein und registrieren Sie ihn: wir antworten mit Ihrer Webhook-URL.',
+  webhookStep3:
+    'Fügen Sie diese URL in SendGrids „Post URL“ ein, wählen Sie Processed, Dropped, Delivered, Deferred, Bounced und Spam Reports und speichern Sie.',
+  webhookUrl: 'Ihre Webhook-URL',
+  webhookUrlHelp:
+    'In SendGrids „Post URL“ einfügen. Geben Sie sie nicht weiter: sie kennzeichnet Ihr Konto (Ereignisse ohne SendGrids Signatur werden ohnehin abgelehnt).',
+  webhookCopyUrl: 'Webhook-URL kopieren',
+  webhookFingerprint: 'Registrierter Schlüssel',
+  webhookLastEvent: 'Letztes Ereignis empfangen',
+  webhookNoEventYet:
+    'Noch kein Ereignis empfangen. SendGrid sendet seine Ereignisse gebündelt, meist binnen einer Minute nach dem Senden.',
+  webhookLastEventAt: 'Letztes Ereignis empfangen: {when}.',
+  webhookCheckLast: 'Auf neue Ereignisse prüfen',
+  webhookRotate: 'Neue URL ausstellen',
+  webhookRotating: 'Wird ausgestellt…',
+  webhookUrlRotated:
+    'Neue URL ausgestellt. Die alte funktioniert nicht mehr: fügen Sie die neue URL jetzt in SendGrids „Post URL“ ein.',
+  webhookRemove: 'Ausschalten',
+  webhookRemoveQuestion:
+    'Zustellberichte ausschalten? Ereignisse von SendGrid werden dann abgelehnt; die Aktivität erfährt nichts mehr über Zustellungen, Bounces und Spam-Beschwerden. Schalten Sie den Webhook auch in SendGrid aus.',
+  webhookRemoveConfirm: 'Ausschalten',
+  webhookRemoved: 'Zustellberichte ausgeschaltet. Schalten Sie den Event Webhook auch in SendGrid aus.',
+  webhookKey: 'SendGrids Verification Key',
+  webhookNewKey: 'Ein neuer Verification Key (nur wenn SendGrid einen anderen zeigt)',
+  webhookKeyHelp:
+    'Er beginnt mit „MFkw“. Es ist ein öffentlicher Schlüssel: damit prüfen wir, dass Ereignisse wirklich von SendGrid kommen.',
+  webhookKeyRequired: 'Fügen Sie hier den Verification Key aus SendGrids Event-Webhook-Einstellungen ein.',
+  webhookRegister: 'Schlüssel registrieren',
+  webhookReplace: 'Schlüssel ersetzen',
+  webhookRegistering: 'Wird registriert…',
+  webhookRegistered:
+    'Schlüssel registriert. Kopieren Sie jetzt die Webhook-URL unten in SendGrids „Post URL“ und speichern Sie dort.',
+  webhookKeyReplaced: 'Schlüssel ersetzt. Die Webhook-URL bleibt gleich.',
   suppressionsTitle: 'Sperrliste',
   suppressionsHelp:
     'Adressen, an die Ihre E-Mails nicht mehr gehen. Harte Bounces und Spam-Beschwerden kommen automatisch dazu; Sie können Adressen auch von Hand hinzufügen oder entfernen. E-Mails an sie werden zurückgehalten und stehen in der Aktivität als „Nicht gesendet: Adresse gesperrt“.',

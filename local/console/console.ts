@@ -36,6 +36,7 @@ import { isTextKey, languageFrom, SENDGRID_LINKS, type TextKey } from './console
 import { defaultCustomerSender, type SenderChoice, SenderPicker } from './sender-picker.js';
 import { SesDomainsView } from './ses-domains-view.js';
 import { SuppressionsView } from './suppressions-view.js';
+import { WebhookPanel } from './webhook-panel.js';
 
 /** The integration card as the API answers it. */
 export interface Card {
@@ -85,6 +86,7 @@ const sesView = new SesDomainsView(config, {
 });
 const activityView = new ActivityView();
 const suppressionsView = new SuppressionsView();
+const webhookPanel = new WebhookPanel();
 onReload(() => void loadIntegration({ focus: true }));
 // ---------------------------------------------------------------------------------------------
 // Rendering
@@ -103,6 +105,7 @@ function applyLanguage(): void {
   if (state.verification) renderFound(state.verification);
   if (state.card) renderCard(state.card);
   for (const view of Object.values(views)) view.applyLanguage();
+  webhookPanel.applyLanguage();
   void loadMessages();
 }
 
@@ -192,6 +195,7 @@ function renderWizard(): void {
   $('wizard').hidden = false;
   showStep(1);
   sesView.cardShown();
+  void webhookPanel.cardShown(undefined);
 }
 
 function renderCard(card: Card): void {
@@ -218,6 +222,7 @@ function renderCard(card: Card): void {
   $('test-mode').hidden = !sendGrid;
   if (!sendGrid) $<HTMLInputElement>('test-mode-sandbox').checked = true;
   sesView.cardShown();
+  void webhookPanel.cardShown(card.provider);
   const from = $<HTMLSelectElement>('test-from');
   const chosen = from.value;
   const fallback = defaultCustomerSender(card.emails);

@@ -229,6 +229,70 @@ describe('console page: Activity', () => {
   });
 });
 
+/** The verification key the SendGrid sandbox shows for an account's signed Event Webhook (its control API). */
+async function sandboxVerificationKey(accountId: string, url: string): Promise<string> {
+  const answer = await fetch(`${service.sandbox.globalUrl}/__sandbox/accounts/${accountId}/event-webhook`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  return ((await answer.json()) as { publicKey: string }).publicKey;
+}
+
+describe('console page: SendGrid Event Webhook', () => {
+  it('walks through registering the verification key, shows the URL to copy, re-issues it and turns it off', async () => {
+    const tenant = 'browser-webhook';
+    expect((await service.as(tenant).save(service.sandbox.key('good').apiKey, ['info@acme.example'])).status).toBe(201);
+    const { page, shoot } = await openConsole(browser, service, tenant);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const panel = page.getByRole('region', { name: 'Delivery reports from SendGrid' });
+    await panel.locator('#webhook-state').filter({ hasText: 'Not set up' }).waitFor();
+    expect(await panel.getByRole('link', { name: 'Open SendGrid’s Mail Settings' }).getAttribute('href')).toBe(
+      'https://app.sendgrid.com/settings/mail_settings',
+    );
+    expect(await panel.textContent()).toContain('Settings → Mail Settings → Event Webhook');
+    expect(await panel.textContent()).toContain('Signature Verification');
+
+    // Something that is not SendGrid's key: the API's own words, tied to the field.
+    const keyField = panel.getByLabel('SendGrid’s Verification Key');
+    await keyField.fill('SG.not-this-one');
+    await panel.getByRole('button', { name: 'Register key' }).click();
+    await page.locator('#webhook-key-error').filter({ hasText: 'Verification Key' }).waitFor();
+    expect(await keyField.getAttribute('aria-invalid')).toBe('true');
+
+    const publicKey = await sandboxVerificationKey('acme', 'http://127.0.0.1:9/not-yet');
+    await keyField.fill(publicKey);
+    await panel.getByRole('button', { name: 'Register key' }).click();
+    await page.locator('#webhook-notice').filter({ hasText: 'Key registered' }).waitFor();
+    const registered = (await service.as(tenant).call('GET', '/integrations/sendgrid/event-webhook')).body;
+    expect(await page.locator('#webhook-url').textContent()).toBe(registered.url);
+    expect(await page.locator('#webhook-facts dd[data-field="fingerprint"]').textContent()).toBe(
+      registered.publicKeyFingerprint,
+    );
+    expect(await page.locator('#webhook-facts dd[data-field="lastEventAt"]').textContent()).toContain(
+      'No event received yet',
+    );
+    expect(await panel.locator('#webhook-state').textContent()).toBe('Set up');
+    // The pasted key is not kept in the field nor written into the page.
+    expect(await panel.getByLabel(/Verification Key/).inputValue()).toBe('');
+    expect(await page.content()).not.toContain(publicKey);
+    await panel.getByRole('button', { name: 'Copy the webhook URL' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(registered.url);
+    await shoot('webhook-registered');
+
+    await panel.getByRole('button', { name: 'Issue a new URL' }).click();
+    await page.locator('#webhook-notice').filter({ hasText: 'New URL issued' }).waitFor();
+    expect(await page.locator('#webhook-url').textContent()).not.toBe(registered.url);
+
+    await panel.getByRole('button', { name: 'Turn off' }).click();
+    await panel.locator('#webhook-confirm').getByRole('button', { name: 'Turn off' }).click();
+    await page.locator('#webhook-notice').filter({ hasText: 'Delivery reports turned off' }).waitFor();
+    expect((await service.as(tenant).call('GET', '/integrations/sendgrid/event-webhook')).status).toBe(404);
+    expect(await panel.locator('#webhook-state').textContent()).toBe('Not set up');
+    await page.context().close();
+  });
+});
+
 describe('console page: Suppressions', () => {
   it('adds an address by hand, holds mail to it back, and removes it again', async () => {
     const tenant = 'browser-suppressions';
