@@ -27,6 +27,9 @@ const LOAD_ENV = {
   HEALTH_CHECK_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench-checks',
   HEALTH_PLAN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench-plans',
   HEALTH_RUN_TABLE_NAME: 'bench-health-runs',
+  EVENT_WEBHOOK_TABLE_NAME: 'bench-event-webhooks',
+  FEEDBACK_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/bench-feedback',
+  PUBLIC_API_URL: 'https://api.bench.example',
   POWERTOOLS_SERVICE_NAME: 'email-integrations',
   AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
 };
