@@ -1,5 +1,12 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import type { ProviderName } from '../providers/email-provider.js';
 
@@ -70,11 +77,7 @@ export class EventWebhookStore {
 
   constructor(options: EventWebhookStoreOptions) {
     this.tableName = options.tableName;
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   /** The tenant's registration for a provider, if any. */

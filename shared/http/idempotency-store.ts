@@ -1,5 +1,12 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 
 /**
@@ -58,11 +65,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(options: DynamoIdempotencyStoreOptions) {
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   async claim(tenantId: string, key: string, fingerprint: string, attempt = 1): Promise<ClaimResult> {

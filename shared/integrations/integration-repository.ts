@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { type MessageRef, message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { type IntegrationRecord, integrationRecordSchema } from './integration-record.js';
@@ -155,11 +155,7 @@ export class IntegrationRepository implements IntegrationStore, IntegrationDirec
   constructor(options: IntegrationRepositoryOptions) {
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   async get(tenantId: string): Promise<IntegrationRecord | undefined> {

@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 
@@ -67,7 +68,7 @@ export class DynamoKeyCheckLimiter implements KeyCheckLimiter {
 
   constructor(private readonly options: DynamoKeyCheckLimiterOptions) {
     this.now = options.now ?? (() => new Date());
-    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}));
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   async take(tenantId: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import type { BounceType } from './message-status.js';
 import type { MessageStatus, MessageTimelineEntry, SendLedgerEntry } from './send-ledger.js';
@@ -71,7 +72,7 @@ export class MessageHistory {
 
   constructor(options: { tableName: string; client?: DynamoDBDocumentClient; clientConfig?: DynamoDBClientConfig }) {
     this.tableName = options.tableName;
-    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}));
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   /** One message of the tenant, or 404 `not_found`. */

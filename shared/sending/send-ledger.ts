@@ -1,10 +1,10 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import type { BounceType, MessageStatus } from './message-status.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
@@ -119,11 +119,7 @@ export class SendLedger {
   constructor(options: SendLedgerOptions) {
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   /** The entry for a send, read strongly consistent. */

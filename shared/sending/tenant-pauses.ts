@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 
 /** Where a tenant's sending pause is kept; shared by every send function (a fake in unit tests). */
@@ -45,11 +46,7 @@ export class TenantPauses implements TenantPausePort {
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
     this.unpausedCacheMs = options.unpausedCacheMs ?? 5_000;
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   async pausedUntil(tenantId: string): Promise<number | undefined> {

@@ -1,6 +1,13 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 
 /** What our own DNS look-up found for one record. */
@@ -135,9 +142,7 @@ export class DynamoDomainStore implements DomainStore {
   private readonly client: DynamoDBDocumentClient;
 
   constructor(private readonly options: { tableName: string; clientConfig?: DynamoDBClientConfig }) {
-    this.client = DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.client = documentClient(options.clientConfig);
   }
 
   async get(tenantId: string, domain: string): Promise<SesDomainItem | undefined> {

@@ -1,17 +1,17 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../dynamo-document-client.js';
 import { message } from '../message-catalog.js';
 import { DomainProblem, UpstreamUnavailableError } from '../problem-catalog.js';
 import { isPlainAddress, normaliseAddress, type SuppressionReason } from './suppression-address.js';
@@ -86,11 +86,7 @@ export class SuppressionList implements SuppressionScreen {
   }) {
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.client ?? documentClient(options.clientConfig);
   }
 
   /**
