@@ -1,6 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { checkerClients, healthCheckSettings } from '../shared/composition/health-check.js';
-import { integrationStatusEvents } from '../shared/composition/outcome-events.js';
 import { createCheckHandler } from '../shared/integrations/health-check-handlers.js';
 import { serviceLogger } from '../shared/observability/logger.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../shared/observability/metric-names.js';
@@ -8,7 +7,6 @@ import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../shared/observability/m
 /** The health check's checker: re-verifies the tenants of a check-queue batch, each once per run. */
 export const handler = createCheckHandler({
   ...checkerClients(healthCheckSettings()),
-  statusEvents: integrationStatusEvents(),
   logger: serviceLogger(),
   metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME }),
 });

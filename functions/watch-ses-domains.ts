@@ -3,7 +3,7 @@ import { domainOnboardingDeps } from '../shared/composition/ses-domains.js';
 import { serviceLogger } from '../shared/observability/logger.js';
 import { checkDueDomains, type DomainCheckSummary } from '../shared/ses-domains/domain-checker.js';
 
-const deps = domainOnboardingDeps({ integrations: true });
+const deps = domainOnboardingDeps({ integrations: true, announceStatus: true });
 const logger = serviceLogger();
 
 /** What the schedule sends (nothing); the local runtime may ask for every watched domain with `{"all": true}`. */

@@ -199,6 +199,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     // integrations: a domain that failed (or verified again) is carried to the card.
     tables: { sesDomains: ['GetItem', 'PutItem'], integrations: cards('read', 'update') },
     ses: ['read'],
+    // A card the check turns domain_failed (or active again) is announced.
+    publishesOutcomes: true,
   }),
   'delete-ses-domain': route('delete-ses-domain', {
     ...none,
@@ -302,6 +304,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     key: [],
     sendQueue: [],
     ses: ['read'],
+    // A card the check turns domain_failed (or active again) is announced.
+    publishesOutcomes: true,
   },
   'plan-health-check': {
     description: 'Health check planner: pages through the tenants (keys only) and enqueues one check each, per run',

@@ -6,11 +6,13 @@ import {
   integerSetting,
   integrationTableSettings,
   keySettings,
+  outcomeEventSettings,
   requiredText,
   type TableSettings,
   urlSetting,
 } from './environment.js';
 import { envelopeCipher } from './keys.js';
+import { integrationStatusEvents } from './outcome-events.js';
 import { providerRegistry } from './providers.js';
 import { dynamoClientConfig, integrationRepository } from './store.js';
 
@@ -77,7 +79,10 @@ export function plannerClients(
   };
 }
 
-/** The checker's clients: the integration table, the key, every provider and the run table. */
+/**
+ * The checker's clients: the integration table, the key, every provider, the run table and the
+ * outcome bus (`OUTCOME_EVENT_BUS_NAME`: a card the check blocks or unblocks is announced).
+ */
 export function checkerClients(
   settings: HealthCheckSettings,
   env: EnvironmentVariables = process.env,
@@ -89,5 +94,6 @@ export function checkerClients(
     runs: healthRunStore(settings.runs),
     concurrency: settings.checkConcurrency,
     claimLeaseMs: settings.claimLeaseMs,
+    statusEvents: integrationStatusEvents(outcomeEventSettings(env)),
   };
 }

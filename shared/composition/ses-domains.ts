@@ -7,20 +7,23 @@ import {
   dnsResolvers,
   type EnvironmentVariables,
   integrationTableSettings,
+  outcomeEventSettings,
   sesDomainCheckScale,
   sesDomainTableSettings,
   sesRegions,
   sesSettings,
 } from './environment.js';
+import { integrationStatusEvents } from './outcome-events.js';
 import { dynamoClientConfig, integrationRepository } from './store.js';
 
 /**
  * Everything SES domain onboarding uses: the domain table (`SES_DOMAIN_TABLE_NAME`), the
  * integration table (for the routes that touch the integration), the SES provider's onboarding
- * (`SES_ACCOUNT_ID` required, `SES_CONFIGURATION_SET`, `SES_REGIONS`) and our DNS look-up (`DNS_RESOLVERS`).
+ * (`SES_ACCOUNT_ID` required, `SES_CONFIGURATION_SET`, `SES_REGIONS`) and our DNS look-up (`DNS_RESOLVERS`);
+ * with `announceStatus`, the outcome bus (`OUTCOME_EVENT_BUS_NAME`) for the card changes a domain check writes.
  */
 export function domainOnboardingDeps(
-  options: { integrations?: boolean } = {},
+  options: { integrations?: boolean; announceStatus?: boolean } = {},
   env: EnvironmentVariables = process.env,
 ): DomainOnboardingDeps {
   const ses = sesSettings(env);
@@ -29,6 +32,7 @@ export function domainOnboardingDeps(
     store: domainStore(env),
     // Only removing and activating read (and write) the tenant's integration.
     ...(options.integrations ? { integrations: integrationRepository(integrationTableSettings(env)) } : {}),
+    ...(options.announceStatus ? { statusEvents: integrationStatusEvents(outcomeEventSettings(env)) } : {}),
     // The same set-up steps `npm run ops -- migrate` runs (one implementation, in the provider).
     onboarding: new SesProvider(ses).onboarding,
     dns: new ResolverDnsLookup(dnsResolvers(env)),

@@ -70,7 +70,7 @@ export interface DeliveryUpdatedDetail extends OutcomeDetailBase {
 }
 
 /** Why an integration's status changed. */
-export type IntegrationStatusCause = 'saved' | 'rotated' | 'deleted' | 'health_check' | 'send_refused';
+export type IntegrationStatusCause = 'saved' | 'rotated' | 'deleted' | 'health_check' | 'domain_check' | 'send_refused';
 
 /** `Email Integration Status Changed`: the tenant's card status changed (or the card was created or deleted). */
 export interface IntegrationStatusChangedDetail extends OutcomeDetailBase {
@@ -210,6 +210,7 @@ const CAUSE_TEXTS: Record<IntegrationStatusCause, string> = {
   rotated: 'A new key was rotated in.',
   deleted: 'The integration was deleted.',
   health_check: 'The health check re-verified the integration with the provider.',
+  domain_check: 'A check of the tenant’s Amazon SES domains found a sender domain failed, or verified again.',
   send_refused: 'The provider refused a send.',
 };
 

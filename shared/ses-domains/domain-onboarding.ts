@@ -1,5 +1,6 @@
 import { type IntegrationCard, type IntegrationRecord, toCard } from '../integrations/integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from '../integrations/integration-repository.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import {
   type DomainOnboarding,
   DomainUnavailableError,
@@ -26,6 +27,8 @@ export interface DomainOnboardingDeps {
    * that failed (or recovered) to the card (without it, checks leave the card alone).
    */
   integrations?: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
+  /** Told each change of a card's status a domain check wrote (none: not announced). */
+  statusEvents?: IntegrationStatusEvents;
   /**
    * The provider's onboarding (Amazon SES): the one implementation of the set-up steps, which
    * `npm run ops -- migrate` runs too.
@@ -134,7 +137,8 @@ export async function recheck(deps: DomainOnboardingDeps, item: SesDomainItem): 
  * The card follows its domains: a domain with registered senders that failed (records removed,
  * or SES gave up on it) is added to the card's `failedDomains` and turns it `domain_failed`
  * (sends from those senders are refused before SES would refuse them); one that verifies again
- * is taken off, and the card is `active` again once none is left.
+ * is taken off, and the card is `active` again once none is left. A status change is announced
+ * (`Email Integration Status Changed`, cause `domain_check`) after the card is written.
  */
 async function carryToCard(deps: DomainOnboardingDeps, item: SesDomainItem): Promise<void> {
   if (!deps.integrations) return;
@@ -149,16 +153,28 @@ async function carryToCard(deps: DomainOnboardingDeps, item: SesDomainItem): Pro
     if (failedDomains.join() === (record.failedDomains ?? []).join()) return;
     const status =
       failedDomains.length > 0 ? 'domain_failed' : record.status === 'domain_failed' ? 'active' : record.status;
+    let updated: IntegrationRecord;
     try {
-      await deps.integrations.update(item.tenantId, record.revision, {
+      updated = await deps.integrations.update(item.tenantId, record.revision, {
         failedDomains: failedDomains.length > 0 ? failedDomains : undefined,
         status,
       });
-      return;
     } catch (error) {
       // The tenant changed the integration meanwhile: read it again and decide again.
       if (!(error instanceof IntegrationStoreError)) throw error;
+      continue;
     }
+    if (status !== record.status) {
+      await deps.statusEvents?.changed({
+        tenantId: item.tenantId,
+        provider: record.provider,
+        status,
+        previousStatus: record.status,
+        cause: 'domain_check',
+        card: updated,
+      });
+    }
+    return;
   }
 }
 

@@ -36,6 +36,8 @@ const OUTCOME_PUBLISHERS: FunctionName[] = [
   'send-email',
   'check-integration-health',
   'apply-feedback',
+  'watch-ses-domains',
+  'check-ses-domain',
 ];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
