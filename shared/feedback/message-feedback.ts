@@ -183,6 +183,19 @@ export function foldFeedback(
   };
 }
 
+/**
+ * Whether an event is about this send: it names no provider message id, the send recorded none
+ * (its outcome was unknown), or the two agree. (SES events arrive one per queue message, so a
+ * message's events name one id; a mix means some were forged, and only the matching ones apply.)
+ */
+function sentAs(entry: Pick<SendLedgerEntry, 'providerMessageId'>, event: NeutralFeedback): boolean {
+  return (
+    event.providerMessageId === undefined ||
+    !entry.providerMessageId ||
+    event.providerMessageId === entry.providerMessageId
+  );
+}
+
 /** Applying feedback lost the race for a message too often: the queue delivers the batch again. */
 export class FeedbackConflictError extends Error {
   override readonly name = 'FeedbackConflictError';
@@ -243,7 +256,10 @@ export class MessageFeedback {
       const entry = await this.read(tenantId, messageId);
       if (!entry || entry.tenantId !== tenantId) return answer('unknown_message');
       if (entry.state !== 'sent' && entry.state !== 'failed') return answer('not_settled');
-      const folded = foldFeedback(entry, provider, events);
+      // An event naming another provider message id is about another send, whatever its tags say.
+      const ours = events.filter((event) => sentAs(entry, event));
+      if (ours.length === 0) return answer('unknown_message');
+      const folded = foldFeedback(entry, provider, ours);
       if (folded.counts.applied === 0 && folded.counts.unknownRecipient === 0) {
         return answer('duplicate', folded, entry.bounceType ?? null);
       }

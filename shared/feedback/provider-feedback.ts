@@ -36,6 +36,11 @@ export interface NeutralFeedback {
   at: string;
   recipient: string;
   reason?: string;
+  /**
+   * The provider's id of the message the event is about (SES's `mail.messageId`): when given,
+   * the event applies only to the message the provider took under that id (ours, in the ledger).
+   */
+  providerMessageId?: string;
 }
 
 /** Largest event id, recipient and reason we carry (SendGrid's ids are ≤ 100 characters). */
@@ -52,6 +57,7 @@ export const neutralFeedbackSchema = z.object({
   at: z.iso.datetime({ offset: true }),
   recipient: z.string().min(1).max(320),
   reason: z.string().max(500).optional(),
+  providerMessageId: z.string().min(1).max(256).optional(),
 });
 
 /**

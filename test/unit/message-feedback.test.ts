@@ -187,6 +187,29 @@ describe('MessageFeedback', () => {
     expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
+  it('answers unknown for an event naming another provider message id than the send recorded', async () => {
+    documents.on(GetCommand).resolves({ Item: sentEntry({ providerMessageId: 'ses-own' }) });
+    const applied = await feedback.apply('tenant-a', 'ses', 'm-1', [
+      event('bounced', 'jane@customer.example', '2026-11-26T10:00:05.000Z', {
+        bounceType: 'hard',
+        providerMessageId: 'ses-other',
+      }),
+    ]);
+    expect(applied.outcome).toBe('unknown_message');
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('applies only the events naming the provider message id the send recorded', async () => {
+    documents.on(GetCommand).resolves({ Item: sentEntry({ providerMessageId: 'ses-own' }) });
+    documents.on(UpdateCommand).resolves({});
+    const applied = await feedback.apply('tenant-a', 'ses', 'm-1', [
+      event('delivered', 'jane@customer.example', '2026-11-26T10:00:05.000Z', { providerMessageId: 'ses-own' }),
+      event('complained', 'bob@customer.example', '2026-11-26T10:00:06.000Z', { providerMessageId: 'ses-other' }),
+    ]);
+    expect(applied).toMatchObject({ outcome: 'applied', status: { from: 'accepted', to: 'delivered' } });
+    expect(applied.recipientChanges.map((change) => change.recipient)).toEqual(['jane@customer.example']);
+  });
+
   it('leaves events for a send still in flight to a later delivery', async () => {
     documents.on(GetCommand).resolves({ Item: sentEntry({ state: 'in_flight', status: 'sending' }) });
     const applied = await feedback.apply('tenant-a', 'sendgrid', 'm-1', [

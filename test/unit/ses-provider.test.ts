@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { readOurTags } from '../../shared/providers/ses/ses-message-tags.js';
 import { classifySesError, SesProvider, sesTenantName } from '../../shared/providers/ses/ses-provider.js';
 
 const ses = mockClient(SESv2Client);
@@ -115,6 +116,8 @@ describe('SesProvider', () => {
       EmailTags: [
         { Name: 'category0', Value: 'invoice_mail' },
         { Name: 'messageId', Value: 'm-1' },
+        { Name: 'ei-message-id', Value: 'm-1' },
+        { Name: 'ei-tenant-id', Value: 'tenant-a' },
       ],
       TenantName: 'ei-tenant-a',
     });
@@ -170,6 +173,30 @@ describe('SesProvider', () => {
       { Name: 'category0', Value: 'v1_2_news' },
       { Name: 'order_id', Value: 'o_1' },
     ]);
+  });
+
+  it('tags every send with our messageId and tenant, losslessly, and lets no custom arg take those tags', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-4' });
+    await new SesProvider().send(
+      { region: 'eu-west-1', tenantId: 'tenant.a@acme' },
+      {
+        from: { email: 'info@acme.example' },
+        to: [{ email: 'jane@customer.example' }],
+        subject: 'Hi',
+        text: 'Hi',
+        customArgs: { 'ei-tenant-id': 'tenant-b', 'ei.message.id': 'forged', messageId: 'order.7' },
+      },
+    );
+    const tags = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.EmailTags ?? [];
+    for (const tag of tags) {
+      expect(tag.Name).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+      expect(tag.Value).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+    }
+    expect(tags.filter((tag) => tag.Name?.startsWith('ei-'))).toHaveLength(2);
+    expect(readOurTags(Object.fromEntries(tags.map((tag) => [tag.Name ?? '', [tag.Value ?? '']])))).toEqual({
+      tenantId: 'tenant.a@acme',
+      messageId: 'order.7',
+    });
   });
 
   it('associates the configuration set with the SES tenant along with its domains', async () => {

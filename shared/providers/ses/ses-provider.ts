@@ -28,6 +28,7 @@ import {
   type SendingAccount,
   type SendReceipt,
 } from '../email-provider.js';
+import { isReservedTagName, ourMessageTags } from './ses-message-tags.js';
 import { SesDomainOnboarding } from './ses-onboarding.js';
 import { sesTenantName, tenantsOf } from './ses-resources.js';
 
@@ -225,19 +226,24 @@ export function tagValue(value: string): string {
   return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) || '_';
 }
 
-/** Maps the neutral message onto SES `SendEmail`, under the tenant's SES tenant and the stack's configuration set. */
+/**
+ * Maps the neutral message onto SES `SendEmail`, under the tenant's SES tenant and the stack's
+ * configuration set, tagged with our messageId and tenant so its events map back (ses-message-tags.ts).
+ */
 export function toSesSendEmail(
   account: SendingAccount,
   message: OutboundEmail,
   configurationSet?: string,
 ): SendEmailCommandInput {
   const utf8 = (data: string) => ({ Data: data, Charset: 'UTF-8' });
+  const messageId = message.customArgs?.messageId;
   const tags = [
     ...(message.categories ?? []).map((category, index) => ({ Name: `category${index}`, Value: tagValue(category) })),
-    ...Object.entries(message.customArgs ?? {}).map(([name, value]) => ({
-      Name: tagValue(name),
-      Value: tagValue(value),
-    })),
+    ...Object.entries(message.customArgs ?? {})
+      .map(([name, value]) => ({ Name: tagValue(name), Value: tagValue(value) }))
+      // Our own tags map events back to the message: a custom arg never takes their names.
+      .filter((tag) => !isReservedTagName(tag.Name)),
+    ...(account.tenantId && messageId ? ourMessageTags(account.tenantId, messageId) : []),
   ];
   return {
     FromEmailAddress: formatAddress(message.from),
