@@ -7,16 +7,24 @@ import { serviceLogger } from '../shared/observability/logger.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../shared/observability/metric-names.js';
 import { actOnAppliedFeedback } from '../shared/outcome-events/feedback-consequences.js';
 
-const consequences = { suppress: suppressionList().suppress, outcomes: outcomePublisher(), now: () => new Date() };
+const feedback = messageFeedback();
+const consequenceDeps = {
+  suppress: suppressionList().suppress,
+  outcomes: outcomePublisher(),
+  now: () => new Date(),
+  settle: (tenantId: string, messageId: string, ids: readonly string[]) =>
+    feedback.settleConsequences(tenantId, messageId, ids),
+};
 
 /**
  * Feedback queue → the send ledger: applies provider events to messages (partial batch response);
  * then a hard bounce or a complaint suppresses the address for that tenant, and a changed status
- * is announced as `Email Delivery Updated`.
+ * is announced as `Email Delivery Updated` — recorded on the message with the change and retried
+ * through the queue until done.
  */
 export const handler = createFeedbackHandler({
-  feedback: messageFeedback(),
+  feedback,
   logger: serviceLogger(),
   metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME }),
-  listeners: [(applied) => actOnAppliedFeedback(applied, consequences)],
+  consequences: (applied) => actOnAppliedFeedback(applied, consequenceDeps),
 });

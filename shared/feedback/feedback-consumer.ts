@@ -16,12 +16,22 @@ import { type FeedbackBatch, feedbackBatchSchema, type NeutralFeedback } from '.
  */
 export type FeedbackListener = (applied: FeedbackApplied) => Promise<void>;
 
+/**
+ * Runs the consequences the ledger holds as still to do for a message (suppressing an address,
+ * publishing `Email Delivery Updated`), after the ledger write and again on every delivery that
+ * finds some left (a duplicate batch included). When it throws, the record is delivered again,
+ * so a consequence that failed is retried until it succeeds (or the record reaches the
+ * dead-letter queue, with the consequences still recorded on the message).
+ */
+export type FeedbackConsequenceRunner = (applied: FeedbackApplied) => Promise<void>;
+
 /** What the feedback consumer needs. */
 export interface FeedbackConsumerDeps {
   feedback: Pick<MessageFeedback, 'apply'>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: MetricsSink & { publishStoredMetrics?(): void };
   listeners?: FeedbackListener[];
+  consequences?: FeedbackConsequenceRunner;
 }
 
 /** The feedback function's handler: SQS batch in, partial batch response out. */
@@ -78,6 +88,9 @@ async function consumeRecord(deps: FeedbackConsumerDeps, record: SQSRecord, coun
       if (applied.outcome === 'applied' && (applied.status || applied.recipientChanges.length > 0)) {
         await notify(deps, applied, counts);
       }
+      if ((applied.pendingConsequences?.length ?? 0) > 0 && !(await runConsequences(deps, applied, counts))) {
+        complete = false;
+      }
     } catch (error) {
       complete = false;
       deps.logger.warn('feedback not applied; will retry', {
@@ -126,6 +139,23 @@ async function notify(deps: FeedbackConsumerDeps, applied: FeedbackApplied, coun
         error: describeError(error),
       });
     }
+  }
+}
+
+/** Runs the message's pending consequences; false when some failed (the record is delivered again). */
+async function runConsequences(deps: FeedbackConsumerDeps, applied: FeedbackApplied, counts: Counts): Promise<boolean> {
+  if (!deps.consequences) return true;
+  try {
+    await deps.consequences(applied);
+    return true;
+  } catch (error) {
+    counts.listenerFailures += 1;
+    deps.logger.error('feedback consequences failed; the batch comes back to retry them', {
+      tenantId: applied.tenantId,
+      messageId: applied.messageId,
+      error: describeError(error),
+    });
+    return false;
   }
 }
 

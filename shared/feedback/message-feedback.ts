@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../dynamo-document-client.js';
+import {
+  type FeedbackConsequence,
+  feedbackConsequences,
+  mergeConsequences,
+} from '../outcome-events/feedback-consequences.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import type { ProviderName } from '../providers/email-provider.js';
 import { sendOutcomeStatus } from '../sending/message-history.js';
@@ -63,7 +68,16 @@ export interface FeedbackApplied {
   recipientChanges: RecipientChange[];
   /** Events recorded now, seen before, and about an address the message was not sent to. */
   counts: { applied: number; duplicate: number; unknownRecipient: number };
+  /**
+   * What the ledger holds as still to do for the message (suppressions, announcements): this
+   * change's, recorded in the same write, and any a failed earlier run left — also on a duplicate,
+   * so a redelivered batch finishes them. Empty when nothing waits.
+   */
+  pendingConsequences?: FeedbackConsequence[];
 }
+
+/** A ledger entry as the applier reads it: with the consequences still to do, by id. */
+type FeedbackEntry = SendLedgerEntry & { pendingConsequences?: Record<string, FeedbackConsequence> };
 
 /** The fields of a ledger entry that feedback writes. */
 export interface FeedbackFields {
@@ -242,6 +256,7 @@ export class MessageFeedback {
       outcome: FeedbackApplied['outcome'],
       folded?: FoldedFeedback,
       bounceType: BounceType | null = null,
+      pending: Record<string, FeedbackConsequence> = {},
     ): FeedbackApplied => ({
       tenantId,
       messageId,
@@ -251,6 +266,7 @@ export class MessageFeedback {
       bounceType,
       recipientChanges: folded?.recipientChanges ?? [],
       counts: folded?.counts ?? { applied: 0, duplicate: 0, unknownRecipient: 0 },
+      pendingConsequences: Object.values(pending),
     });
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
       const entry = await this.read(tenantId, messageId);
@@ -261,16 +277,48 @@ export class MessageFeedback {
       if (ours.length === 0) return answer('unknown_message');
       const folded = foldFeedback(entry, provider, ours);
       if (folded.counts.applied === 0 && folded.counts.unknownRecipient === 0) {
-        return answer('duplicate', folded, entry.bounceType ?? null);
+        return answer('duplicate', folded, entry.bounceType ?? null, entry.pendingConsequences);
       }
-      if (await this.write(tenantId, messageId, entry.feedbackVersion, folded.next)) {
-        return answer('applied', folded, folded.next.bounceType ?? null);
+      const pending = mergeConsequences(
+        entry.pendingConsequences,
+        feedbackConsequences(folded, () => new Date(this.now())),
+      );
+      if (await this.write(tenantId, messageId, entry.feedbackVersion, folded.next, pending)) {
+        return answer('applied', folded, folded.next.bounceType ?? null, pending);
       }
     }
     throw new FeedbackConflictError(`Message feedback kept conflicting after ${this.maxAttempts} attempts.`);
   }
 
-  private async read(tenantId: string, messageId: string): Promise<SendLedgerEntry | undefined> {
+  /**
+   * Takes consequences that are done off the message. Not versioned: an applier that read them
+   * before may write them back, and they run once more (each is idempotent). A message that is
+   * gone (TTL) is left gone.
+   */
+  async settleConsequences(tenantId: string, messageId: string, consequenceIds: readonly string[]): Promise<void> {
+    if (consequenceIds.length === 0) return;
+    const names: Record<string, string> = { '#pending': 'pendingConsequences' };
+    consequenceIds.forEach((id, index) => {
+      names[`#c${index}`] = id;
+    });
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { sendKey: sendKey(tenantId, messageId) },
+            ConditionExpression: 'attribute_exists(#pending)',
+            UpdateExpression: `REMOVE ${consequenceIds.map((_id, index) => `#pending.#c${index}`).join(', ')}`,
+            ExpressionAttributeNames: names,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async read(tenantId: string, messageId: string): Promise<FeedbackEntry | undefined> {
     const result = await this.call(() =>
       this.client.send(
         new GetCommand({
@@ -280,7 +328,7 @@ export class MessageFeedback {
         }),
       ),
     );
-    return result.Item as SendLedgerEntry | undefined;
+    return result.Item as FeedbackEntry | undefined;
   }
 
   /** One conditional write; false when another writer got there first. */
@@ -289,6 +337,7 @@ export class MessageFeedback {
     messageId: string,
     version: number | undefined,
     next: FeedbackFields,
+    pending: Record<string, FeedbackConsequence>,
   ): Promise<boolean> {
     const names: Record<string, string> = {
       '#state': 'state',
@@ -300,6 +349,10 @@ export class MessageFeedback {
       '#updatedAt': 'updatedAt',
       '#bounceType': 'bounceType',
     };
+    // The consequences to do go in the same single-item write as the change (dynalite has no
+    // transactions), so a change is never recorded without what must follow from it.
+    const hasPending = Object.keys(pending).length > 0;
+    if (hasPending) names['#pending'] = 'pendingConsequences';
     const values: Record<string, unknown> = {
       ':sent': 'sent',
       ':failed': 'failed',
@@ -312,6 +365,7 @@ export class MessageFeedback {
     };
     if (version !== undefined) values[':version'] = version;
     if (next.bounceType !== undefined) values[':bounceType'] = next.bounceType;
+    if (hasPending) values[':pending'] = pending;
     try {
       await this.call(() =>
         this.client.send(
@@ -322,8 +376,8 @@ export class MessageFeedback {
               version === undefined ? 'attribute_not_exists(#version)' : '#version = :version'
             }`,
             UpdateExpression: `SET #status = :status, #recipients = :recipients, #timeline = :timeline, #eventIds = :eventIds, #version = :next, #updatedAt = :updatedAt${
-              next.bounceType === undefined ? ' REMOVE #bounceType' : ', #bounceType = :bounceType'
-            }`,
+              hasPending ? ', #pending = :pending' : ''
+            }${next.bounceType === undefined ? ' REMOVE #bounceType' : ', #bounceType = :bounceType'}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),

@@ -43,6 +43,6 @@ export const FEEDBACK_METRICS = {
   statusChanges: 'FeedbackStatusChanges',
   /** Queue messages that were no feedback batch: alarmed. */
   invalidMessages: 'FeedbackInvalidMessages',
-  /** Listeners (suppression, outcome events) that failed after a change was recorded: alarmed. */
+  /** Listeners, and runs of a message's pending consequences (suppression, outcome events), that failed after a change was recorded (the latter are retried through the queue): alarmed. */
   listenerFailures: 'FeedbackListenerFailures',
 } as const;
