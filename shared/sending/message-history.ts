@@ -60,6 +60,10 @@ export interface MessageQuery {
 
 export const DEFAULT_MESSAGE_PAGE = 25;
 export const MAX_MESSAGE_PAGE = 100;
+/** Index items one filtered read looks at (Query's Limit counts them before the filter). */
+export const FILTERED_READ_ITEMS = 250;
+/** Reads of the index one filtered request makes at most: bounds its cost at 1,000 messages looked at. */
+export const MAX_FILTERED_READS = 4;
 
 /**
  * Reads a tenant's messages from the send ledger: by key, or through the (tenant, time) index
@@ -88,7 +92,13 @@ export class MessageHistory {
     return messageView(entry);
   }
 
-  /** A page of the tenant's messages, newest first, through the index (never a scan). */
+  /**
+   * A page of the tenant's messages, newest first, through the index (never a scan). With a
+   * status filter the index is read on past non-matching messages until the page holds `limit`
+   * matches, at most {@link MAX_FILTERED_READS} reads of {@link FILTERED_READ_ITEMS} index items
+   * per request; the cursor then says where it stopped (after the last message returned, or after
+   * the last one looked at), so pages continue without gaps or repeats.
+   */
   async list(tenantId: string, query: MessageQuery): Promise<MessagePage> {
     const index = sendLedgerTableKeys.tenantTimeIndex;
     const limit = query.limit ?? DEFAULT_MESSAGE_PAGE;
@@ -104,27 +114,41 @@ export class MessageHistory {
       names['#status'] = 'status';
       values[':status'] = query.status;
     }
-    const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId);
-    const result = await this.call(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index.indexName,
-          KeyConditionExpression: condition,
-          ...(query.status === undefined ? {} : { FilterExpression: '#status = :status' }),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: limit,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      ),
-    );
-    const items = (result.Items ?? []) as SendLedgerEntry[];
-    return {
-      messages: items.filter((item) => item.tenantId === tenantId).map(messageView),
-      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : null,
-    };
+    let startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId);
+    const matches: SendLedgerEntry[] = [];
+    const maxReads = query.status === undefined ? 1 : MAX_FILTERED_READS;
+    for (let read = 0; read < maxReads; read += 1) {
+      const result = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression: condition,
+            ...(query.status === undefined ? {} : { FilterExpression: '#status = :status' }),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            // Limit bounds the items looked at, before the filter: a filtered read looks further.
+            Limit: query.status === undefined ? limit : Math.max(limit, FILTERED_READ_ITEMS),
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      const items = ((result.Items ?? []) as SendLedgerEntry[]).filter((item) => item.tenantId === tenantId);
+      if (matches.length + items.length >= limit) {
+        const taken = items.slice(0, limit - matches.length);
+        matches.push(...taken);
+        const more = taken.length < items.length || result.LastEvaluatedKey !== undefined;
+        const last = taken.at(-1);
+        // Stopped inside this read: continue right after the last message returned.
+        const next = taken.length < items.length && last ? indexKeyOf(last) : result.LastEvaluatedKey;
+        return { messages: matches.map(messageView), nextCursor: more && next ? encodeCursor(next) : null };
+      }
+      matches.push(...items);
+      startKey = result.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return { messages: matches.map(messageView), nextCursor: startKey ? encodeCursor(startKey) : null };
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
@@ -164,6 +188,16 @@ export function messageView(entry: SendLedgerEntry): MessageView {
 /** Where the send path left a message, before any provider feedback: what a silent recipient shows. */
 export function sendOutcomeStatus(entry: Pick<SendLedgerEntry, 'state' | 'failureCode'>): MessageStatus {
   return sendLedgerStatus({ state: entry.state, ...(entry.failureCode ? { failureCode: entry.failureCode } : {}) });
+}
+
+/** An item's position in the tenant/time index: what a cursor holds (the table key and the index's keys). */
+function indexKeyOf(entry: SendLedgerEntry): Record<string, unknown> {
+  const index = sendLedgerTableKeys.tenantTimeIndex;
+  return {
+    [sendLedgerTableKeys.partitionKey.name]: entry.sendKey,
+    [index.partitionKey.name]: entry.tenantId,
+    [index.sortKey.name]: entry.createdAt,
+  };
 }
 
 /** An opaque cursor: the index position, base64url JSON. */

@@ -72,6 +72,28 @@ describe('GET /messages and GET /messages/{messageId}', () => {
     expect(future.body.messages).toEqual([]);
   });
 
+  it('fills a filtered page with limit matches spread among other messages, and continues from its cursor', async () => {
+    const sparse = 'history-sparse';
+    expect((await service.as(sparse).save(service.sandbox.key('good').apiKey, ['info@acme.example'])).status).toBe(201);
+    // Newest first: s-9 … s-1; s-7, s-4 and s-1 fail (a sender the tenant did not register).
+    for (let n = 1; n <= 9; n += 1) {
+      const fails = n % 3 === 1;
+      expect(
+        await publish(sparse, `s-${n}`, 'jane@customer.example', fails ? 'someone@elsewhere.example' : undefined),
+      ).toBe(fails ? 'failed' : 'sent');
+    }
+    const first = await service.as(sparse).call('GET', '/messages?status=failed&limit=2');
+    expect((first.body.messages as Array<{ messageId: string }>).map((message) => message.messageId)).toEqual([
+      's-7',
+      's-4',
+    ]);
+    const second = await service
+      .as(sparse)
+      .call('GET', `/messages?status=failed&limit=2&cursor=${encodeURIComponent(String(first.body.nextCursor))}`);
+    expect((second.body.messages as Array<{ messageId: string }>).map((message) => message.messageId)).toEqual(['s-1']);
+    expect(second.body.nextCursor).toBeNull();
+  });
+
   it('refuses a bad status, limit or cursor with a problem naming the parameter', async () => {
     for (const [query, field] of [
       ['status=lost', 'status'],
