@@ -5,8 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   FILTERED_READ_ITEMS,
   MAX_FILTERED_READS,
-  type MessageQuery,
   MessageHistory,
+  type MessageQuery,
 } from '../../shared/sending/message-history.js';
 import type { SendLedgerEntry } from '../../shared/sending/send-ledger.js';
 
