@@ -97,6 +97,10 @@ const TITLES: Record<ProblemCode, Record<Language, string>> = {
     de: 'Die Domain des Absenders ist nicht mehr verifiziert',
   },
   message_rejected: { en: 'The message cannot be sent', de: 'Die Nachricht kann nicht gesendet werden' },
+  sending_paused: {
+    en: 'Amazon SES has paused this tenant’s sending',
+    de: 'Amazon SES hat das Senden dieses Mandanten pausiert',
+  },
   too_many_attempts: {
     en: 'Too many key checks; wait before trying again',
     de: 'Zu viele Schlüsselprüfungen; warten Sie, bevor Sie es erneut versuchen',
@@ -320,6 +324,12 @@ const DETAILS = {
     ({ sender, domain }) =>
       `${sender} liegt an ${domain}, die Amazon SES nicht mehr verifiziert (die DNS-Einträge wurden entfernt oder geändert); daher wird von dort nichts gesendet. Veröffentlichen Sie die Einträge der Domain erneut und prüfen Sie sie; sobald sie verifiziert ist, wird wieder gesendet.`,
   ),
+  sending_paused: say(
+    () =>
+      'Amazon SES has paused sending for this tenant (usually because too many messages bounced or were marked as spam), so nothing was sent. Remove bounced and complaining addresses from your lists; the platform operator reviews the tenant in the SES console (Tenants) and re-enables it, and sending resumes as soon as SES enables it again.',
+    () =>
+      'Amazon SES hat das Senden für diesen Mandanten pausiert (meist, weil zu viele Nachrichten unzustellbar waren oder als Spam markiert wurden); daher wurde nichts gesendet. Entfernen Sie unzustellbare und beschwerende Adressen aus Ihren Listen; der Betreiber der Plattform prüft den Mandanten in der SES-Konsole (Tenants) und aktiviert ihn wieder, und das Senden geht weiter, sobald SES ihn wieder freigibt.',
+  ),
   sending_blocked: say(
     ({ provider, reason }: { provider: string; reason: string | null }) =>
       `${provider} refused this tenant's credentials${reason ? ` (${reason})` : ''}; nothing is sent until they work again (a new key rotated in, or the health check finding them accepted).`,
@@ -507,6 +517,18 @@ const STATUS_TEXTS: Record<
       label: 'E-Mails einiger Absender kommen eventuell nicht an: authentifizieren Sie die Domain erneut',
       nextStep:
         'Die Domain eines registrierten Absenders ist in SendGrid nicht mehr authentifiziert. Beheben Sie das unter Sender Authentication in SendGrid oder entfernen Sie die Adresse aus den Absendern.',
+    },
+  },
+  paused: {
+    en: {
+      label: 'Mail is not being sent: Amazon SES paused this tenant',
+      nextStep:
+        'Amazon SES paused sending for this tenant, usually because too many messages bounced or were marked as spam. Remove such addresses from your lists (see Suppressions); the platform operator reviews the tenant in the SES console and re-enables it. Sends are refused until then, and resume by themselves once SES enables the tenant again.',
+    },
+    de: {
+      label: 'Es werden keine E-Mails gesendet: Amazon SES hat diesen Mandanten pausiert',
+      nextStep:
+        'Amazon SES hat das Senden für diesen Mandanten pausiert, meist weil zu viele Nachrichten unzustellbar waren oder als Spam markiert wurden. Entfernen Sie solche Adressen aus Ihren Listen (siehe Sperrliste); der Betreiber der Plattform prüft den Mandanten in der SES-Konsole und aktiviert ihn wieder. Bis dahin werden Sendungen abgelehnt; sie gehen von selbst weiter, sobald SES den Mandanten wieder freigibt.',
     },
   },
   sender_rejected: {

@@ -27,6 +27,7 @@ export const PROBLEM_CATALOG = {
   sender_not_registered: { status: 422 },
   sender_rejected: { status: 422 },
   sender_domain_failed: { status: 422 },
+  sending_paused: { status: 422 },
   message_rejected: { status: 422 },
   idempotency_key_reused: { status: 422 },
   too_many_attempts: { status: 429 },

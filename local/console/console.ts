@@ -243,6 +243,11 @@ function renderEmergency(card: Card): void {
   $('emergency-title').textContent = card.statusLabel ?? t('status_unknown');
   $('emergency-step').textContent = card.statusNextStep ?? '';
   const keyProblem = !['sender_unauthenticated', 'sender_rejected'].includes(card.status);
+  // Amazon SES paused the tenant: nothing here fixes it (the next step says what does).
+  if (card.status === 'paused') {
+    $('emergency-actions').replaceChildren();
+    return;
+  }
   $('emergency-actions').replaceChildren(
     ...(keyProblem
       ? [link(SENDGRID_LINKS.apiKeys, t('openApiKeys')), jumpButton('goRotate', 'rotate-key')]

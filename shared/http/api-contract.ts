@@ -56,6 +56,7 @@ export const integrationCardSchema = z.strictObject({
     'scopes_changed',
     'sender_unauthenticated',
     'domain_failed',
+    'paused',
   ]),
   keyVersion: z.number().int().min(1),
   createdAt: isoDateTime,

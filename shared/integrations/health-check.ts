@@ -63,6 +63,8 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
     status = sendersOutside(record.emails, domains).length > 0 ? 'sender_unauthenticated' : 'active';
     // The scheduled SES domain checker owns `failedDomains`: the card says so until it clears them.
     if (record.failedDomains?.length) status = 'domain_failed';
+    // SES's own status events own `paused` (receive-ses-events): only `Sending Status Enabled` lifts it.
+    if (record.status === 'paused') status = 'paused';
   } catch (error) {
     if (error instanceof CredentialsProblem && CREDENTIAL_CODES_TO_STATUS[error.code]) {
       status = CREDENTIAL_CODES_TO_STATUS[error.code] as IntegrationStatus;

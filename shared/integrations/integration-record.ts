@@ -13,7 +13,9 @@ export type IntegrationStatus =
   | 'scopes_changed'
   | 'sender_unauthenticated'
   /** Amazon SES: a domain with registered senders failed verification after it had verified (see `failedDomains`). */
-  | 'domain_failed';
+  | 'domain_failed'
+  /** Amazon SES paused the tenant's SES tenant (`Sending Status Disabled`): sends are refused until it is enabled again. */
+  | 'paused';
 
 /** One tenant's email integration: exactly one DynamoDB item. */
 export interface IntegrationRecord {
@@ -41,6 +43,11 @@ export interface IntegrationRecord {
    * scheduled domain checker keeps it.
    */
   failedDomains?: string[];
+  /**
+   * When Amazon SES last changed the SES tenant's sending status, as its event says: an older
+   * event (SES publishes best effort, out of order) never overrides a newer one.
+   */
+  sesSendingStatusAt?: string;
   /** The envelope-encrypted API key (SendGrid). Providers that need no key (SES) have none. */
   secret?: EncryptedSecret;
   /**
@@ -79,6 +86,7 @@ export const integrationRecordSchema = z.object({
     'scopes_changed',
     'sender_unauthenticated',
     'domain_failed',
+    'paused',
   ]),
   keyVersion: z.number().int(),
   revision: z.number().int(),
@@ -88,6 +96,7 @@ export const integrationRecordSchema = z.object({
   lastVerifiedAt: z.string(),
   lastSendError: z.string().optional(),
   failedDomains: z.array(z.string()).optional(),
+  sesSendingStatusAt: z.string().optional(),
   secret: encryptedSecretSchema.optional(),
   parkedSendGrid: z
     .object({ region: z.string(), keyId: z.string(), keyVersion: z.number().int(), secret: encryptedSecretSchema })

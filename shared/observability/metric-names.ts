@@ -46,3 +46,21 @@ export const FEEDBACK_METRICS = {
   /** Listeners, and runs of a message's pending consequences (suppression, outcome events), that failed after a change was recorded (the latter are retried through the queue): alarmed. */
   listenerFailures: 'FeedbackListenerFailures',
 } as const;
+
+/** The SES event function's counts, one per event from the default bus (receive-ses-events). */
+export const SES_EVENT_METRICS = {
+  /** Email events whose feedback went onto the feedback queue. */
+  queued: 'SesEventsQueued',
+  /** Email events without our tags (mail sent by something else through the configuration set). */
+  notOurs: 'SesEventsNotOurs',
+  /** Email events whose SES-named tenant disagrees with their tenant tag: refused, alarmed. */
+  tenantMismatch: 'SesEventsTenantMismatch',
+  /** Events from `aws.ses` that do not parse as documented: dropped, alarmed. */
+  malformed: 'SesEventsMalformed',
+  /** SES events we do not act on (opens, clicks, reputation findings). */
+  ignored: 'SesEventsIgnored',
+  /** Sending status events that paused or resumed a card. */
+  statusChanges: 'SesTenantStatusChanges',
+  /** Sending status events for an SES tenant that is none of our tenants' (or not in the card's region). */
+  unknownTenant: 'SesTenantStatusUnknownTenant',
+} as const;

@@ -70,7 +70,15 @@ export interface DeliveryUpdatedDetail extends OutcomeDetailBase {
 }
 
 /** Why an integration's status changed. */
-export type IntegrationStatusCause = 'saved' | 'rotated' | 'deleted' | 'health_check' | 'domain_check' | 'send_refused';
+export type IntegrationStatusCause =
+  | 'saved'
+  | 'rotated'
+  | 'deleted'
+  | 'health_check'
+  | 'domain_check'
+  | 'send_refused'
+  /** Amazon SES paused or enabled the tenant's SES tenant (`Sending Status Disabled/Enabled`). */
+  | 'ses_sending_status';
 
 /** `Email Integration Status Changed`: the tenant's card status changed (or the card was created or deleted). */
 export interface IntegrationStatusChangedDetail extends OutcomeDetailBase {
@@ -212,6 +220,7 @@ const CAUSE_TEXTS: Record<IntegrationStatusCause, string> = {
   health_check: 'The health check re-verified the integration with the provider.',
   domain_check: 'A check of the tenant’s Amazon SES domains found a sender domain failed, or verified again.',
   send_refused: 'The provider refused a send.',
+  ses_sending_status: 'Amazon SES changed the sending status of the tenant’s SES tenant.',
 };
 
 const STATUS_TEXTS: Record<IntegrationStatusChangedDetail['status'], string> = {
@@ -224,6 +233,8 @@ const STATUS_TEXTS: Record<IntegrationStatusChangedDetail['status'], string> = {
     'A registered sender’s domain is no longer authenticated at the provider: its mail may not arrive.',
   domain_failed:
     'An Amazon SES domain with registered senders failed verification: mail from senders there is refused until it verifies again.',
+  paused:
+    'Amazon SES paused the tenant (usually for bounces or complaints): nothing is sent until SES enables it again.',
   deleted: 'Nothing is sent for this tenant until an integration is saved again.',
 };
 

@@ -187,9 +187,12 @@ export function sendersOutside(emails: readonly string[], domains: readonly Send
  * - `sender_rejected`: the provider refuses this `from` (403 on `from`): permanent, marks the card;
  * - `throttled`: rate-limited; retry no sooner than `retryAfterSeconds`;
  * - `transient`: 5xx or a connection never made: safe to retry;
- * - `outcome_unknown`: timed out or cut off after the request left: it may have been delivered.
+ * - `outcome_unknown`: timed out or cut off after the request left: it may have been delivered;
+ * - `sending_paused`: the provider paused the tenant's (or the whole account's) sending: permanent,
+ *   the card untouched (its status follows the provider's own status events).
  */
 export type SendFailureClass =
+  | 'sending_paused'
   | 'message_rejected'
   | 'key_rejected'
   | 'sender_rejected'

@@ -529,6 +529,7 @@ function permanentCodeOf(failureClass: SendFailureClass): PermanentSendCode {
     case 'key_rejected':
     case 'sender_rejected':
     case 'message_rejected':
+    case 'sending_paused':
       return failureClass;
     default:
       return 'delivery_unknown';

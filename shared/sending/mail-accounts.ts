@@ -11,8 +11,11 @@ import {
 import { SendRuleError } from './sender-rules.js';
 import type { SendingCredentials } from './sending-credentials.js';
 
-/** Statuses that stop sending until the tenant acts (rotates the key). */
-export const BLOCKING_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_rejected']);
+/**
+ * Statuses that stop sending: until the tenant acts (rotates the key), or until Amazon SES
+ * enables its paused SES tenant again. A cached record with one is always read again.
+ */
+export const BLOCKING_STATUSES: ReadonlySet<IntegrationStatus> = new Set(['key_rejected', 'paused']);
 
 /** What {@link MailAccounts} needs. */
 export interface MailAccountsDeps {
@@ -54,8 +57,9 @@ export class MailAccounts {
     return transport;
   }
 
-  /** Refuses a tenant whose card blocks sending. */
+  /** Refuses a tenant whose card blocks sending, before any provider is called. */
   requireSendable(record: IntegrationRecord): void {
+    if (record.status === 'paused') throw new SendRuleError('sending_paused', message('sending_paused'));
     if (BLOCKING_STATUSES.has(record.status)) {
       throw new SendRuleError(
         'key_rejected',

@@ -44,6 +44,7 @@ export const FAILURE_HANDLING: Readonly<Record<SendFailureClass, FailureHandling
   transient: 'redeliver',
   outcome_unknown: 'give_up_unknown',
   message_rejected: 'give_up',
+  sending_paused: 'give_up',
   key_rejected: 'give_up',
   sender_rejected: 'give_up',
 };

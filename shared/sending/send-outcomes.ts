@@ -45,6 +45,11 @@ export const SEND_OUTCOMES = {
     metric: 'EmailsSenderDomainFailed',
     hint: 'The sender is at an Amazon SES domain that failed verification after it had verified; the tenant publishes its DNS records again (the card says which domain).',
   },
+  sending_paused: {
+    disposition: 'permanent',
+    metric: 'EmailsSendingPaused',
+    hint: 'Amazon SES paused the tenant’s SES tenant (card `paused`); nothing is sent until SES enables it again (reputation findings resolved, or an operator re-enables it). Republish what must still go out once the card is active.',
+  },
   message_rejected: {
     disposition: 'permanent',
     metric: 'EmailsMessageRejected',

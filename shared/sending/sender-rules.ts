@@ -3,7 +3,7 @@ import { DomainProblem } from '../problem-catalog.js';
 import { domainOf } from '../providers/email-provider.js';
 
 /** The codes a broken send rule carries: each is an API problem code and a permanent send outcome. */
-export type SendRuleCode = 'sender_not_registered' | 'key_rejected' | 'sender_domain_failed';
+export type SendRuleCode = 'sender_not_registered' | 'key_rejected' | 'sender_domain_failed' | 'sending_paused';
 
 /** A send broke a rule before any provider was called: permanent, with a reason to show. */
 export class SendRuleError extends DomainProblem {

@@ -87,6 +87,8 @@ export class TestSender {
           'sender_rejected',
           catalogMessage('test_sender_rejected', { provider, reason: failure.reason }),
         );
+      case 'sending_paused':
+        return new TestSendError('sending_paused', catalogMessage('sending_paused'));
       case 'message_rejected':
         return new TestSendError(
           'message_rejected',

@@ -122,6 +122,28 @@ describe('EmailDispatcher', () => {
     expect(transport.calls).toHaveLength(2);
   });
 
+  it('refuses a paused tenant’s send before any provider call, and sends again once the card is active', async () => {
+    await dispatcher.dispatch(event(), 'e-0'); // warms the cache with the active card
+    const paused = repository.peek('tenant-a');
+    if (!paused) throw new Error('no card');
+    repository.seed({ ...paused, status: 'paused', revision: paused.revision + 1 });
+    credentials.forget('tenant-a');
+    const refused = event();
+    expect(await dispatcher.dispatch(refused, 'e-1')).toMatchObject({ kind: 'failed', code: 'sending_paused' });
+    expect(transport.calls).toHaveLength(1);
+    expect((await ledger.get('tenant-a', refused.messageId))?.failureCode).toBe('sending_paused');
+
+    repository.seed({ ...paused, status: 'active', revision: paused.revision + 2 });
+    expect(await dispatcher.dispatch(event(), 'e-2')).toMatchObject({ kind: 'sent' });
+    expect(transport.calls).toHaveLength(2);
+  });
+
+  it('fails a send the provider refuses as paused with sending_paused, and leaves the card to the provider’s events', async () => {
+    transport.script = [new SendFailure('sending_paused', 'Sending is paused for tenant ei-tenant-a.')];
+    expect(await dispatcher.dispatch(event(), 'e-1')).toMatchObject({ kind: 'failed', code: 'sending_paused' });
+    expect(repository.peek('tenant-a')?.status).toBe('active');
+  });
+
   it('marks the card sender_rejected when SendGrid refuses the from address', async () => {
     transport.script = [
       new SendFailure('sender_rejected', 'The from address does not match a verified Sender Identity', {

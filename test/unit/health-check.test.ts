@@ -350,6 +350,33 @@ describe('checkQueuedTenants', () => {
   });
 });
 
+describe('checkIntegration on a paused SES tenant', () => {
+  it('keeps a card Amazon SES paused paused although its senders are fine', async () => {
+    const paused: IntegrationRecord = {
+      tenantId: 'tenant-p',
+      channel: 'email',
+      provider: 'ses',
+      region: 'eu-west-1',
+      keyId: 'ei-tenant-p',
+      emails: ['info@acme.example'],
+      status: 'paused',
+      keyVersion: 1,
+      revision: 1,
+      createdAt: '2026-11-01T00:00:00.000Z',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+    };
+    const store = new InMemoryIntegrationStore({ records: [paused] });
+    const health = world(store, providersWith(providerAnswering({}), [{ domain: 'acme.example', valid: true }]));
+
+    const planned = await planHealthRun(health.planner, { scope: 'all' });
+    await health.deliver();
+
+    expect((await health.runs.get(planned?.run.runId ?? ''))?.outcomes).toEqual({ paused: 1 });
+    expect((await store.get('tenant-p'))?.status).toBe('paused');
+  });
+});
+
 describe('planHealthRun', () => {
   it('re-checks only blocked tenants with scope blocked, and unblocks one whose key works again', async () => {
     const blocked = { ...(await record('blocked', 'good')), status: 'key_rejected' as const, lastSendError: '401' };

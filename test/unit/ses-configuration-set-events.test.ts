@@ -297,6 +297,7 @@ describe('parseSesEvent on tenant sending status', () => {
     expect(parseSesEvent(statusEvent('Sending Status Disabled', 'DISABLED'))).toEqual({
       kind: 'sending_status',
       sesTenantName: 'ei-tenant-a',
+      region: 'eu-west-1',
       enabled: false,
       origin: 'AWS_MANAGED',
       cause: 'High bounce rate',

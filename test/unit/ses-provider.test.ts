@@ -15,6 +15,7 @@ import {
   NotFoundException,
   SESv2Client,
   SendEmailCommand,
+  SendingPausedException,
   TooManyRequestsException,
   UpdateReputationEntityPolicyCommand,
 } from '@aws-sdk/client-sesv2';
@@ -290,6 +291,7 @@ describe('classifySesError', () => {
       'sender_rejected',
     ],
     ['a suspended account', new AccountSuspendedException({ message: 'suspended', ...meta }), 'key_rejected'],
+    ['a paused tenant or account', new SendingPausedException({ message: 'paused', ...meta }), 'sending_paused'],
     ['throttling', new TooManyRequestsException({ message: 'slow down', ...meta }), 'throttled'],
     ['an SES outage', new InternalServiceErrorException({ message: 'oops', ...meta }), 'transient'],
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'transient'],

@@ -152,6 +152,8 @@ export interface SesMailEvent {
 export interface SesSendingStatusEvent {
   kind: 'sending_status';
   sesTenantName: string;
+  /** The region of the SES tenant (tenants are per region). */
+  region: string;
   /** false: `Sending Status Disabled`; true: enabled or reinstated. */
   enabled: boolean;
   origin: 'CUSTOMER_MANAGED' | 'AWS_MANAGED';
@@ -296,6 +298,7 @@ function statusEvent(event: z.infer<typeof envelopeSchema>): SesEvent {
   return {
     kind: 'sending_status',
     sesTenantName,
+    region: event.region,
     enabled,
     origin,
     cause: record.cause ?? undefined,

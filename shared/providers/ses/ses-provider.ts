@@ -281,12 +281,10 @@ export function classifySesError(error: unknown): SendFailure {
     return new SendFailure(/not verified/i.test(reason) ? 'sender_rejected' : 'message_rejected', reason, details);
   }
   if (error instanceof BadRequestException) return new SendFailure('message_rejected', reason, details);
-  // The account or tenant cannot send any more: like a rejected SendGrid key, it needs a person.
-  if (
-    error instanceof AccountSuspendedException ||
-    error instanceof SendingPausedException ||
-    error instanceof NotFoundException
-  ) {
+  // SES paused the tenant (or the account): not a broken credential, so the card is left to SES's status events.
+  if (error instanceof SendingPausedException) return new SendFailure('sending_paused', reason, details);
+  // The account cannot send any more: like a rejected SendGrid key, it needs a person.
+  if (error instanceof AccountSuspendedException || error instanceof NotFoundException) {
     return new SendFailure('key_rejected', reason, details);
   }
   if (error instanceof TooManyRequestsException || error instanceof LimitExceededException) {

@@ -6,6 +6,7 @@ import {
   NotFoundException,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
+import { isTenantId } from '../../tenant-id.js';
 
 /** Runs a create call; "already exists" counts as done, which makes each step safe to repeat. */
 export async function ignoreAlreadyExists(call: Promise<unknown>): Promise<void> {
@@ -38,6 +39,16 @@ export async function tenantsOf(client: SESv2Client, resourceArn: string): Promi
     nextToken = page.NextToken;
   } while (nextToken);
   return tenants;
+}
+
+/**
+ * Our tenant whose SES tenant has this name, when the name is one {@link sesTenantName} gives
+ * without a hash (`ei-<tenant id>`); undefined otherwise (another name, or a hashed one).
+ */
+export function tenantIdOfSesTenantName(name: string): string | undefined {
+  if (!name.startsWith('ei-')) return undefined;
+  const candidate = name.slice(3);
+  return isTenantId(candidate) && sesTenantName(candidate) === name ? candidate : undefined;
 }
 
 /** SES tenant names: letters, digits, `-` and `_`, at most 64 characters. */

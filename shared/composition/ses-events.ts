@@ -1,0 +1,31 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createSesEventHandler, type SesEventHandler } from '../feedback/ses-event-receiver.js';
+import { applySesSendingStatus } from '../integrations/ses-sending-status.js';
+import { serviceLogger } from '../observability/logger.js';
+import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../observability/metric-names.js';
+import {
+  type EnvironmentVariables,
+  feedbackQueueSettings,
+  integrationTableSettings,
+  outcomeEventSettings,
+} from './environment.js';
+import { feedbackQueue } from './feedback.js';
+import { integrationStatusEvents } from './outcome-events.js';
+import { integrationRepository } from './store.js';
+
+/**
+ * The SES event function (`receive-ses-events`): the feedback queue (`FEEDBACK_QUEUE_URL`) for
+ * email events; the integration table (`INTEGRATION_TABLE_NAME`) and the service bus
+ * (`OUTCOME_EVENT_BUS_NAME`) for a tenant's sending status. Its own module, so the SendGrid
+ * webhook's bundle stays as small as it was.
+ */
+export function sesEventHandler(env: EnvironmentVariables = process.env): SesEventHandler {
+  const repository = integrationRepository(integrationTableSettings(env));
+  const statusEvents = integrationStatusEvents(outcomeEventSettings(env));
+  return createSesEventHandler({
+    queue: feedbackQueue(feedbackQueueSettings(env)),
+    sendingStatus: (event) => applySesSendingStatus({ repository, statusEvents }, event),
+    logger: serviceLogger(),
+    metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME }),
+  });
+}
