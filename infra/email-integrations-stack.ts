@@ -20,6 +20,7 @@ import { API_ROUTES, PUBLIC_ROUTE_HANDLERS } from '../shared/http/api-routes.js'
 import { integrationTableKeys } from '../shared/integrations/integration-table.js';
 import { OUTCOME_EVENT_METRICS } from '../shared/observability/metric-names.js';
 import { OUTCOME_EVENT_SOURCE } from '../shared/outcome-events/outcome-events.js';
+import { SES_FEEDBACK_EVENT_TYPES } from '../shared/providers/ses/ses-configuration-set-events.js';
 import { keyAccess, tableAccess } from './constructs/access.js';
 import { alarmWhenAtLeast, serviceMetric } from './constructs/alarms.js';
 import { FeedbackPipeline } from './constructs/feedback-pipeline.js';
@@ -28,6 +29,7 @@ import { ServiceHttpApi } from './constructs/http-api.js';
 import { IntegrationStore } from './constructs/integration-store.js';
 import { SendPipeline } from './constructs/send-pipeline.js';
 import { ServiceFunction } from './constructs/service-function.js';
+import { SesEventRules } from './constructs/ses-event-rules.js';
 import {
   FEEDBACK_TIMEOUT,
   FUNCTION_ACCESS,
@@ -115,15 +117,8 @@ export class EmailIntegrationsStack extends Stack {
       eventDestination: {
         name: 'eventbridge',
         enabled: true,
-        matchingEventTypes: [
-          'SEND',
-          'DELIVERY',
-          'BOUNCE',
-          'COMPLAINT',
-          'REJECT',
-          'DELIVERY_DELAY',
-          'RENDERING_FAILURE',
-        ],
+        // The types the SES event function parses (one table: its rule matches their detail-types).
+        matchingEventTypes: Object.keys(SES_FEEDBACK_EVENT_TYPES),
         // SES publishes only to the default bus (docs/ses-facts.md 3.1).
         eventBridgeDestination: {
           eventBusArn: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
@@ -193,6 +188,11 @@ export class EmailIntegrationsStack extends Stack {
 
     pipeline.connect(fn('send-email').function);
     feedback.connect(fn('apply-feedback').function);
+    // SES's email events and tenant status events, from the default bus (the only one SES publishes to).
+    new SesEventRules(this, 'SesEvents', {
+      configurationSetName: this.configurationSetName,
+      receiver: fn('receive-ses-events').function,
+    });
 
     // The health check: daily over every tenant, and every 15 minutes over the tenants whose key was
     // refused (planner → check queue → checker), so a blocked tenant is unblocked soon after its key works again.

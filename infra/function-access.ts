@@ -17,7 +17,8 @@ export type FunctionName =
   | 'plan-health-check'
   | 'check-integration-health'
   | 'watch-ses-domains'
-  | 'apply-feedback';
+  | 'apply-feedback'
+  | 'receive-ses-events';
 
 /** The service's tables, by the environment variable each function reads its name from. */
 export const TABLE_ENV = {
@@ -272,6 +273,19 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     sendQueue: [],
     ses: [],
     // Email Delivery Updated.
+    publishesOutcomes: true,
+  },
+  'receive-ses-events': {
+    description:
+      'Amazon SES events from the default bus: email events onto the feedback queue, a tenant’s sending status onto its card',
+    timeout: Duration.seconds(10),
+    // read + update on integrations: Sending Status Disabled/Enabled turns the card paused / active.
+    tables: { integrations: cards('read', 'update') },
+    key: [],
+    sendQueue: [],
+    ses: [],
+    feedbackQueue: 'send',
+    // Email Integration Status Changed when a card is paused or resumed.
     publishesOutcomes: true,
   },
   'send-email': {

@@ -13,6 +13,7 @@ import {
   METRIC_NAMESPACE,
   METRIC_SERVICE_NAME,
   OUTCOME_EVENT_METRICS,
+  SES_EVENT_METRICS,
 } from '../../shared/observability/metric-names.js';
 import { OUTCOME_DETAIL_TYPES, OUTCOME_EVENT_SOURCE } from '../../shared/outcome-events/outcome-events.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
@@ -38,6 +39,7 @@ const OUTCOME_PUBLISHERS: FunctionName[] = [
   'apply-feedback',
   'watch-ses-domains',
   'check-ses-domain',
+  'receive-ses-events',
 ];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
@@ -221,6 +223,11 @@ function expected(of = stack) {
         ),
       ];
     },
+    sesEventDeadLetters: (actions: string | string[]) => ({
+      Action: actions,
+      Effect: 'Allow',
+      Resource: arnOf(id(of.node.findChild('SesEvents').node.findChild('DeadLetters'))),
+    }),
     feedbackQueue: (actions: string | string[]) => ({
       Action: actions,
       Effect: 'Allow',
@@ -397,7 +404,7 @@ describe('EmailIntegrationsStack', () => {
   it('runs every function on Node.js 24, arm64, with a log group that expires', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     // One per route, the send intake, the send function, the health check's planner and checker, the SES domain checker, the feedback function.
-    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 6);
+    expect(Object.keys(functions)).toHaveLength(API_ROUTES.length + 7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -483,6 +490,12 @@ describe('EmailIntegrationsStack', () => {
       'delete-sendgrid-event-webhook': [e.eventWebhooks('GetItem', 'DeleteItem')],
       'rotate-sendgrid-event-webhook-url': [e.eventWebhooks('GetItem', 'PutItem', 'DeleteItem')],
       'receive-sendgrid-events': [e.eventWebhooks('GetItem', 'UpdateItem'), e.feedbackQueue('sqs:SendMessage')],
+      'receive-ses-events': [
+        e.integrations('GetItem', 'UpdateItem'),
+        e.feedbackQueue('sqs:SendMessage'),
+        // Lambda's on-failure destination: what still fails after its retries.
+        e.sesEventDeadLetters(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']),
+      ],
       'apply-feedback': [
         e.sendLedger('GetItem', 'UpdateItem'),
         e.suppressions('PutItem'),
@@ -657,6 +670,7 @@ describe('EmailIntegrationsStack', () => {
       ...Object.values(SEND_OUTCOMES).map((outcome) => outcome.metric),
       HEALTH_CHECK_METRICS.failures,
       ...Object.values(FEEDBACK_METRICS),
+      ...Object.values(SES_EVENT_METRICS),
     ]);
     const serviceAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => !String(alarm.Properties.Namespace).startsWith('AWS/'),
@@ -670,6 +684,8 @@ describe('EmailIntegrationsStack', () => {
         OUTCOME_EVENT_METRICS.unpublished,
         FEEDBACK_METRICS.invalidMessages,
         FEEDBACK_METRICS.listenerFailures,
+        SES_EVENT_METRICS.malformed,
+        SES_EVENT_METRICS.tenantMismatch,
       ].sort(),
     );
     for (const alarm of serviceAlarms) {
@@ -840,7 +856,11 @@ describe('EmailIntegrationsStack', () => {
         },
       ],
     });
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // The send rule is the only one on the service's bus (SES's rules are on the default bus).
+    const onServiceBus = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (rule) => JSON.stringify(rule.Properties.EventBusName) === JSON.stringify({ Ref: id('Bus') }),
+    );
+    expect(onServiceBus).toHaveLength(1);
     const queues = template.toJSON().Resources as Record<string, Resource>;
     expect(queues[id('IntakeRequests')]?.Properties).toMatchObject({
       RedrivePolicy: { deadLetterTargetArn: arnOf(id('DeadLetters')), maxReceiveCount: 5 },
@@ -1211,6 +1231,56 @@ describe('EmailIntegrationsStack', () => {
     });
     const send = functionOf('send-email').Properties as { Environment: { Variables: Record<string, unknown> } };
     expect(send.Environment.Variables.SES_CONFIGURATION_SET).toBe('email-integrations-test');
+  });
+
+  it('routes SES’s email events of its configuration set and tenant status events from the default bus to receive-ses-events', () => {
+    const receiver = arnOf(logicalId(stack, stack.functions.get('receive-ses-events')?.function as IConstruct));
+    const deadLetters = arnOf(
+      logicalId(stack, stack.node.findChild('SesEvents').node.findChild('DeadLetters') as IConstruct),
+    );
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.EventPattern?.source?.[0] === 'aws.ses',
+    );
+    const target = {
+      Arn: receiver,
+      Id: 'Target0',
+      DeadLetterConfig: { Arn: deadLetters },
+      RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+    };
+    expect(rules.map((rule) => rule.Properties)).toEqual([
+      expect.objectContaining({
+        EventPattern: {
+          source: ['aws.ses'],
+          'detail-type': [
+            'Email Sent',
+            'Email Delivered',
+            'Email Bounced',
+            'Email Complaint Received',
+            'Email Rejected',
+            'Email Delivery Delayed',
+            'Email Rendering Failed',
+          ],
+          detail: { mail: { tags: { 'ses:configuration-set': ['email-integrations-test'] } } },
+        },
+        Targets: [target],
+      }),
+      expect.objectContaining({
+        EventPattern: { source: ['aws.ses'], 'detail-type': ['Sending Status Enabled', 'Sending Status Disabled'] },
+        Targets: [target],
+      }),
+    ]);
+    // The default bus: the only one SES publishes to.
+    for (const rule of rules) expect(rule.Properties.EventBusName).toBe('default');
+    // Lambda's own retries, then the same dead-letter queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.functions.get('receive-ses-events')?.function as IConstruct) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: deadLetters } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetters['Fn::GetAtt'][0], 'QueueName'] } }],
+    });
   });
 
   it('exports the API URL, tables, key and event bus for operators and publishers', () => {
