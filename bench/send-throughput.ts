@@ -9,6 +9,7 @@ import { emailDispatcher, type SendPathSettings } from '../shared/composition/se
 import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
 import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
+import type { BatchContext } from '../shared/sending/email-dispatcher.js';
 import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../shared/sending/send-request.js';
 import { CACHE_WINDOWS, SendingCredentials } from '../shared/sending/sending-credentials.js';
@@ -110,9 +111,10 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   const dispatcher = emailDispatcher(world.settings, { credentials, logger: new Logger({ logLevel: 'SILENT' }) });
   const latencies: number[] = [];
   const timed = {
-    dispatch: async (body: unknown, eventId: string) => {
+    prepareBatch: (details: readonly unknown[]) => dispatcher.prepareBatch(details),
+    dispatch: async (body: unknown, eventId: string, batch?: BatchContext) => {
       const started = performance.now();
-      const outcome = await dispatcher.dispatch(body, eventId);
+      const outcome = await dispatcher.dispatch(body, eventId, batch);
       latencies.push(performance.now() - started);
       if (outcome.kind !== 'sent') throw new Error(`benchmark send not sent: ${JSON.stringify(outcome)}`);
       return outcome;

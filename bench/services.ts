@@ -11,7 +11,7 @@ import { startSink } from './sink.js';
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'email-integrations-bench-'));
 const dynamo = await startLocalDynamoDb({
-  dataDir,
+  dataDir: process.env.BENCH_DYNAMO_ON_DISK ? dataDir : undefined,
   tables: serviceTables({
     integrations: 'bench-integrations',
     sendLedger: 'bench-send-ledger',

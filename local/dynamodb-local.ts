@@ -72,17 +72,21 @@ export const LOCAL_AWS_ENVIRONMENT = {
 } as const;
 
 /**
- * Starts dynalite persisted under `dataDir` (LevelDB, so a restart keeps the data) and
- * creates each table (from the same key definitions the stack uses) when it is missing.
+ * Starts dynalite persisted under `dataDir` (LevelDB, so a restart keeps the data), or in memory
+ * when there is none (the benchmark's throwaway tables), and creates each table (from the same key
+ * definitions the stack uses) when it is missing.
  */
 export async function startLocalDynamoDb(options: {
-  dataDir: string;
+  dataDir: string | undefined;
   tables: Record<string, CreateTableCommandInput>;
 }): Promise<LocalDynamoDb> {
-  const path = join(options.dataDir, 'dynamodb');
-  mkdirSync(path, { recursive: true });
-  await requireUnlocked(path);
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let path: string | undefined;
+  if (options.dataDir !== undefined) {
+    path = join(options.dataDir, 'dynamodb');
+    mkdirSync(path, { recursive: true });
+    await requireUnlocked(path);
+  }
+  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

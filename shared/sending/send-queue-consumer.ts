@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
 import { mapBounded } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
-import type { DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
+import type { BatchContext, DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from './redelivery-policy.js';
 import { screenSendEvent, type TrustedPublisher } from './send-event-screen.js';
 
@@ -30,7 +30,7 @@ export interface RecordOutcome {
 
 /** What the consumer needs. */
 export interface SendQueueConsumerDeps {
-  dispatcher: Pick<EmailDispatcher, 'dispatch'>;
+  dispatcher: Pick<EmailDispatcher, 'dispatch'> & Partial<Pick<EmailDispatcher, 'prepareBatch'>>;
   /** Records from any other source or account are refused for good (`untrusted_event`). */
   publisher: TrustedPublisher;
   redelivery: RedeliveryScheduler;
@@ -51,15 +51,25 @@ export class SendQueueConsumer {
   async consume(
     records: SQSRecord[],
   ): Promise<{ outcomes: RecordOutcome[]; batchItemFailures: SQSBatchItemFailure[] }> {
-    const outcomes = await mapBounded(records, this.deps.concurrency ?? REDELIVERY_POLICY.batchConcurrency, (record) =>
-      this.consumeOne(record),
+    const screened = records.map((record) => ({
+      record,
+      screened: screenSendEvent(safeJson(record.body), this.deps.publisher),
+    }));
+    // What every send of the batch reads (its suppression lists), read once for all of them.
+    const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
+    const batch = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
+    const outcomes = await mapBounded(screened, this.deps.concurrency ?? REDELIVERY_POLICY.batchConcurrency, (entry) =>
+      this.consumeOne(entry.record, entry.screened, batch),
     );
     const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry' && !entry.requeued);
     return { outcomes, batchItemFailures: retries.map((entry) => ({ itemIdentifier: entry.sqsMessageId })) };
   }
 
-  private async consumeOne(record: SQSRecord): Promise<RecordOutcome> {
-    const screened = screenSendEvent(safeJson(record.body), this.deps.publisher);
+  private async consumeOne(
+    record: SQSRecord,
+    screened: ReturnType<typeof screenSendEvent>,
+    batch: BatchContext,
+  ): Promise<RecordOutcome> {
     const eventId = screened.kind === 'not_a_send_request' ? null : screened.event.id;
     let outcome: DispatchOutcome;
     if (screened.kind === 'not_a_send_request') {
@@ -77,7 +87,7 @@ export class SendQueueConsumer {
       });
     } else {
       try {
-        outcome = await this.deps.dispatcher.dispatch(screened.event.detail, screened.event.id);
+        outcome = await this.deps.dispatcher.dispatch(screened.event.detail, screened.event.id, batch);
       } catch (error) {
         // Unclassified (DynamoDB down mid-settle …): let the queue deliver it again.
         this.deps.logger.error('send attempt failed; will retry', { eventId, error: describeError(error) });

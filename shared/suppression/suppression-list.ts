@@ -38,10 +38,60 @@ export class SuppressionError extends DomainProblem {
   override readonly name = 'SuppressionError';
 }
 
+/** One message's question to the suppression lists: its tenant and its recipients. */
+export interface SuppressionQuery {
+  tenantId: string;
+  emails: readonly string[];
+}
+
 /** What the send path reads: which of a message's recipients the tenant suppressed. */
 export interface SuppressionScreen {
   /** The normalised addresses among `emails` on the tenant's list. */
   suppressedAmong(tenantId: string, emails: readonly string[]): Promise<Set<string>>;
+  /** The answers for a whole batch of messages (many tenants) in as few reads as DynamoDB allows. */
+  snapshot(queries: readonly SuppressionQuery[]): Promise<SuppressionSnapshot>;
+}
+
+/**
+ * What the tenants' lists said, at one moment, about the (tenant, address) pairs a batch of
+ * messages asked for: answers only what was asked, so a message it does not cover reads for itself.
+ */
+export class SuppressionSnapshot {
+  private readonly asked = new Map<string, Set<string>>();
+  private readonly listed = new Map<string, Set<string>>();
+
+  constructor(asked: readonly SuppressionKey[], listed: readonly SuppressionKey[]) {
+    for (const key of asked) addTo(this.asked, key);
+    for (const key of listed) addTo(this.listed, key);
+  }
+
+  /** The listed addresses among `emails` (normalised); undefined when one of them was not asked for. */
+  among(tenantId: string, emails: readonly string[]): Set<string> | undefined {
+    const asked = this.asked.get(tenantId);
+    const listed = this.listed.get(tenantId);
+    const found = new Set<string>();
+    for (const email of emails) {
+      const address = normaliseAddress(email);
+      if (!asked?.has(address)) return undefined;
+      if (listed?.has(address)) found.add(address);
+    }
+    return found;
+  }
+}
+
+/** One entry's key: the tenant and a normalised address. */
+export interface SuppressionKey {
+  tenantId: string;
+  email: string;
+}
+
+function addTo(map: Map<string, Set<string>>, key: SuppressionKey): void {
+  let set = map.get(key.tenantId);
+  if (!set) {
+    set = new Set();
+    map.set(key.tenantId, set);
+  }
+  set.add(key.email);
 }
 
 /**
@@ -206,24 +256,43 @@ export class SuppressionList implements SuppressionScreen {
   }
 
   /**
-   * Which of `emails` the tenant suppressed: one BatchGetItem (per 100 distinct addresses,
-   * DynamoDB's limit; a message with more recipients takes one per hundred, in parallel). Keys
-   * DynamoDB leaves unprocessed are asked for again a few times; still unanswered, the read
-   * fails as `upstream_unavailable` and the send is retried later, never sent unscreened.
+   * Which of `emails` the tenant suppressed: one BatchGetItem per 100 distinct addresses
+   * (DynamoDB's limit), in parallel. Keys DynamoDB leaves unprocessed are asked for again a few
+   * times; still unanswered, the read fails as `upstream_unavailable` and the send is retried
+   * later, never sent unscreened.
    */
   async suppressedAmong(tenantId: string, emails: readonly string[]): Promise<Set<string>> {
-    const addresses = [...new Set(emails.map(normaliseAddress))];
-    const chunks: string[][] = [];
-    for (let start = 0; start < addresses.length; start += BATCH_GET_KEYS) {
-      chunks.push(addresses.slice(start, start + BATCH_GET_KEYS));
-    }
-    const found = await Promise.all(chunks.map((chunk) => this.batchGet(tenantId, chunk)));
-    return new Set(found.flat());
+    const found = await this.listedAmong(emails.map((email) => ({ tenantId, email: normaliseAddress(email) })));
+    return new Set(found.filter((key) => key.tenantId === tenantId).map((key) => key.email));
   }
 
-  private async batchGet(tenantId: string, addresses: string[]): Promise<string[]> {
-    const found: string[] = [];
-    let keys: Record<string, unknown>[] = addresses.map((email) => ({ tenantId, email }));
+  /**
+   * The answers for a batch of messages of any tenants: the send consumer asks once per SQS
+   * batch (10 messages: usually one BatchGetItem) instead of once per message.
+   */
+  async snapshot(queries: readonly SuppressionQuery[]): Promise<SuppressionSnapshot> {
+    const asked = queries.flatMap((query) =>
+      query.emails.map((email) => ({ tenantId: query.tenantId, email: normaliseAddress(email) })),
+    );
+    return new SuppressionSnapshot(asked, await this.listedAmong(asked));
+  }
+
+  /** The listed keys among `keys` (distinct, in chunks of 100, in parallel). */
+  private async listedAmong(keys: readonly SuppressionKey[]): Promise<SuppressionKey[]> {
+    const distinct = new Map(keys.map((key) => [JSON.stringify([key.tenantId, key.email]), key]));
+    const all = [...distinct.values()];
+    const chunks: SuppressionKey[][] = [];
+    for (let start = 0; start < all.length; start += BATCH_GET_KEYS) {
+      chunks.push(all.slice(start, start + BATCH_GET_KEYS));
+    }
+    const found = await Promise.all(chunks.map((chunk) => this.batchGet(chunk)));
+    return found.flat();
+  }
+
+  private async batchGet(asked: SuppressionKey[]): Promise<SuppressionKey[]> {
+    const found: SuppressionKey[] = [];
+    const wanted = new Set(asked.map((key) => JSON.stringify([key.tenantId, key.email])));
+    let keys: Record<string, unknown>[] = asked.map(({ tenantId, email }) => ({ tenantId, email }));
     for (let round = 0; keys.length > 0; round++) {
       if (round === UNPROCESSED_ROUNDS) {
         throw new UpstreamUnavailableError('DynamoDB', {
@@ -249,7 +318,10 @@ export class SuppressionList implements SuppressionScreen {
         ),
       );
       for (const item of result.Responses?.[this.tableName] ?? []) {
-        if (item.tenantId === tenantId && typeof item.email === 'string') found.push(item.email);
+        const { tenantId, email } = item;
+        // Only what was asked counts: an answer for any other key is not trusted.
+        if (typeof tenantId !== 'string' || typeof email !== 'string') continue;
+        if (wanted.has(JSON.stringify([tenantId, email]))) found.push({ tenantId, email });
       }
       keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
     }

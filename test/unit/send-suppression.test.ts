@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { sqsRecord } from '../../local/endpoints/eventbridge-events.js';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { secretContext } from '../../shared/integrations/integration-record.js';
@@ -9,9 +10,15 @@ import type { MailTransport, SendingAccount } from '../../shared/providers/email
 import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import type { OutboundEmail } from '../../shared/sending/outbound-email.js';
+import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
+import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
 import { screenRecipients } from '../../shared/suppression/recipient-screening.js';
-import type { SuppressionScreen } from '../../shared/suppression/suppression-list.js';
+import {
+  type SuppressionQuery,
+  type SuppressionScreen,
+  SuppressionSnapshot,
+} from '../../shared/suppression/suppression-list.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 import { MemoryLedger } from '../support/memory-send-ledger.js';
 
@@ -28,6 +35,16 @@ class MemoryScreen implements SuppressionScreen {
     if (this.failing) throw new UpstreamUnavailableError('DynamoDB');
     const listed = new Set(this.lists[tenantId] ?? []);
     return new Set(emails.map((email) => email.toLowerCase()).filter((email) => listed.has(email)));
+  }
+  snapshots: Array<readonly SuppressionQuery[]> = [];
+  async snapshot(queries: readonly SuppressionQuery[]) {
+    this.snapshots.push(queries);
+    if (this.failing) throw new UpstreamUnavailableError('DynamoDB');
+    const asked = queries.flatMap((query) =>
+      query.emails.map((email) => ({ tenantId: query.tenantId, email: email.toLowerCase() })),
+    );
+    const listed = asked.filter((key) => (this.lists[key.tenantId] ?? []).includes(key.email));
+    return new SuppressionSnapshot(asked, listed);
   }
 }
 
@@ -141,6 +158,91 @@ describe('EmailDispatcher with suppression lists', () => {
     });
     expect(transport.calls).toHaveLength(0);
     expect(await ledger.get('tenant-a', 'm-4')).toBeUndefined();
+  });
+});
+
+describe('EmailDispatcher screening a whole batch', () => {
+  let ledger: MemoryLedger;
+  let transport: RecordingTransport;
+  let screen: MemoryScreen;
+  let consumer: SendQueueConsumer;
+
+  beforeEach(async () => {
+    ledger = new MemoryLedger();
+    transport = new RecordingTransport();
+    screen = new MemoryScreen({ 'tenant-a': ['bounce@customer.example'], 'tenant-b': ['jane@customer.example'] });
+    const records = await Promise.all(
+      ['tenant-a', 'tenant-b'].map(async (tenantId) => ({
+        tenantId,
+        channel: 'email' as const,
+        provider: 'sendgrid' as const,
+        region: 'global',
+        keyId: apiKey.slice(3, 25),
+        emails: ['info@acme.example'],
+        status: 'active' as const,
+        keyVersion: 1,
+        revision: 1,
+        createdAt: '2026-11-01T00:00:00.000Z',
+        updatedAt: '2026-11-01T00:00:00.000Z',
+        lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+        secret: await cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid')),
+      })),
+    );
+    const repository = new InMemoryIntegrationStore({ records });
+    const dispatcher = new EmailDispatcher({
+      accounts: new MailAccounts({
+        credentials: new SendingCredentials({ repository, cipher }),
+        repository,
+        transports: { sendgrid: transport },
+        now: () => new Date(ledger.now),
+      }),
+      ledger,
+      suppressions: screen,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      leaseMs: 60_000,
+      now: () => new Date(ledger.now),
+    });
+    consumer = new SendQueueConsumer({
+      dispatcher,
+      publisher: { source: 'app.automations', account: '123456789012' },
+      redelivery: { delay: async () => undefined },
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+  });
+
+  const record = (detail: Record<string, unknown>) => {
+    const sqs = sqsRecord(`e-${String(detail.messageId)}`, 'app.automations', EMAIL_SEND_REQUESTED, detail);
+    const body = JSON.parse(sqs.body) as Record<string, unknown>;
+    return { ...sqs, body: JSON.stringify({ ...body, account: '123456789012' }) };
+  };
+
+  it('reads the lists once for the batch and holds back each tenant’s own suppressed addresses', async () => {
+    const { outcomes } = await consumer.consume([
+      record(event('b-1', { to: [{ email: 'bounce@customer.example' }] })),
+      record(event('b-2')),
+      record(event('b-3', { tenantId: 'tenant-b' })),
+      record(event('b-4', { tenantId: 'tenant-b', to: [{ email: 'bounce@customer.example' }] })),
+    ]);
+    expect(outcomes.map((entry) => entry.outcome.kind)).toEqual(['suppressed', 'sent', 'suppressed', 'sent']);
+    expect(screen.snapshots).toHaveLength(1);
+    expect(screen.reads).toEqual([]);
+    expect(transport.calls.map((call) => call.to)).toEqual([
+      [{ email: 'jane@customer.example' }],
+      [{ email: 'bounce@customer.example' }],
+    ]);
+  });
+
+  it('lets each message read its own list when the batch’s read fails, and retries what cannot be read', async () => {
+    screen.failing = true;
+    const { outcomes, batchItemFailures } = await consumer.consume([record(event('c-1')), record(event('c-2'))]);
+    expect(screen.snapshots).toHaveLength(1);
+    expect(screen.reads).toHaveLength(2);
+    expect(outcomes.map((entry) => entry.outcome)).toEqual([
+      expect.objectContaining({ kind: 'retry', code: 'upstream_unavailable' }),
+      expect.objectContaining({ kind: 'retry', code: 'upstream_unavailable' }),
+    ]);
+    expect(batchItemFailures).toHaveLength(2);
+    expect(transport.calls).toHaveLength(0);
   });
 });
 

@@ -186,6 +186,37 @@ describe('SuppressionList', () => {
     );
   });
 
+  it('answers a whole batch of messages of several tenants from one BatchGetItem, and only what was asked', async () => {
+    documents.on(BatchGetCommand).resolves({
+      Responses: {
+        suppressions: [
+          { tenantId: 'tenant-b', email: 'jane@customer.example' },
+          // Not asked (tenant-a never asked for joe): not trusted.
+          { tenantId: 'tenant-a', email: 'joe@customer.example' },
+        ],
+      },
+    });
+    const snapshot = await list.snapshot([
+      { tenantId: 'tenant-a', emails: ['Jane@Customer.Example'] },
+      { tenantId: 'tenant-b', emails: ['jane@customer.example', 'ann@customer.example'] },
+      { tenantId: 'tenant-a', emails: ['jane@customer.example'] },
+    ]);
+    const calls = documents.commandCalls(BatchGetCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input.RequestItems?.suppressions?.Keys).toEqual([
+      { tenantId: 'tenant-a', email: 'jane@customer.example' },
+      { tenantId: 'tenant-b', email: 'jane@customer.example' },
+      { tenantId: 'tenant-b', email: 'ann@customer.example' },
+    ]);
+    expect(snapshot.among('tenant-a', ['JANE@customer.example'])).toEqual(new Set());
+    expect(snapshot.among('tenant-b', ['jane@customer.example', 'ann@customer.example'])).toEqual(
+      new Set(['jane@customer.example']),
+    );
+    // A question the batch did not ask has no answer here: the message reads for itself.
+    expect(snapshot.among('tenant-a', ['joe@customer.example'])).toBeUndefined();
+    expect(snapshot.among('tenant-c', ['jane@customer.example'])).toBeUndefined();
+  });
+
   it('splits more than 100 distinct recipients into batches of 100', async () => {
     documents.on(BatchGetCommand).resolves({ Responses: { suppressions: [] } });
     const emails = Array.from({ length: 150 }, (_, index) => `r${index}@customer.example`);
