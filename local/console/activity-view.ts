@@ -24,6 +24,9 @@ interface MessageView {
   createdAt: string;
   updatedAt: string;
   attempts: number;
+  /** The stable code of a failure (a send outcome code); its words come from the console's texts. */
+  failureCode?: string | null;
+  /** The stored failure, in the API's own (English) words. */
   failureDetail: string | null;
   timeline: TimelineEntry[];
   /** When bounced: hard (permanent) or soft. */
@@ -74,6 +77,24 @@ export function statusChip(status: string, bounceType?: string | null): HTMLElem
 function eventWords(type: string): string {
   const key = `event_${type.toLowerCase()}`;
   return isTextKey(key) ? t(key) : type.replace(/[_-]+/g, ' ').toLowerCase();
+}
+
+/**
+ * Why a message failed, in the session's language: the words for its stable code (the stored
+ * detail is English, written when the send failed). The stored detail follows as secondary
+ * text when it says more than those words (the sender used, the provider's own reason).
+ */
+function failureNote(message: Pick<MessageView, 'failureCode' | 'failureDetail'>): HTMLElement {
+  const key = `failure_${message.failureCode ?? ''}`;
+  const words = isTextKey(key) ? t(key) : t('failure_other');
+  const note = element('div', [element('p', words, 'bad failure')], 'failure-note');
+  if (message.failureCode) note.dataset.code = message.failureCode;
+  if (message.failureDetail && message.failureDetail !== words) {
+    const detail = element('span', message.failureDetail);
+    detail.lang = 'en';
+    note.append(element('p', [`${t('activityFailureDetail')}: `, detail], 'hint failure-detail'));
+  }
+  return note;
 }
 
 /** The tenant's messages and their timelines. */
@@ -127,9 +148,9 @@ export class ActivityView {
   }
 
   /**
-   * Fetches one page after `cursor` (the first page without one). A filtered page can come back
-   * short with a cursor (the API filters after reading), so it reads on until the page is full
-   * or the list ends, at most a few requests per press.
+   * Fetches one page after `cursor` (the first page without one). A filtered page can still come
+   * back short with a cursor (the API looks at a bounded number of messages per request), so it
+   * reads on until the page is full or the list ends, at most a few requests per press.
    */
   private async fetchPage(cursor: string | undefined): Promise<void> {
     const box = $('activity-problem');
@@ -264,7 +285,7 @@ export class ActivityView {
           ),
         );
       }
-      if (message.failureDetail) parts.push(element('p', message.failureDetail, 'bad'));
+      if (message.failureCode || message.failureDetail) parts.push(failureNote(message));
       parts.push(element('p', t('activityUpdated', { when: formatDate(message.updatedAt) }), 'hint'));
       if (message.timeline.length === 0) {
         parts.push(element('p', t('activityNoEvents'), 'hint'));

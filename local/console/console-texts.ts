@@ -282,6 +282,23 @@ const en = {
   activityUpdated: 'Status last changed {when}.',
   activityNoEvents:
     'No events from the provider yet. Deliveries, bounces and spam complaints show up here once the provider reports them.',
+  failure_invalid_event:
+    'The automation sent a request that does not match the “Email Send Requested” format. Fix the automation, then send again.',
+  failure_no_integration:
+    'No email integration was connected when this was sent. Connect SendGrid or Amazon SES first.',
+  failure_sender_not_registered:
+    'The sender address is not one of your registered senders. Use a registered one, or add it under Email sending.',
+  failure_key_rejected: 'The provider refused the API key, so nothing was sent. Rotate in a new key.',
+  failure_integration_unreadable: 'The stored key could not be read. Save the integration again.',
+  failure_sender_rejected: 'The provider refused the sender address. Check the domain’s sender authentication.',
+  failure_sender_domain_failed:
+    'The sender’s Amazon SES domain no longer verifies. Publish its DNS records again, then send again.',
+  failure_message_rejected: 'The provider refused the message itself (for example its size or one of its fields).',
+  failure_delivery_unknown:
+    'It is not known whether the message went out: the provider did not answer in time. It was not sent again, so no one gets it twice.',
+  failure_recipients_suppressed: 'Every addressee is on your suppression list, so nothing was sent.',
+  failure_other: 'The message could not be sent.',
+  activityFailureDetail: 'Details',
   bounce_hard: 'permanent',
   bounce_soft: 'temporary',
   msgStatus_sending: 'Sending',
@@ -597,6 +614,27 @@ const de: Record<TextKey, string> = {
   activityUpdated: 'Status zuletzt geändert: {when}.',
   activityNoEvents:
     'Noch keine Ereignisse vom Anbieter. Zustellungen, Bounces und Spam-Beschwerden erscheinen hier, sobald der Anbieter sie meldet.',
+  failure_invalid_event:
+    'Die Automation hat eine Anfrage gesendet, die nicht dem Format „Email Send Requested“ entspricht. Korrigieren Sie die Automation und senden Sie erneut.',
+  failure_no_integration:
+    'Beim Senden war keine E-Mail-Integration verbunden. Verbinden Sie zuerst SendGrid oder Amazon SES.',
+  failure_sender_not_registered:
+    'Die Absenderadresse gehört nicht zu Ihren registrierten Absendern. Verwenden Sie eine registrierte oder fügen Sie sie unter E-Mail-Versand hinzu.',
+  failure_key_rejected:
+    'Der Anbieter hat den API-Schlüssel abgelehnt, daher wurde nichts gesendet. Hinterlegen Sie einen neuen Schlüssel.',
+  failure_integration_unreadable:
+    'Der gespeicherte Schlüssel konnte nicht gelesen werden. Speichern Sie die Integration erneut.',
+  failure_sender_rejected:
+    'Der Anbieter hat die Absenderadresse abgelehnt. Prüfen Sie die Absender-Authentifizierung der Domain.',
+  failure_sender_domain_failed:
+    'Die Amazon-SES-Domain des Absenders ist nicht mehr verifiziert. Veröffentlichen Sie ihre DNS-Einträge erneut und senden Sie dann erneut.',
+  failure_message_rejected:
+    'Der Anbieter hat die Nachricht selbst abgelehnt (etwa wegen ihrer Größe oder eines ihrer Felder).',
+  failure_delivery_unknown:
+    'Es ist nicht bekannt, ob die Nachricht verschickt wurde: Der Anbieter hat nicht rechtzeitig geantwortet. Sie wurde nicht erneut gesendet, damit niemand sie doppelt erhält.',
+  failure_recipients_suppressed: 'Alle Empfänger stehen auf Ihrer Sperrliste, daher wurde nichts gesendet.',
+  failure_other: 'Die Nachricht konnte nicht gesendet werden.',
+  activityFailureDetail: 'Details des Dienstes (auf Englisch)',
   bounce_hard: 'dauerhaft',
   bounce_soft: 'vorübergehend',
   msgStatus_sending: 'Wird gesendet',

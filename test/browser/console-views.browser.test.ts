@@ -203,6 +203,12 @@ describe('console page: Activity', () => {
     const panel = rows.first().locator('.timeline');
     await panel.filter({ hasText: String(failed.failureDetail) }).waitFor();
     expect(await panel.textContent()).toContain('No events from the provider yet.');
+    // Its stable code in the console's own words first; the stored detail adds which field, in English.
+    expect(await panel.locator('.failure-note').getAttribute('data-code')).toBe(String(failed.failureCode));
+    expect(await panel.locator('p.failure').textContent()).toBe(
+      'The automation sent a request that does not match the “Email Send Requested” format. Fix the automation, then send again.',
+    );
+    expect(await panel.locator('.failure-detail span').textContent()).toBe(String(failed.failureDetail));
     expect(await rows.first().getByRole('button').getAttribute('aria-expanded')).toBe('true');
     expect(requests).toContain('GET /messages/activity-failed');
     await shoot('activity');
@@ -223,6 +229,13 @@ describe('console page: Activity', () => {
     await page.locator('#activity-rows > li').first().waitFor();
     await page.getByRole('button', { name: 'Verlauf von activity-failed anzeigen' }).click();
     await page.locator('.timeline').filter({ hasText: 'Noch keine Ereignisse' }).waitFor();
+    // The failure in German, from its code; the API's English detail only as marked secondary text.
+    const failure = page.locator('.timeline .failure-note');
+    expect(await failure.locator('p.failure').textContent()).toBe(
+      'Die Automation hat eine Anfrage gesendet, die nicht dem Format „Email Send Requested“ entspricht. Korrigieren Sie die Automation und senden Sie erneut.',
+    );
+    expect(await failure.locator('.failure-detail').textContent()).toMatch(/^Details des Dienstes \(auf Englisch\): /);
+    expect(await failure.locator('.failure-detail span').getAttribute('lang')).toBe('en');
     expect(await scrollsSideways(page)).toBe(false);
     await shoot('activity-de');
     await page.context().close();
