@@ -17,6 +17,7 @@ import { openApiEndpoint } from './endpoints/openapi.js';
 import { publishedEventsEndpoint } from './endpoints/published-events.js';
 import { sesPublishRecordsEndpoint } from './endpoints/ses-dns.js';
 import { sesDomainCheckEndpoint } from './endpoints/ses-domain-check.js';
+import { sesEventDeadLettersEndpoint } from './endpoints/ses-events.js';
 import type { LocalEventBus } from './local-event-bus.js';
 import type { SendGridSandbox } from './sendgrid-sandbox/index.js';
 
@@ -69,4 +70,5 @@ export const LOCAL_ENDPOINTS: LocalEndpoint[] = [
   sesDomainCheckEndpoint,
   feedbackDrainEndpoint,
   feedbackDeadLettersEndpoint,
+  sesEventDeadLettersEndpoint,
 ];

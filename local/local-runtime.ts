@@ -7,6 +7,7 @@ import { apiGatewayEvent, type HttpLambdaHandler, lambdaContext, writeResult } f
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
 import { LOCAL_FEEDBACK_QUEUE_FILE_NAME, pollLocalFeedbackQueue } from './endpoints/feedback-queue.js';
+import { deliverLocalSesEvent } from './endpoints/ses-events.js';
 import { readBody } from './http-body.js';
 import { LOCAL_ENDPOINTS, type LocalEndpointContext } from './local-endpoints.js';
 import { LOCAL_EVENT_BUS_NAME, type LocalEventBus, startLocalEventBus } from './local-event-bus.js';
@@ -43,7 +44,10 @@ export interface LocalRuntimeOptions {
   sesVerificationDelayMs?: number;
   /** The API's public origin, where providers post webhook events (default: this server's own origin). */
   publicApiUrl?: string;
-  /** Receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints, tenant status). */
+  /**
+   * Also receives the SES sandbox's EventBridge events (sends, deliveries, bounces, complaints,
+   * tenant status), after the runtime's own SES event function took them in.
+   */
   onSesEvent?: (event: SesEventBridgeEvent) => void | Promise<void>;
   /**
    * Runs the scheduled SES domain checker this often (as EventBridge Scheduler does every 10
@@ -93,7 +97,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dataDir: options.dataDir,
     sesPort: options.sesPort ?? 0,
     ...(options.sesVerificationDelayMs === undefined ? {} : { verificationDelayMs: options.sesVerificationDelayMs }),
-    ...(options.onSesEvent ? { onEvent: options.onSesEvent } : {}),
+    // The local default bus: the stack's SES rules → receive-ses-events → the local feedback queue.
+    onEvent: async (event) => {
+      await deliverLocalSesEvent(event);
+      await options.onSesEvent?.(event);
+    },
   });
 
   // The service's own bus: the real EventBridge client is pointed at it, unless told otherwise.

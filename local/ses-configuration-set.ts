@@ -4,20 +4,15 @@ import {
   CreateConfigurationSetEventDestinationCommand,
   SESv2Client,
 } from '@aws-sdk/client-sesv2';
+import { SES_FEEDBACK_EVENT_TYPES } from '../shared/providers/ses/ses-configuration-set-events.js';
 
 /** The configuration set the local runtime creates (the stack creates its own in AWS). */
 export const LOCAL_CONFIGURATION_SET = 'email-integrations';
 
-/** The event types the stack's configuration set publishes to EventBridge. */
-export const PUBLISHED_EVENT_TYPES = [
-  'SEND',
-  'DELIVERY',
-  'BOUNCE',
-  'COMPLAINT',
-  'REJECT',
-  'DELIVERY_DELAY',
-  'RENDERING_FAILURE',
-] as const;
+/** The event types the stack's configuration set publishes to EventBridge (the SES event parser's table). */
+export const PUBLISHED_EVENT_TYPES = Object.keys(SES_FEEDBACK_EVENT_TYPES) as Array<
+  keyof typeof SES_FEEDBACK_EVENT_TYPES
+>;
 
 /**
  * Creates the configuration set, with an EventBridge destination on the default bus, in each
