@@ -37,7 +37,7 @@ export async function applySesSendingStatus(
   if (!tenantId) return 'unknown_tenant';
   for (let attempt = 1; ; attempt += 1) {
     const record = await deps.repository.get(tenantId);
-    if (!record || record.provider !== 'ses' || record.region !== event.region) return 'unknown_tenant';
+    if (record?.provider !== 'ses' || record.region !== event.region) return 'unknown_tenant';
     if (record.sesSendingStatusAt && record.sesSendingStatusAt > event.at) return 'stale';
     const status = nextStatus(record, event.enabled);
     if (status === record.status && record.sesSendingStatusAt === event.at) return 'unchanged';
