@@ -55,7 +55,8 @@ export class FeedbackPipeline extends Construct {
         threshold: 1,
       }),
       alarmWhenAtLeast(this, 'FeedbackListenerFailures', {
-        description: 'Acting on a status change (suppression, outcome event) failed after the change was recorded.',
+        description:
+          'Acting on a status change (suppression, outcome event) failed after the change was recorded; it stays pending on the message and the batch is retried.',
         metric: serviceMetric(FEEDBACK_METRICS.listenerFailures, Duration.minutes(5)),
         threshold: 1,
       }),

@@ -11,8 +11,8 @@ import { type FeedbackBatch, feedbackBatchSchema, type NeutralFeedback } from '.
  * Acts on what a batch changed, after the ledger write (suppressing an address, publishing
  * `Email Delivery Updated`). Called once per applied message with changes; a duplicate batch
  * changes nothing and calls nobody. A listener that throws is logged and counted
- * (`FeedbackListenerFailures`), never retried through the queue: the change itself is already
- * recorded, and a redelivered batch would be a duplicate.
+ * (`FeedbackListenerFailures`), never retried through the queue: listeners are observers. What
+ * must not be lost runs as the message's pending consequences ({@link FeedbackConsequenceRunner}).
  */
 export type FeedbackListener = (applied: FeedbackApplied) => Promise<void>;
 

@@ -140,6 +140,31 @@ describe('Outcome events on the service bus (local runtime)', () => {
     expect(again[1]?.id).not.toBe(again[0]?.id);
   });
 
+  it('announces a card the health check blocks, once, and nothing for the cards it leaves as they were', async () => {
+    const blocked = 'outcome-health';
+    const key = service.sandbox.key('good-second');
+    expect((await service.as(blocked).save(key.apiKey, ['info@acme.example'])).status).toBe(201);
+    const since = await lastSequence();
+    service.sandbox.revokeKey(key.keyId);
+
+    expect((await service.as(undefined).call('POST', '/local/health-check')).status).toBe(200);
+
+    const events = await published(since);
+    seen.push(...events);
+    expect(events.map((event) => [event.detailType, event.detail])).toEqual([
+      [
+        OUTCOME_DETAIL_TYPES.integrationStatusChanged,
+        expect.objectContaining({
+          tenantId: blocked,
+          status: 'key_rejected',
+          previousStatus: 'active',
+          cause: 'health_check',
+          reason: expect.stringContaining('refuses the key'),
+        }),
+      ],
+    ]);
+  });
+
   it('announces a deleted integration', async () => {
     const since = await lastSequence();
     expect((await service.as(tenant).remove()).status).toBe(204);

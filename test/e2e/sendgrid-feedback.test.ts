@@ -266,6 +266,46 @@ describe('SendGrid Event Webhook → feedback queue → message status', () => {
     expect(answer.body.timeline).toEqual([expect.objectContaining({ type: 'deferred', reason: '451 try later' })]);
   });
 
+  it('retries what follows from a bounce until the bus takes it: the batch comes back and the update is announced once', async () => {
+    const run = Date.now();
+    const messageId = `fb-retry-${run}`;
+    const address = `bounce@r${run}.example`;
+    await sandboxWebhook('acme', { url: ownerUrl, enabled: false });
+    await publish(owner, messageId, address);
+    const since = Number((await service.as(undefined).call('GET', '/local/published-events')).body.lastSequence);
+    // The bus refuses the announcement on every one of the publisher's attempts during the first delivery.
+    service.runtime.eventBus?.refuseNext(3);
+    const bounce = deliveredEvent(messageId, `bounce-${messageId}`, {
+      email: address,
+      event: 'bounce',
+      type: 'bounce',
+      reason: '550 5.1.1 user unknown',
+    });
+    expect((await post(ownerUrl, [bounce])).status).toBe(204);
+
+    const updates = async () =>
+      (
+        (await service.as(undefined).call('GET', `/local/published-events?since=${since}`)).body.events as Array<{
+          detailType: string;
+          detail: { messageId: string; status: string; eventId: string };
+        }>
+      ).filter((event) => event.detailType === 'Email Delivery Updated' && event.detail.messageId === messageId);
+    for (let attempt = 0; attempt < 20 && (await updates()).length === 0; attempt += 1) {
+      await drain();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await updates()).map((event) => event.detail.status)).toEqual(['bounced']);
+    expect((await message(owner, messageId)).body).toMatchObject({ status: 'bounced', bounceType: 'hard' });
+    const list = await service.as(owner).call('GET', '/suppressions');
+    expect(
+      (list.body.suppressions as Array<{ email: string }>).filter((entry) => entry.email === address),
+    ).toHaveLength(1);
+    // Later deliveries find nothing left to do: still announced once, nothing dead-lettered.
+    await drain();
+    expect(await updates()).toHaveLength(1);
+    expect((await service.as(undefined).call('GET', '/local/feedback/dead-letters')).body.messages).toEqual([]);
+  });
+
   it('answers 413 for a body larger than an Event Webhook batch, and 400 for one that is not JSON', async () => {
     const huge = await fetch(ownerUrl, {
       method: 'POST',

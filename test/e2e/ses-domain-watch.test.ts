@@ -107,5 +107,19 @@ describe('the scheduled SES domain checker', () => {
     expect(recovered.body).toMatchObject({ status: 'active' });
     expect(recovered.body.failedDomains).toBeUndefined();
     expect(await publish(tenant, 'after-recovery')).toMatchObject({ outcome: 'sent' });
+
+    // Each turn of the card was announced once by the domain checks.
+    const published = (await service.as(undefined).call('GET', '/local/published-events')).body.events as Array<{
+      detailType: string;
+      detail: { tenantId: string; status: string; previousStatus: string | null; cause: string };
+    }>;
+    const changes = published
+      .filter((event) => event.detailType === 'Email Integration Status Changed' && event.detail.tenantId === tenant)
+      .filter((event) => event.detail.cause === 'domain_check')
+      .map(({ detail }) => [detail.previousStatus, detail.status]);
+    expect(changes).toEqual([
+      ['active', 'domain_failed'],
+      ['domain_failed', 'active'],
+    ]);
   });
 });
