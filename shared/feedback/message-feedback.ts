@@ -22,6 +22,8 @@ import type { FeedbackKind, NeutralFeedback } from './provider-feedback.js';
 
 /** The timeline keeps a message's first events; every recipient's latest state is kept regardless. */
 export const MAX_TIMELINE_ENTRIES = 200;
+/** Consequences taken off a message per write (each path costs about 15 characters of a 4 KB expression). */
+const SETTLED_PER_WRITE = 100;
 /** A message without recorded recipients (written before they were kept) learns at most this many from feedback. */
 const MAX_LEARNED_RECIPIENTS = 1_000;
 
@@ -296,25 +298,29 @@ export class MessageFeedback {
    * gone (TTL) is left gone.
    */
   async settleConsequences(tenantId: string, messageId: string, consequenceIds: readonly string[]): Promise<void> {
-    if (consequenceIds.length === 0) return;
-    const names: Record<string, string> = { '#pending': 'pendingConsequences' };
-    consequenceIds.forEach((id, index) => {
-      names[`#c${index}`] = id;
-    });
-    try {
-      await this.call(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { sendKey: sendKey(tenantId, messageId) },
-            ConditionExpression: 'attribute_exists(#pending)',
-            UpdateExpression: `REMOVE ${consequenceIds.map((_id, index) => `#pending.#c${index}`).join(', ')}`,
-            ExpressionAttributeNames: names,
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // An update expression is at most 4 KB: a message with many bounced recipients is settled in parts.
+    for (let start = 0; start < consequenceIds.length; start += SETTLED_PER_WRITE) {
+      const ids = consequenceIds.slice(start, start + SETTLED_PER_WRITE);
+      const names: Record<string, string> = { '#pending': 'pendingConsequences' };
+      ids.forEach((id, index) => {
+        names[`#c${index}`] = id;
+      });
+      try {
+        await this.call(() =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { sendKey: sendKey(tenantId, messageId) },
+              ConditionExpression: 'attribute_exists(#pending)',
+              UpdateExpression: `REMOVE ${ids.map((_id, index) => `#pending.#c${index}`).join(', ')}`,
+              ExpressionAttributeNames: names,
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return;
+      }
     }
   }
 

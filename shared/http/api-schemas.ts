@@ -46,7 +46,12 @@ export const testSendBody = z.strictObject({
 
 /** `GET /messages` query: all optional; strings, as query parameters are. */
 export const listMessagesQuery = z.strictObject({
-  status: z.enum(MESSAGE_STATUSES).optional().describe('Only messages with this status'),
+  status: z
+    .enum(MESSAGE_STATUSES)
+    .optional()
+    .describe(
+      'Only messages with this status: a page holds up to `limit` of them (at most 1,000 messages are looked at per request; a shorter page with a nextCursor continues where it stopped)',
+    ),
   since: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 time like 2026-01-31T12:00:00Z' })
     .optional()

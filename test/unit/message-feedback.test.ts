@@ -257,4 +257,59 @@ describe('MessageFeedback', () => {
     ).rejects.toBeInstanceOf(FeedbackConflictError);
     expect(documents.commandCalls(UpdateCommand)).toHaveLength(5);
   });
+
+  it('records what must follow (a suppression, an announcement) in the same write as the bounce', async () => {
+    documents.on(GetCommand).resolves({ Item: sentEntry() });
+    documents.on(UpdateCommand).resolves({});
+    const applied = await feedback.apply('tenant-a', 'sendgrid', 'm-1', [
+      event('bounced', 'Bob@customer.example', '2026-11-26T10:00:05.000Z', { bounceType: 'hard', reason: '550' }),
+    ]);
+    const update = documents.commandCalls(UpdateCommand);
+    expect(update).toHaveLength(1);
+    expect(update[0]?.args[0].input.UpdateExpression).toContain('#pending = :pending');
+    const pending = Object.values(update[0]?.args[0].input.ExpressionAttributeValues?.[':pending'] as object);
+    expect(pending).toEqual([
+      expect.objectContaining({ kind: 'suppress', recipient: 'Bob@customer.example', reason: 'hard_bounce' }),
+      expect.objectContaining({ kind: 'delivery_updated', status: 'bounced', reason: '550' }),
+    ]);
+    expect(applied.pendingConsequences).toEqual(pending);
+  });
+
+  it('answers the consequences still pending on a duplicate, so a redelivered batch finishes them', async () => {
+    const bounced = event('bounced', 'jane@customer.example', '2026-11-26T10:00:05.000Z', { bounceType: 'hard' });
+    const waiting = {
+      id: 'd_bounced',
+      kind: 'delivery_updated',
+      status: 'bounced',
+      reason: null,
+      occurredAt: bounced.at,
+    } as const;
+    documents.on(GetCommand).resolves({
+      Item: {
+        ...sentEntry({
+          feedbackVersion: 1,
+          feedbackEventIds: new Set([feedbackEventDigest('sendgrid', bounced.eventId)]),
+        }),
+        pendingConsequences: { d_bounced: waiting },
+      },
+    });
+    const applied = await feedback.apply('tenant-a', 'sendgrid', 'm-1', [bounced]);
+    expect(applied).toMatchObject({ outcome: 'duplicate', pendingConsequences: [waiting] });
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('takes done consequences off the message in writes small enough for an update expression', async () => {
+    documents.on(UpdateCommand).resolves({});
+    const ids = Array.from({ length: 250 }, (_, index) => `s_${index}`);
+    await feedback.settleConsequences('tenant-a', 'm-1', ids);
+    const calls = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(calls).toHaveLength(3);
+    for (const input of calls) {
+      expect(input.ConditionExpression).toBe('attribute_exists(#pending)');
+      expect(input.UpdateExpression?.length).toBeLessThan(4096);
+    }
+    expect(calls.flatMap((input) => Object.values(input.ExpressionAttributeNames ?? {})).sort()).toEqual(
+      ['pendingConsequences', 'pendingConsequences', 'pendingConsequences', ...ids].sort(),
+    );
+  });
 });
