@@ -68,7 +68,7 @@ const settings: SendPathSettings = {
 const repository = integrationRepository(settings.integrations);
 const cipher = envelopeCipher(settings.keys);
 const tenants = await seedTenants({ repository, cipher });
-const concurrency = BATCH_WORKERS * REDELIVERY_POLICY.batchConcurrency;
+const concurrency = BATCH_WORKERS * REDELIVERY_POLICY.providerCallsPerBatch;
 const world = { settings, repository, cipher };
 const startedAt = performance.now();
 
@@ -334,7 +334,7 @@ const result = {
     messages: MESSAGES,
     tenants: TENANTS,
     batchWorkers: BATCH_WORKERS,
-    perBatchConcurrency: REDELIVERY_POLICY.batchConcurrency,
+    providerCallsPerBatch: REDELIVERY_POLICY.providerCallsPerBatch,
   },
   send,
   verify,

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EnvelopeError } from '../crypto/envelope.js';
 import type { IntegrationRecord } from '../integrations/integration-record.js';
 import { IntegrationStoreError } from '../integrations/integration-repository.js';
+import type { Slots } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import { type OutcomeEvent, sendAccepted, sendFailed } from '../outcome-events/outcome-events.js';
 import type { OutcomePublisher } from '../outcome-events/outcome-publisher.js';
@@ -45,6 +46,8 @@ export type DispatchOutcome =
 export interface BatchContext {
   /** The tenants' suppression lists, as they were for every recipient of the batch. */
   suppressions?: SuppressionSnapshot;
+  /** Bounds the batch's provider calls in flight (none: unbounded, one message at a time). */
+  providerSlots?: Slots;
 }
 
 /** What {@link EmailDispatcher} needs. */
@@ -137,7 +140,15 @@ export class EmailDispatcher {
     if (capped.kind === 'held') return capped.outcome;
     let outcome: DispatchOutcome | undefined;
     try {
-      outcome = await this.claimAndSend(record, account, screened.message, screened.suppressed, messageId, attemptId);
+      outcome = await this.claimAndSend(
+        record,
+        account,
+        screened.message,
+        screened.suppressed,
+        messageId,
+        attemptId,
+        batch.providerSlots,
+      );
       return outcome;
     } finally {
       if (capped.slot) await this.releaseCap(capped.slot, outcome);
@@ -151,6 +162,7 @@ export class EmailDispatcher {
     suppressed: string[],
     messageId: string,
     attemptId: string,
+    providerSlots: Slots | undefined,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
     const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
@@ -174,7 +186,7 @@ export class EmailDispatcher {
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
     }
-    return this.sendClaimed(record, account, message, messageId, attemptId);
+    return this.sendClaimed(record, account, message, messageId, attemptId, providerSlots);
   }
 
   /**
@@ -338,12 +350,15 @@ export class EmailDispatcher {
     message: OutboundEmail,
     messageId: string,
     attemptId: string,
+    providerSlots: Slots | undefined,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
     let current = { record, account };
     for (let reread = false; ; reread = true) {
       try {
-        const receipt = await this.deps.accounts.transportOf(current.record).send(current.account, message);
+        const { record: sendRecord, account: sendAccount } = current;
+        const call = () => this.deps.accounts.transportOf(sendRecord).send(sendAccount, message);
+        const receipt = await (providerSlots ? providerSlots.run(call) : call());
         await this.deps.ledger.markSent(tenantId, messageId, attemptId, receipt.providerMessageId);
         return { kind: 'sent', providerMessageId: receipt.providerMessageId };
       } catch (error) {

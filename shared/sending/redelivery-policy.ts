@@ -20,8 +20,12 @@ export const REDELIVERY_POLICY = {
   /** Records per Lambda invocation, and how long the event source gathers them. */
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
-  /** Records of one batch sent at once: bounded, so one batch cannot flood the provider or KMS. */
-  batchConcurrency: 5,
+  /**
+   * Provider calls of one batch at once: bounded, so one batch cannot flood the provider. The
+   * rest of each record's work (ledger writes, reads, the key) runs for the whole batch at once,
+   * around those calls, so a provider slot never waits for a ledger round trip.
+   */
+  providerCallsPerBatch: 5,
   /** The queue's visibility timeout is this multiple of the send function's timeout, as AWS advises. */
   visibilityTimeoutFunctionMultiple: 6,
   /** How long the send queue and its dead-letter queue keep a message. */

@@ -40,7 +40,6 @@ export function createSendHandler(deps: SendHandlerDeps): SendHandler {
     publisher: deps.publisher,
     redelivery: deps.redelivery,
     logger: deps.logger,
-    concurrency: REDELIVERY_POLICY.batchConcurrency,
   });
   return async function handleSendBatch(event) {
     const { outcomes, batchItemFailures } = await consumer.consume(event.Records);

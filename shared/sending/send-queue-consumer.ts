@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
-import { mapBounded } from '../map-bounded.js';
+import { Slots } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchContext, DispatchOutcome, EmailDispatcher } from './email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from './redelivery-policy.js';
@@ -35,13 +35,13 @@ export interface SendQueueConsumerDeps {
   publisher: TrustedPublisher;
   redelivery: RedeliveryScheduler;
   logger: Logger;
-  /** Records of one batch handled at once (default the policy's). */
-  concurrency?: number;
+  /** Provider calls of one batch at once (default the policy's); the rest of each record's work overlaps. */
+  providerCalls?: number;
 }
 
 /**
  * Consumes a batch of SQS records carrying EventBridge "Email Send Requested" events: each is
- * dispatched (concurrently, with a bound), and those to be retried are reported as batch item
+ * dispatched (all at once, with a bound on provider calls), and those to be retried are reported as batch item
  * failures after asking the queue to hold them back (429: until SendGrid's reset; else backoff).
  */
 export class SendQueueConsumer {
@@ -57,10 +57,13 @@ export class SendQueueConsumer {
     }));
     // What every send of the batch reads (its suppression lists), read once for all of them.
     const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
-    const batch = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
-    const outcomes = await mapBounded(screened, this.deps.concurrency ?? REDELIVERY_POLICY.batchConcurrency, (entry) =>
-      this.consumeOne(entry.record, entry.screened, batch),
-    );
+    const prepared = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
+    const batch: BatchContext = {
+      ...prepared,
+      providerSlots: new Slots(this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch),
+    };
+    // Every record at once (a batch is at most 10); the provider calls among them are bounded.
+    const outcomes = await Promise.all(screened.map((entry) => this.consumeOne(entry.record, entry.screened, batch)));
     const retries = outcomes.filter((entry) => entry.outcome.kind === 'retry' && !entry.requeued);
     return { outcomes, batchItemFailures: retries.map((entry) => ({ itemIdentifier: entry.sqsMessageId })) };
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import type { BatchContext, DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
 import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
 import { eventRecord, publisher } from '../support/sqs-records.js';
@@ -168,15 +168,24 @@ describe('SendQueueConsumer', () => {
     expect(delays).toEqual([{ handle: 'handle-e-1', seconds: redeliveryDelaySeconds(1, 5) }]);
   });
 
-  it('handles at most the policy’s number of records at once', async () => {
-    let running = 0;
+  it('works on every record of a batch at once, with at most the policy’s number of provider calls in flight', async () => {
+    let started = 0;
+    let calling = 0;
     let most = 0;
+    let startedBeforeFirstCall = 0;
     const slow = {
-      async dispatch(): Promise<DispatchOutcome> {
-        running += 1;
-        most = Math.max(most, running);
+      async dispatch(_detail: unknown, _eventId: string, batch?: BatchContext): Promise<DispatchOutcome> {
+        started += 1;
+        // The ledger claim and other reads before the provider call.
         await new Promise((resolve) => setImmediate(resolve));
-        running -= 1;
+        const call = async () => {
+          if (most === 0) startedBeforeFirstCall = started;
+          calling += 1;
+          most = Math.max(most, calling);
+          await new Promise((resolve) => setImmediate(resolve));
+          calling -= 1;
+        };
+        await (batch?.providerSlots ? batch.providerSlots.run(call) : call());
         return { kind: 'sent', providerMessageId: null };
       },
     };
@@ -186,7 +195,11 @@ describe('SendQueueConsumer', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       publisher,
     });
-    await consumer.consume(Array.from({ length: 10 }, (_, index) => eventRecord(`e-${index}`, {})));
-    expect(most).toBe(REDELIVERY_POLICY.batchConcurrency);
+    const { outcomes } = await consumer.consume(
+      Array.from({ length: 10 }, (_, index) => eventRecord(`e-${index}`, {})),
+    );
+    expect(outcomes).toHaveLength(10);
+    expect(startedBeforeFirstCall).toBe(10);
+    expect(most).toBe(REDELIVERY_POLICY.providerCallsPerBatch);
   });
 });
