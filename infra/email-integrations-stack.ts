@@ -451,6 +451,7 @@ function sesAccess(kinds: FunctionAccess['ses'], resources: SesResources): Polic
     // Whose identity it is: a domain is the tenant's only while associated with its own SES tenant.
     statements.push(allow(['ses:ListResourceTenants'], [...resources.identities, ...resources.configurationSets]));
   }
+  if (kinds.includes('tenant')) statements.push(allow(['ses:GetTenant'], resources.tenants));
   if (kinds.includes('account')) {
     // GetAccount names no resource: IAM allows it only on `*`.
     statements.push(allow(['ses:GetAccount'], ['*']));
@@ -464,8 +465,8 @@ function sesAccess(kinds: FunctionAccess['ses'], resources: SesResources): Polic
         ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
         [...resources.identities, ...resources.configurationSets],
       ),
-      // New identities carry the tenant tag (tag on create).
-      allow(['ses:TagResource'], resources.identities),
+      // New identities (and SES tenants with hashed names) carry the tenant tag (tag on create).
+      allow(['ses:TagResource'], [...resources.identities, ...resources.tenants]),
       allow(
         ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
         [...resources.tenants, ...resources.identities, ...resources.configurationSets],

@@ -72,9 +72,10 @@ export interface FunctionAccess {
   /**
    * Amazon SES on this account's resources in the allowed regions: `send` (SendEmail), `read`
    * (GetEmailIdentity, ListTenantResources), `onboard` (tenants, identities, MAIL FROM, associations),
-   * `account` (GetAccount: the platform's account standing, for warnings).
+   * `account` (GetAccount: the platform's account standing, for warnings), `tenant` (GetTenant: whose
+   * an SES tenant with a hashed name is, from its tag).
    */
-  ses: Array<'send' | 'read' | 'onboard' | 'account'>;
+  ses: Array<'send' | 'read' | 'onboard' | 'account' | 'tenant'>;
   /** Per-call timeout for SendGrid with a tenant's key (`SENDGRID_TIMEOUT_MS`); routes with one are tightly throttled. */
   sendGridTimeoutMs?: number;
   /** Sends to the health check's queues: `plans` (`HEALTH_PLAN_QUEUE_URL`), `checks` (`HEALTH_CHECK_QUEUE_URL`). */
@@ -283,7 +284,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { integrations: cards('read', 'update') },
     key: [],
     sendQueue: [],
-    ses: [],
+    // GetTenant: which tenant an SES tenant with a hashed name belongs to (its tenant-id tag).
+    ses: ['tenant'],
     feedbackQueue: 'send',
     // Email Integration Status Changed when a card is paused or resumed.
     publishesOutcomes: true,

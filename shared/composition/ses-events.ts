@@ -3,11 +3,13 @@ import { createSesEventHandler, type SesEventHandler } from '../feedback/ses-eve
 import { applySesSendingStatus } from '../integrations/ses-sending-status.js';
 import { serviceLogger } from '../observability/logger.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../observability/metric-names.js';
+import { SesProvider } from '../providers/ses/ses-provider.js';
 import {
   type EnvironmentVariables,
   feedbackQueueSettings,
   integrationTableSettings,
   outcomeEventSettings,
+  sesSettings,
 } from './environment.js';
 import { feedbackQueue } from './feedback.js';
 import { integrationStatusEvents } from './outcome-events.js';
@@ -15,16 +17,21 @@ import { integrationRepository } from './store.js';
 
 /**
  * The SES event function (`receive-ses-events`): the feedback queue (`FEEDBACK_QUEUE_URL`) for
- * email events; the integration table (`INTEGRATION_TABLE_NAME`) and the service bus
- * (`OUTCOME_EVENT_BUS_NAME`) for a tenant's sending status. Its own module, so the SendGrid
+ * email events; the integration table (`TABLE_NAME`), the service bus (`OUTCOME_EVENT_BUS_NAME`)
+ * and SES's `GetTenant` (a hashed SES tenant name's tag) for a tenant's sending status. Its own module, so the SendGrid
  * webhook's bundle stays as small as it was.
  */
 export function sesEventHandler(env: EnvironmentVariables = process.env): SesEventHandler {
   const repository = integrationRepository(integrationTableSettings(env));
   const statusEvents = integrationStatusEvents(outcomeEventSettings(env));
+  const ses = new SesProvider(sesSettings(env));
   return createSesEventHandler({
     queue: feedbackQueue(feedbackQueueSettings(env)),
-    sendingStatus: (event) => applySesSendingStatus({ repository, statusEvents }, event),
+    sendingStatus: (event) =>
+      applySesSendingStatus(
+        { repository, statusEvents, tenantOf: (region, name) => ses.tenantIdOf(region, name) },
+        event,
+      ),
     logger: serviceLogger(),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME }),
   });

@@ -9,6 +9,11 @@ export interface SesSendingStatusDeps {
   repository: Pick<IntegrationStore, 'get' | 'update'>;
   /** Told when the card's status changed (none: not announced). */
   statusEvents?: IntegrationStatusEvents;
+  /**
+   * Our tenant of an SES tenant whose name does not read back to one (hashed names): its tag,
+   * asked of SES (`SesProvider.tenantIdOf`). None: such names map to no tenant.
+   */
+  tenantOf?(region: string, sesTenantName: string): Promise<string | undefined>;
 }
 
 /**
@@ -33,11 +38,11 @@ export async function applySesSendingStatus(
   deps: SesSendingStatusDeps,
   event: SesSendingStatusEvent,
 ): Promise<SesSendingStatusOutcome> {
-  const tenantId = tenantIdOfSesTenantName(event.sesTenantName);
+  const tenantId = await tenantOfEvent(deps, event);
   if (!tenantId) return 'unknown_tenant';
   for (let attempt = 1; ; attempt += 1) {
     const record = await deps.repository.get(tenantId);
-    if (record?.provider !== 'ses' || record.region !== event.region) return 'unknown_tenant';
+    if (!sendsThrough(record, event)) return 'unknown_tenant';
     if (record.sesSendingStatusAt && record.sesSendingStatusAt > event.at) return 'stale';
     const status = nextStatus(record, event.enabled);
     if (status === record.status && record.sesSendingStatusAt === event.at) return 'unchanged';
@@ -59,6 +64,25 @@ export async function applySesSendingStatus(
     });
     return status === 'paused' ? 'paused' : 'resumed';
   }
+}
+
+/**
+ * Our tenant whose SES card in the event's region sends through this SES tenant: the one its name
+ * reads back to, else (a hashed name — which may also read back to another id) the one its tag names.
+ */
+async function tenantOfEvent(deps: SesSendingStatusDeps, event: SesSendingStatusEvent): Promise<string | undefined> {
+  const direct = tenantIdOfSesTenantName(event.sesTenantName);
+  if (direct && sendsThrough(await deps.repository.get(direct), event)) return direct;
+  const tagged = await deps.tenantOf?.(event.region, event.sesTenantName);
+  return tagged && sendsThrough(await deps.repository.get(tagged), event) ? tagged : undefined;
+}
+
+/** Whether a card sends through SES in the event's region. */
+function sendsThrough(
+  record: IntegrationRecord | undefined,
+  event: SesSendingStatusEvent,
+): record is IntegrationRecord {
+  return record?.provider === 'ses' && record.region === event.region;
 }
 
 /** The card's status under SES's sending status: only `paused` is SES's to set and lift. */

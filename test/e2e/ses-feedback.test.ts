@@ -6,6 +6,7 @@ import { deliverLocalSesEvent } from '../../local/endpoints/ses-events.js';
 import type { SesEventBridgeEvent } from '../../local/ses-sandbox/index.js';
 import { OUTCOME_DETAIL_TYPES } from '../../shared/outcome-events/outcome-events.js';
 import { ourMessageTags } from '../../shared/providers/ses/ses-message-tags.js';
+import { sesTenantName } from '../../shared/providers/ses/ses-resources.js';
 import { type LocalService, startLocalService } from './local-service.js';
 
 let service: LocalService;
@@ -257,6 +258,21 @@ describe('SES tenant Sending Status → the card → sends', () => {
     expect(
       events.find((event) => event.detailType === 'Email Send Failed' && event.detail.messageId === refused)?.detail,
     ).toMatchObject({ code: 'sending_paused', detail: expect.stringContaining('paused') });
+  });
+
+  it('pauses a tenant whose SES tenant name is hashed (an id with a dot), found by the SES tenant’s tag', async () => {
+    const dotted = 'ses.dotted-tenant';
+    await onboard(dotted, 'dotted.example');
+    const name = sesTenantName(dotted);
+    expect(name).not.toBe(`ei-${dotted}`);
+    const answer = await fetch(`${sandbox().url}/__ses/tenants/${name}/sending-status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'DISABLED' }),
+    });
+    expect(answer.status).toBe(204);
+    await until(async () => (await service.as(dotted).card()).body.status === 'paused', 'the dotted tenant paused');
+    expect(await cardStatus()).toBe('active');
   });
 
   it('ignores the sending status of an SES tenant that is none of ours', async () => {

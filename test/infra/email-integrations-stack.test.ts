@@ -189,7 +189,7 @@ function expected(of = stack) {
       Resource: tableArn('SesDomains'),
     }),
     /** SES on this account's identities, tenants and configuration set in the stack's region (as sesAccess). */
-    ses: (kind: 'send' | 'read' | 'onboard' | 'account'): Statement[] => {
+    ses: (kind: 'send' | 'read' | 'onboard' | 'account' | 'tenant'): Statement[] => {
       const sesArn = (resource: string) => of.resolve(`arn:${of.partition}:ses:${of.region}:${of.account}:${resource}`);
       const identities = sesArn('identity/*');
       const tenants = sesArn('tenant/*');
@@ -201,6 +201,7 @@ function expected(of = stack) {
       });
       if (kind === 'send') return [allow(['ses:SendEmail'], [identities, configurationSet, tenants])];
       if (kind === 'account') return [allow(['ses:GetAccount'], ['*'])];
+      if (kind === 'tenant') return [allow(['ses:GetTenant'], [tenants])];
       const read = [
         allow(['ses:GetEmailIdentity'], [identities]),
         allow(['ses:ListTenantResources'], [tenants]),
@@ -216,7 +217,7 @@ function expected(of = stack) {
           ['ses:CreateEmailIdentity', 'ses:PutEmailIdentityMailFromAttributes', 'ses:DeleteEmailIdentity'],
           [identities, configurationSet],
         ),
-        allow(['ses:TagResource'], [identities]),
+        allow(['ses:TagResource'], [identities, tenants]),
         allow(
           ['ses:CreateTenantResourceAssociation', 'ses:DeleteTenantResourceAssociation'],
           [tenants, identities, configurationSet],
@@ -555,6 +556,7 @@ describe('EmailIntegrationsStack', () => {
       'send-test-email': e.ses('send'),
       'send-email': e.ses('send'),
       'check-integration-health': e.ses('read'),
+      'receive-ses-events': e.ses('tenant'),
       'watch-ses-domains': e.ses('read'),
     };
     for (const [name, statements] of Object.entries(sesCases) as Array<[FunctionName, Statement[]]>) {

@@ -227,6 +227,24 @@ describe('applySesSendingStatus', () => {
     expect(changes).toEqual([]);
   });
 
+  it('finds the tenant of a hashed SES tenant name through the lookup it is given', async () => {
+    const dotted = sesTenantName('acme.corp');
+    const { repository, deps } = world([card({ tenantId: 'acme.corp', keyId: dotted })]);
+    const asked: string[] = [];
+    const tenantOf = async (_region: string, name: string) => {
+      asked.push(name);
+      return name === dotted ? 'acme.corp' : undefined;
+    };
+    expect(
+      await applySesSendingStatus(
+        { ...deps, tenantOf },
+        event(false, '2026-11-26T06:00:00.000Z', { sesTenantName: dotted }),
+      ),
+    ).toBe('paused');
+    expect((await repository.get('acme.corp'))?.status).toBe('paused');
+    expect(asked).toEqual([dotted]);
+  });
+
   it('never pauses a tenant that sends through SendGrid', async () => {
     const { repository, deps } = world([card({ provider: 'sendgrid' })]);
     expect(await applySesSendingStatus(deps, event(false, '2026-11-26T06:00:00.000Z'))).toBe('unknown_tenant');

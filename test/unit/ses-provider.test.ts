@@ -277,6 +277,43 @@ describe('SesProvider', () => {
   });
 });
 
+describe('SesProvider.tenantIdOf', () => {
+  it('finds the tenant of a hashed name by its tag, only when that tenant’s name is this one', async () => {
+    const dotted = sesTenantName('acme.corp');
+    ses.on(GetTenantCommand, { TenantName: dotted }).resolves({
+      Tenant: { TenantName: dotted, Tags: [{ Key: 'email-integrations:tenant-id', Value: 'acme.corp' }] },
+    });
+    const forged = sesTenantName('globex.corp');
+    ses.on(GetTenantCommand, { TenantName: forged }).resolves({
+      Tenant: { TenantName: forged, Tags: [{ Key: 'email-integrations:tenant-id', Value: 'acme.corp' }] },
+    });
+    const provider = new SesProvider();
+    expect(await provider.tenantIdOf('eu-west-1', dotted)).toBe('acme.corp');
+    expect(await provider.tenantIdOf('eu-west-1', forged)).toBeUndefined();
+  });
+
+  it('maps names that are none of ours, and tenants SES does not know, to no tenant', async () => {
+    ses.on(GetTenantCommand).rejects(new NotFoundException({ message: 'no such tenant', ...meta }));
+    const provider = new SesProvider();
+    expect(await provider.tenantIdOf('eu-west-1', 'someone-else')).toBeUndefined();
+    expect(ses.commandCalls(GetTenantCommand)).toHaveLength(0);
+    expect(await provider.tenantIdOf('eu-west-1', sesTenantName('a.b'))).toBeUndefined();
+  });
+
+  it('tags a new SES tenant with its tenant id only when its name is hashed', async () => {
+    ses.on(CreateTenantCommand).resolves({ TenantArn: TENANT_ARN });
+    ses.on(UpdateReputationEntityPolicyCommand).resolves({});
+    ses.on(CreateTenantResourceAssociationCommand).resolves({});
+    const provider = new SesProvider({ accountId: '123456789012' });
+    await provider.adoption.adopt({ region: 'eu-west-1', tenantId: 'acme.corp' }, ['acme.example']);
+    await provider.adoption.adopt({ region: 'eu-west-1', tenantId: 'tenant-a' }, ['acme.example']);
+    expect(ses.commandCalls(CreateTenantCommand).map((call) => call.args[0].input.Tags)).toEqual([
+      [{ Key: 'email-integrations:tenant-id', Value: 'acme.corp' }],
+      undefined,
+    ]);
+  });
+});
+
 describe('classifySesError', () => {
   it.each([
     ['an invalid message', new BadRequestException({ message: 'Missing subject', ...meta }), 'message_rejected'],

@@ -22,10 +22,16 @@ import {
   type SendingAccount,
   type SendingDomainStatus,
 } from '../email-provider.js';
-import { ignoreAlreadyExists, sesTenantName, tenantsOf } from './ses-resources.js';
+import { ignoreAlreadyExists, sesTenantName, tenantIdOfSesTenantName, tenantsOf } from './ses-resources.js';
 
 /** The tag that marks an identity as created for one of our tenants, so a resumed onboarding recognises its own. */
 export const TENANT_TAG_KEY = 'email-integrations:tenant';
+
+/**
+ * The tag that names our tenant on an SES tenant whose name does not read back to it (an id with
+ * `.`, `:` or `@` gets a hashed name): how SES's `Sending Status` events for it find the tenant.
+ */
+export const TENANT_ID_TAG_KEY = 'email-integrations:tenant-id';
 
 /** Where bounces go: the custom MAIL FROM subdomain of every onboarded domain. */
 export const MAIL_FROM_LABEL = 'bounce';
@@ -52,7 +58,8 @@ type TenantAccount = SendingAccount & { tenantId: string };
  * nothing once done:
  * 1. refuse a domain whose identity is another SES tenant's (or not created for this tenant);
  * 2. the tenant's SES tenant (`CreateTenant`, tenant-level suppression of bounces and
- *    complaints) under the `standard` reputation policy, associated with the configuration set;
+ *    complaints; tagged with the tenant id when its name is hashed) under the `standard`
+ *    reputation policy, associated with the configuration set;
  * 3. the domain identity with Easy DKIM (RSA 2048), under the stack's configuration set,
  *    tagged with the SES tenant (`email-integrations:tenant`);
  * 4. custom MAIL FROM `bounce.<domain>`;
@@ -70,7 +77,7 @@ export class SesDomainOnboarding implements DomainOnboarding {
     try {
       const holders = await tenantsOf(client, identityArn);
       if (holders.some((holder) => holder !== tenantName)) throw new DomainUnavailableError(domain);
-      await this.ensureTenant(client, region, tenantName);
+      await this.ensureTenant(client, region, tenantName, account.tenantId);
       await this.ensureIdentity(client, tenantName, domain, holders.includes(tenantName));
       await client.send(
         new PutEmailIdentityMailFromAttributesCommand({
@@ -133,7 +140,7 @@ export class SesDomainOnboarding implements DomainOnboarding {
     const client = this.context.client(account.region);
     const tenantName = sesTenantName(account.tenantId);
     try {
-      await this.ensureTenant(client, account.region, tenantName);
+      await this.ensureTenant(client, account.region, tenantName, account.tenantId);
       const names = [...new Set(domains.map((name) => name.toLowerCase()))];
       const identities = names.map((domain) => this.context.arn(account.region, `identity/${domain}`));
       await this.associate(client, tenantName, this.withConfigurationSet(account.region, identities));
@@ -153,13 +160,22 @@ export class SesDomainOnboarding implements DomainOnboarding {
    * The tenant's SES tenant, created if missing, under the `standard` reputation policy (SES
    * pauses it on a high-severity finding). Returns its name.
    */
-  private async ensureTenant(client: SESv2Client, region: string, tenantName: string): Promise<string> {
+  private async ensureTenant(
+    client: SESv2Client,
+    region: string,
+    tenantName: string,
+    tenantId: string,
+  ): Promise<string> {
     let tenantArn: string | undefined;
     try {
       const created = await client.send(
         new CreateTenantCommand({
           TenantName: tenantName,
           SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'], SuppressionScope: 'TENANT' },
+          // A name that reads back to the tenant needs no tag (ses-resources.ts tenantIdOfSesTenantName).
+          ...(tenantIdOfSesTenantName(tenantName) === tenantId
+            ? {}
+            : { Tags: [{ Key: TENANT_ID_TAG_KEY, Value: tenantId }] }),
         }),
       );
       tenantArn = created.TenantArn;

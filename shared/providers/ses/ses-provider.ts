@@ -3,6 +3,7 @@ import {
   BadRequestException,
   GetAccountCommand,
   GetEmailIdentityCommand,
+  GetTenantCommand,
   InternalServiceErrorException,
   LimitExceededException,
   ListTenantResourcesCommand,
@@ -19,6 +20,7 @@ import {
 import { mapBounded } from '../../map-bounded.js';
 import { UpstreamUnavailableError } from '../../problem-catalog.js';
 import type { EmailAddress, OutboundEmail } from '../../sending/outbound-email.js';
+import { isTenantId } from '../../tenant-id.js';
 import {
   type DomainAdoption,
   type EmailProvider,
@@ -29,7 +31,7 @@ import {
   type SendReceipt,
 } from '../email-provider.js';
 import { isReservedTagName, ourMessageTags } from './ses-message-tags.js';
-import { SesDomainOnboarding } from './ses-onboarding.js';
+import { SesDomainOnboarding, TENANT_ID_TAG_KEY } from './ses-onboarding.js';
 import { sesTenantName, tenantsOf } from './ses-resources.js';
 
 export { sesTenantName };
@@ -118,6 +120,24 @@ export class SesProvider implements EmailProvider {
     } catch (error) {
       throw classifySesError(error);
     }
+  }
+
+  /**
+   * Which of our tenants an SES tenant with a hashed name belongs to: its tenant-id tag
+   * (`GetTenant`), accepted only when that id's name is this name. Undefined for an SES tenant
+   * without the tag (a plain `ei-<tenant id>` name reads back without SES: ses-resources.ts).
+   */
+  async tenantIdOf(region: string, name: string): Promise<string | undefined> {
+    if (!name.startsWith('ei-')) return undefined;
+    let tags: Array<{ Key?: string; Value?: string }>;
+    try {
+      tags = (await this.client(region).send(new GetTenantCommand({ TenantName: name }))).Tenant?.Tags ?? [];
+    } catch (error) {
+      if (error instanceof NotFoundException) return undefined;
+      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+    }
+    const tagged = tags.find((tag) => tag.Key === TENANT_ID_TAG_KEY)?.Value;
+    return isTenantId(tagged) && sesTenantName(tagged) === name ? tagged : undefined;
   }
 
   /**
