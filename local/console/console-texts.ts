@@ -294,6 +294,8 @@ const en = {
   failure_sender_domain_failed:
     'The sender’s Amazon SES domain no longer verifies. Publish its DNS records again, then send again.',
   failure_message_rejected: 'The provider refused the message itself (for example its size or one of its fields).',
+  failure_sending_paused:
+    'Amazon SES has paused sending for this tenant, so nothing was sent. Send again once sending is active again.',
   failure_delivery_unknown:
     'It is not known whether the message went out: the provider did not answer in time. It was not sent again, so no one gets it twice.',
   failure_recipients_suppressed: 'Every addressee is on your suppression list, so nothing was sent.',
@@ -630,6 +632,8 @@ const de: Record<TextKey, string> = {
     'Die Amazon-SES-Domain des Absenders ist nicht mehr verifiziert. Veröffentlichen Sie ihre DNS-Einträge erneut und senden Sie dann erneut.',
   failure_message_rejected:
     'Der Anbieter hat die Nachricht selbst abgelehnt (etwa wegen ihrer Größe oder eines ihrer Felder).',
+  failure_sending_paused:
+    'Amazon SES hat den Versand für diesen Mandanten pausiert, daher wurde nichts gesendet. Senden Sie erneut, sobald der Versand wieder aktiv ist.',
   failure_delivery_unknown:
     'Es ist nicht bekannt, ob die Nachricht verschickt wurde: Der Anbieter hat nicht rechtzeitig geantwortet. Sie wurde nicht erneut gesendet, damit niemand sie doppelt erhält.',
   failure_recipients_suppressed: 'Alle Empfänger stehen auf Ihrer Sperrliste, daher wurde nichts gesendet.',
