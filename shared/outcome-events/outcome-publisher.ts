@@ -1,9 +1,4 @@
-import {
-  EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-  type PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { OUTCOME_EVENT_SOURCE, type OutcomeEvent } from './outcome-events.js';
 
 /** Publishes outcome events; throws {@link OutcomePublishError} when some could not be published. */
@@ -53,12 +48,28 @@ const ENTRIES_PER_CALL = 10;
  * through the queue) or to log and count it (card changes).
  */
 export class EventBridgeOutcomePublisher implements OutcomePublisher {
-  private readonly client: Pick<EventBridgeClient, 'send'>;
+  private client: Promise<Pick<EventBridgeClient, 'send'>> | undefined;
+  private commands: Promise<typeof import('@aws-sdk/client-eventbridge')> | undefined;
 
   constructor(private readonly options: EventBridgePublisherOptions) {
-    this.client =
-      options.client ??
-      new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
+    if (options.client) this.client = Promise.resolve(options.client);
+  }
+
+  /**
+   * The SDK's EventBridge module, loaded on the first publish: most functions that may announce a
+   * card change (checkers, routes) seldom do, and a cold start then does not pay for it.
+   */
+  private sdk(): Promise<typeof import('@aws-sdk/client-eventbridge')> {
+    this.commands ??= import('@aws-sdk/client-eventbridge');
+    return this.commands;
+  }
+
+  private eventBridge(): Promise<Pick<EventBridgeClient, 'send'>> {
+    this.client ??= this.sdk().then(
+      ({ EventBridgeClient }) =>
+        new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } }),
+    );
+    return this.client;
   }
 
   async publish(events: readonly OutcomeEvent[]): Promise<void> {
@@ -77,7 +88,8 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
       if (attempt > 1) await sleep((this.options.backoffMs ?? 100) * 2 ** (attempt - 2));
       let results: PutEventsResultEntry[];
       try {
-        const answer = await this.client.send(new PutEventsCommand({ Entries: pending }));
+        const [{ PutEventsCommand }, client] = await Promise.all([this.sdk(), this.eventBridge()]);
+        const answer = await client.send(new PutEventsCommand({ Entries: pending }));
         if (!answer.FailedEntryCount) return;
         results = answer.Entries ?? [];
       } catch (error) {
