@@ -346,7 +346,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { integrations: cards('read', 'update'), healthRuns: ['PutItem', 'UpdateItem'] },
     key: ['Decrypt'],
     sendQueue: [],
-    ses: ['read'],
+    // tenant (GetTenant): whether SES paused the tenant, in case its status event was lost.
+    ses: ['read', 'tenant'],
     // A card the check blocks or unblocks is announced.
     publishesOutcomes: true,
     sendGridTimeoutMs: API_SENDGRID_TIMEOUT_MS,

@@ -29,7 +29,9 @@ export type { HealthCheckScope } from './health-runs.js';
 export { BLOCKED_STATUSES } from './integration-table.js';
 
 /** What a health check needs from each provider: verify pasted-key credentials where it can, else its domains. */
-export type CheckedProviders = Readonly<Record<ProviderName, Pick<EmailProvider, 'verify' | 'senderDomains'>>>;
+export type CheckedProviders = Readonly<
+  Record<ProviderName, Pick<EmailProvider, 'verify' | 'senderDomains' | 'sendingPaused'>>
+>;
 
 /** What checking one integration uses. */
 export interface HealthCheckDeps {
@@ -63,8 +65,13 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
     status = sendersOutside(record.emails, domains).length > 0 ? 'sender_unauthenticated' : 'active';
     // The scheduled SES domain checker owns `failedDomains`: the card says so until it clears them.
     if (record.failedDomains?.length) status = 'domain_failed';
-    // SES's own status events own `paused` (receive-ses-events): only `Sending Status Enabled` lifts it.
-    if (record.status === 'paused') status = 'paused';
+    // A provider that pauses tenants (SES) is asked, since its status events are best effort; one
+    // that cannot be asked leaves `paused` to its events (receive-ses-events).
+    const provider = deps.providers[record.provider];
+    const paused = provider.sendingPaused
+      ? await provider.sendingPaused({ region: record.region, tenantId: record.tenantId })
+      : record.status === 'paused';
+    if (paused) status = 'paused';
   } catch (error) {
     if (error instanceof CredentialsProblem && CREDENTIAL_CODES_TO_STATUS[error.code]) {
       status = CREDENTIAL_CODES_TO_STATUS[error.code] as IntegrationStatus;

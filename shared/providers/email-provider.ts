@@ -148,6 +148,11 @@ export interface EmailProvider {
   readonly onboarding?: DomainOnboarding;
   /** The platform's own account at the provider (SES), where there is one. */
   readonly platformAccount?: PlatformAccount;
+  /**
+   * Whether the provider has paused this tenant's sending (an SES tenant `DISABLED`), where the
+   * provider pauses tenants: the health check's cross-check of the status events.
+   */
+  sendingPaused?(account: SendingAccount): Promise<boolean>;
 }
 
 /** A provider that checks customer-pasted credentials (the key routes need one). */

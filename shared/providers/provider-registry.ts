@@ -39,6 +39,7 @@ export function createProviderRegistry(config: ProviderRegistryConfig = {}): Pro
 
 /** What the SES provider offers besides sending: domain adoption (operators) and onboarding (tenants). */
 type SesCapabilities = EmailProvider & {
+  sendingPaused(account: SendingAccount): Promise<boolean>;
   adoption: DomainAdoption;
   onboarding: DomainOnboarding;
   platformAccount: PlatformAccount;
@@ -69,5 +70,6 @@ function lazySes(config: NonNullable<ProviderRegistryConfig['ses']>): SesCapabil
       remove: async (account: TenantAccount, domain) => (await ses()).onboarding.remove(account, domain),
     },
     platformAccount: { status: async (region) => (await ses()).platformAccount.status(region) },
+    sendingPaused: async (account) => (await ses()).sendingPaused(account),
   };
 }

@@ -555,7 +555,7 @@ describe('EmailIntegrationsStack', () => {
       'update-sendgrid-senders': e.ses('read'),
       'send-test-email': e.ses('send'),
       'send-email': e.ses('send'),
-      'check-integration-health': e.ses('read'),
+      'check-integration-health': [...e.ses('read'), ...e.ses('tenant')],
       'receive-ses-events': e.ses('tenant'),
       'watch-ses-domains': e.ses('read'),
     };

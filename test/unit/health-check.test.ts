@@ -351,29 +351,55 @@ describe('checkQueuedTenants', () => {
 });
 
 describe('checkIntegration on a paused SES tenant', () => {
-  it('keeps a card Amazon SES paused paused although its senders are fine', async () => {
-    const paused: IntegrationRecord = {
-      tenantId: 'tenant-p',
-      channel: 'email',
-      provider: 'ses',
-      region: 'eu-west-1',
-      keyId: 'ei-tenant-p',
-      emails: ['info@acme.example'],
-      status: 'paused',
-      keyVersion: 1,
-      revision: 1,
-      createdAt: '2026-11-01T00:00:00.000Z',
-      updatedAt: '2026-11-01T00:00:00.000Z',
-      lastVerifiedAt: '2026-11-01T00:00:00.000Z',
-    };
-    const store = new InMemoryIntegrationStore({ records: [paused] });
-    const health = world(store, providersWith(providerAnswering({}), [{ domain: 'acme.example', valid: true }]));
-
+  const sesCard = (status: IntegrationRecord['status']): IntegrationRecord => ({
+    tenantId: 'tenant-p',
+    channel: 'email',
+    provider: 'ses',
+    region: 'eu-west-1',
+    keyId: 'ei-tenant-p',
+    emails: ['info@acme.example'],
+    status,
+    keyVersion: 1,
+    revision: 1,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+  });
+  const check = async (
+    status: IntegrationRecord['status'],
+    sendingPaused?: (account: { region: string; tenantId?: string }) => Promise<boolean>,
+  ) => {
+    const store = new InMemoryIntegrationStore({ records: [sesCard(status)] });
+    const providers = providersWith(providerAnswering({}), [{ domain: 'acme.example', valid: true }]);
+    const health = world(store, {
+      ...providers,
+      ses: { ...providers.ses, ...(sendingPaused ? { sendingPaused } : {}) },
+    });
     const planned = await planHealthRun(health.planner, { scope: 'all' });
     await health.deliver();
+    return { outcomes: (await health.runs.get(planned?.run.runId ?? ''))?.outcomes, card: await store.get('tenant-p') };
+  };
 
-    expect((await health.runs.get(planned?.run.runId ?? ''))?.outcomes).toEqual({ paused: 1 });
-    expect((await store.get('tenant-p'))?.status).toBe('paused');
+  it('keeps a card paused when the provider cannot be asked, although its senders are fine', async () => {
+    const { outcomes, card } = await check('paused');
+    expect(outcomes).toEqual({ paused: 1 });
+    expect(card?.status).toBe('paused');
+  });
+
+  it('asks SES: lifts paused once SES enabled the tenant (its Enabled event was lost)', async () => {
+    const asked: unknown[] = [];
+    const { card } = await check('paused', async (account) => {
+      asked.push(account);
+      return false;
+    });
+    expect(asked).toEqual([{ region: 'eu-west-1', tenantId: 'tenant-p' }]);
+    expect(card?.status).toBe('active');
+  });
+
+  it('asks SES: pauses an active card whose SES tenant is disabled (its Disabled event was lost)', async () => {
+    const { outcomes, card } = await check('active', async () => true);
+    expect(outcomes).toEqual({ paused: 1 });
+    expect(card?.status).toBe('paused');
   });
 });
 

@@ -314,6 +314,27 @@ describe('SesProvider.tenantIdOf', () => {
   });
 });
 
+describe('SesProvider.sendingPaused', () => {
+  it.each([
+    ['DISABLED', true],
+    ['ENABLED', false],
+    ['REINSTATED', false],
+  ] as const)('reads SendingStatus %s of the tenant’s own SES tenant as paused: %s', async (status, paused) => {
+    ses.on(GetTenantCommand, { TenantName: 'ei-tenant-a' }).resolves({ Tenant: { SendingStatus: status } });
+    expect(await new SesProvider().sendingPaused({ region: 'eu-west-1', tenantId: 'tenant-a' })).toBe(paused);
+  });
+
+  it('counts a tenant without an SES tenant as not paused, and reports SES failing as upstream_unavailable', async () => {
+    ses.on(GetTenantCommand).rejectsOnce(new NotFoundException({ message: 'no', ...meta }));
+    const provider = new SesProvider();
+    expect(await provider.sendingPaused({ region: 'eu-west-1', tenantId: 'tenant-a' })).toBe(false);
+    ses.on(GetTenantCommand).rejects(new TooManyRequestsException({ message: 'slow', ...meta }));
+    await expect(provider.sendingPaused({ region: 'eu-west-1', tenantId: 'tenant-a' })).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+    });
+  });
+});
+
 describe('classifySesError', () => {
   it.each([
     ['an invalid message', new BadRequestException({ message: 'Missing subject', ...meta }), 'message_rejected'],

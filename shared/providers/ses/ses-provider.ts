@@ -123,6 +123,24 @@ export class SesProvider implements EmailProvider {
   }
 
   /**
+   * Whether SES has paused the tenant's SES tenant (`GetTenant` → `SendingStatus` `DISABLED`); a
+   * tenant without an SES tenant is not paused. Status events are best effort (FACTS.md 1.9), so
+   * the health check asks this too.
+   */
+  async sendingPaused(account: SendingAccount): Promise<boolean> {
+    if (!account.tenantId) return false;
+    try {
+      const answer = await this.client(account.region).send(
+        new GetTenantCommand({ TenantName: sesTenantName(account.tenantId) }),
+      );
+      return answer.Tenant?.SendingStatus === 'DISABLED';
+    } catch (error) {
+      if (error instanceof NotFoundException) return false;
+      throw new UpstreamUnavailableError('Amazon SES', { cause: error });
+    }
+  }
+
+  /**
    * Which of our tenants an SES tenant with a hashed name belongs to: its tenant-id tag
    * (`GetTenant`), accepted only when that id's name is this name. Undefined for an SES tenant
    * without the tag (a plain `ei-<tenant id>` name reads back without SES: ses-resources.ts).
