@@ -3,6 +3,7 @@ import {
   CreateTenantCommand,
   CreateTenantResourceAssociationCommand,
   GetEmailIdentityCommand,
+  GetTenantCommand,
   ListEmailIdentitiesCommand,
   ListResourceTenantsCommand,
   ListTenantResourcesCommand,
@@ -54,6 +55,8 @@ function platformAccount() {
   ses
     .on(ListResourceTenantsCommand, { ResourceArn: arn('acme.example') })
     .resolves({ ResourceTenants: [{ TenantName: 'ei-tenant-a' }] });
+  // The health check asks whether SES paused a tenant: none is.
+  ses.on(GetTenantCommand).resolves({ Tenant: { SendingStatus: 'ENABLED' } });
 }
 
 function sesRecord(tenantId: string, emails: string[]): IntegrationRecord {
