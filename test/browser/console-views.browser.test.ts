@@ -152,7 +152,8 @@ async function publishSends(
         to: [{ email: send.to }],
         subject: 'Hello',
         text: 'Hello',
-        ...(send.from ? { from: { email: send.from } } : {}),
+        // The send request's `from` is an address string (shared/sending/send-request.ts).
+        ...(send.from ? { from: send.from } : {}),
       }),
     })),
   });
@@ -203,10 +204,11 @@ describe('console page: Activity', () => {
     const panel = rows.first().locator('.timeline');
     await panel.filter({ hasText: String(failed.failureDetail) }).waitFor();
     expect(await panel.textContent()).toContain('No events from the provider yet.');
-    // Its stable code in the console's own words first; the stored detail adds which field, in English.
+    // Its stable code in the console's own words first; the stored detail adds which sender, in English.
+    expect(failed.failureCode).toBe('sender_not_registered');
     expect(await panel.locator('.failure-note').getAttribute('data-code')).toBe(String(failed.failureCode));
     expect(await panel.locator('p.failure').textContent()).toBe(
-      'The automation sent a request that does not match the “Email Send Requested” format. Fix the automation, then send again.',
+      'The sender address is not one of your registered senders. Use a registered one, or add it under Email sending.',
     );
     expect(await panel.locator('.failure-detail span').textContent()).toBe(String(failed.failureDetail));
     expect(await rows.first().getByRole('button').getAttribute('aria-expanded')).toBe('true');
@@ -232,7 +234,7 @@ describe('console page: Activity', () => {
     // The failure in German, from its code; the API's English detail only as marked secondary text.
     const failure = page.locator('.timeline .failure-note');
     expect(await failure.locator('p.failure').textContent()).toBe(
-      'Die Automation hat eine Anfrage gesendet, die nicht dem Format „Email Send Requested“ entspricht. Korrigieren Sie die Automation und senden Sie erneut.',
+      'Die Absenderadresse gehört nicht zu Ihren registrierten Absendern. Verwenden Sie eine registrierte oder fügen Sie sie unter E-Mail-Versand hinzu.',
     );
     expect(await failure.locator('.failure-detail').textContent()).toMatch(/^Details des Dienstes \(auf Englisch\): /);
     expect(await failure.locator('.failure-detail span').getAttribute('lang')).toBe('en');

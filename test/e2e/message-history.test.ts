@@ -23,7 +23,8 @@ async function publish(tenantId: string, messageId: string, to: string, from?: s
           to: [{ email: to }],
           subject: 'Hello',
           text: 'Hello',
-          ...(from ? { from: { email: from } } : {}),
+          // The send request's `from` is an address string (shared/sending/send-request.ts).
+          ...(from ? { from } : {}),
         }),
       },
     ],
@@ -49,7 +50,8 @@ describe('GET /messages and GET /messages/{messageId}', () => {
     const messages = answer.body.messages as Array<{ messageId: string; status: string; failureCode: string | null }>;
     expect(messages.map((message) => message.messageId)).toEqual(['history-3', 'history-2', 'history-1']);
     expect(messages.map((message) => message.status)).toEqual(['failed', 'accepted', 'accepted']);
-    expect(messages[0]?.failureCode).not.toBeNull();
+    // A sender the tenant did not register: refused as such, not as a malformed request.
+    expect(messages[0]?.failureCode).toBe('sender_not_registered');
     expect(answer.body.nextCursor).toBeNull();
   });
 
@@ -86,6 +88,10 @@ describe('GET /messages and GET /messages/{messageId}', () => {
     expect((first.body.messages as Array<{ messageId: string }>).map((message) => message.messageId)).toEqual([
       's-7',
       's-4',
+    ]);
+    expect((first.body.messages as Array<{ failureCode: string }>).map((message) => message.failureCode)).toEqual([
+      'sender_not_registered',
+      'sender_not_registered',
     ]);
     const second = await service
       .as(sparse)
