@@ -11,6 +11,8 @@ import type { SesEventBridgeEvent } from '../ses-sandbox/index.js';
 
 /** Runs of the function per event, as Lambda's asynchronous invocation (the first and two retries). */
 export const LOCAL_SES_EVENT_ATTEMPTS = 3;
+/** SES publishes a moment after it answered, not at once: so does the local bus (the send settles first). */
+const PUBLISH_DELAY_MS = 200;
 
 let handler: SesEventHandler | undefined;
 const deadLetters: SesEventBridgeEvent[] = [];
@@ -47,6 +49,7 @@ export function matchesSesEventRules(event: SesEventBridgeEvent, configurationSe
 export async function deliverLocalSesEvent(event: SesEventBridgeEvent): Promise<void> {
   if (!matchesSesEventRules(event, process.env.SES_CONFIGURATION_SET)) return;
   const receive = await sesEventHandler();
+  await new Promise((resolve) => setTimeout(resolve, PUBLISH_DELAY_MS));
   for (let attempt = 1; attempt <= LOCAL_SES_EVENT_ATTEMPTS; attempt += 1) {
     try {
       await receive(event);

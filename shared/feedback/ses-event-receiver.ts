@@ -58,8 +58,10 @@ export function createSesEventHandler(deps: SesEventReceiverDeps): SesEventHandl
   return async function receiveSesEvent(event) {
     const outcome = await receive(deps, event);
     const metric = METRIC_OF_OUTCOME[outcome];
-    if (metric) deps.metrics.addMetric(metric, MetricUnit.Count, 1);
-    deps.metrics.publishStoredMetrics?.();
+    if (metric) {
+      deps.metrics.addMetric(metric, MetricUnit.Count, 1);
+      deps.metrics.publishStoredMetrics?.();
+    }
     return outcome;
   };
 }
