@@ -7,7 +7,8 @@ import { cardAnswer } from '../shared/http/card-answer.js';
 import { activateSes } from '../shared/ses-domains/domain-onboarding.js';
 import { platformWarnings } from '../shared/ses-domains/platform-warnings.js';
 
-const deps = domainOnboardingDeps({ integrations: true });
+// announceStatus: the switch (and a card a domain re-check turns domain_failed) is announced.
+const deps = domainOnboardingDeps({ integrations: true, announceStatus: true });
 const platformAccount = sesPlatformAccount();
 
 /** POST /integrations/ses/activate — switches this tenant's sending to Amazon SES with senders at its verified domains. */

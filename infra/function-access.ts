@@ -213,6 +213,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ...none,
     tables: { sesDomains: ['Query', 'PutItem'], integrations: cards('read', 'create', 'update') },
     ses: ['read', 'account'],
+    // The switch to SES (and a card its domain re-check changes) is announced.
+    publishesOutcomes: true,
   }),
   'accept-send-request': {
     description: 'The send pipeline’s intake: screens each event and queues it with its tenant as the fair-queue group',

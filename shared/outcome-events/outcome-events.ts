@@ -78,7 +78,9 @@ export type IntegrationStatusCause =
   | 'domain_check'
   | 'send_refused'
   /** Amazon SES paused or enabled the tenant's SES tenant (`Sending Status Disabled/Enabled`). */
-  | 'ses_sending_status';
+  | 'ses_sending_status'
+  /** The tenant switched its sending to Amazon SES (`POST /integrations/ses/activate`). */
+  | 'ses_activated';
 
 /** `Email Integration Status Changed`: the tenant's card status changed (or the card was created or deleted). */
 export interface IntegrationStatusChangedDetail extends OutcomeDetailBase {
@@ -221,6 +223,7 @@ const CAUSE_TEXTS: Record<IntegrationStatusCause, string> = {
   domain_check: 'A check of the tenant’s Amazon SES domains found a sender domain failed, or verified again.',
   send_refused: 'The provider refused a send.',
   ses_sending_status: 'Amazon SES changed the sending status of the tenant’s SES tenant.',
+  ses_activated: 'The tenant switched its sending to Amazon SES, from senders at its verified domains.',
 };
 
 const STATUS_TEXTS: Record<IntegrationStatusChangedDetail['status'], string> = {

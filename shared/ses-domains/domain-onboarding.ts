@@ -27,7 +27,7 @@ export interface DomainOnboardingDeps {
    * that failed (or recovered) to the card (without it, checks leave the card alone).
    */
   integrations?: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
-  /** Told each change of a card's status a domain check wrote (none: not announced). */
+  /** Told each change of a card's status a domain check or an activation wrote (none: not announced). */
   statusEvents?: IntegrationStatusEvents;
   /**
    * The provider's onboarding (Amazon SES): the one implementation of the set-up steps, which
@@ -239,9 +239,9 @@ export async function activateSes(
   const keyId = sesTenantName(tenantId);
   const integrations = integrationsOf(deps);
   const record = await integrations.get(tenantId);
-  if (!record) {
-    return toCard(
-      await integrations.create(tenantId, (now) => ({
+  const activated = record
+    ? await integrations.update(tenantId, record.revision, (now) => switched(record, region, keyId, emails, now))
+    : await integrations.create(tenantId, (now) => ({
         provider: 'ses',
         region,
         keyId,
@@ -249,12 +249,30 @@ export async function activateSes(
         status: 'active',
         keyVersion: 1,
         lastVerifiedAt: now,
-      })),
-    );
-  }
-  return toCard(
-    await integrations.update(tenantId, record.revision, (now) => switched(record, region, keyId, emails, now)),
-  );
+      }));
+  await announceActivation(deps, record, activated);
+  return toCard(activated);
+}
+
+/**
+ * Announces what the activation changed for automations: a card created, a switch of provider
+ * (SendGrid → SES, even when both are `active`: mail now leaves through another provider) or a
+ * status lifted. Re-activating an SES card that was already `active` is no change.
+ */
+async function announceActivation(
+  deps: DomainOnboardingDeps,
+  before: IntegrationRecord | undefined,
+  after: IntegrationRecord,
+): Promise<void> {
+  if (before && before.provider === after.provider && before.status === after.status) return;
+  await deps.statusEvents?.changed({
+    tenantId: after.tenantId,
+    provider: after.provider,
+    status: after.status,
+    previousStatus: before?.status ?? null,
+    cause: 'ses_activated',
+    card: after,
+  });
 }
 
 function switched(record: IntegrationRecord, region: string, keyId: string, emails: string[], now: string) {

@@ -40,6 +40,7 @@ const OUTCOME_PUBLISHERS: FunctionName[] = [
   'watch-ses-domains',
   'check-ses-domain',
   'receive-ses-events',
+  'activate-ses',
 ];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
