@@ -43,9 +43,12 @@ export async function applySesSendingStatus(
   for (let attempt = 1; ; attempt += 1) {
     const record = await deps.repository.get(tenantId);
     if (!sendsThrough(record, event)) return 'unknown_tenant';
-    if (record.sesSendingStatusAt && record.sesSendingStatusAt > event.at) return 'stale';
+    // The event applied last (a duplicate delivery) or an older one changes nothing, even if the
+    // health check has corrected the card since.
+    if (record.sesSendingStatusAt && record.sesSendingStatusAt >= event.at) {
+      return record.sesSendingStatusAt === event.at ? 'unchanged' : 'stale';
+    }
     const status = nextStatus(record, event.enabled);
-    if (status === record.status && record.sesSendingStatusAt === event.at) return 'unchanged';
     let updated: IntegrationRecord;
     try {
       updated = await deps.repository.update(tenantId, record.revision, { status, sesSendingStatusAt: event.at });

@@ -210,6 +210,18 @@ describe('applySesSendingStatus', () => {
     expect((await repository.get('tenant-a'))?.status).toBe('paused');
   });
 
+  it('applies a status event delivered twice once, even after the health check corrected the card', async () => {
+    const { repository, changes, deps } = world([card()]);
+    const disabled = event(false, '2026-11-26T06:00:00.000Z');
+    await applySesSendingStatus(deps, disabled);
+    const paused = await repository.get('tenant-a');
+    if (!paused) throw new Error('no card');
+    await repository.update('tenant-a', paused.revision, { status: 'active' });
+    expect(await applySesSendingStatus(deps, disabled)).toBe('unchanged');
+    expect((await repository.get('tenant-a'))?.status).toBe('active');
+    expect(changes).toHaveLength(1);
+  });
+
   it.each([
     [
       'an SES tenant that is not named for one of ours',
