@@ -120,6 +120,13 @@ async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInpu
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(new CreateTableCommand(input));
   }
+  // As in AWS, a new table answers "not found" until it is ACTIVE (dynalite: a moment later).
+  for (let waited = 0; ; waited += 10) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (waited >= 10_000) throw new Error(`table ${input.TableName} did not become ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Thrown when another process (a running `npm start`, most likely) has the data folder open. */
