@@ -8,20 +8,27 @@ import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { senderEmails } from '../shared/http/api-schemas.js';
 import { checkIntegration, type HealthCheckDeps, type HealthOutcome } from '../shared/integrations/health-check.js';
 import { type IntegrationRecord, toCard } from '../shared/integrations/integration-record.js';
-import { type IntegrationRepository, IntegrationStoreError } from '../shared/integrations/integration-repository.js';
+import {
+  type IntegrationDirectory,
+  type IntegrationStore,
+  IntegrationStoreError,
+} from '../shared/integrations/integration-repository.js';
 import { IntegrationError, updateSenders } from '../shared/integrations/integration-use-cases.js';
 import { moveToSendGrid, moveToSes } from '../shared/integrations/provider-migration.js';
 import { mapBounded } from '../shared/map-bounded.js';
 import { DomainProblem } from '../shared/problem-catalog.js';
 import type { ProviderRegistry } from '../shared/providers/provider-registry.js';
+import { OpsAnnouncements } from './ops-announcements.js';
 import { type LimitsTarget, tenantLimits } from './ops-limits.js';
 import { type RedriveTarget, redrive } from './ops-redrive.js';
 
 /** Where the operator's commands read and write. */
 export interface OpsTarget {
-  repository: IntegrationRepository;
+  repository: IntegrationStore & IntegrationDirectory;
   cipher: EnvelopeCipher;
   providers: ProviderRegistry;
+  /** Announces the card status changes a command writes on the service bus, and counts them. */
+  announcements: OpsAnnouncements;
   describe: string;
   close(): Promise<void>;
 }
@@ -40,8 +47,10 @@ Commands
   show <tenant>                         one integration's card
   set-senders <tenant> <email>...       replace the senders (checked like the API does)
   verify <tenant> | verify --all        re-verify key, scopes and senders; updates the card's status
+                                        (a changed status is announced on the service bus)
   migrate <tenant> --to ses --region <aws-region>
   migrate <tenant> --to sendgrid        move the tenant's sending to SES, or back with its kept SendGrid key
+                                        (announced on the service bus)
   redrive                               dead letters back to the send queue: a dry run (count, tenants,
                                         ledger states), then --yes to move them
   tenant-limits --tenant <id> [--max-in-flight <n>] [--max-per-day <n>] [--clear]
@@ -51,8 +60,10 @@ Commands
 Where (default: the local runtime's data in .local-data; stop npm start first)
   --data-dir <dir>                      another local data folder
   --endpoint <url> --table <name> --keyring <file>   a running local runtime's DynamoDB
-  --stack <name>                        a deployed stack: table and KMS key from its outputs
+  --stack <name>                        a deployed stack: table, KMS key and service bus from its outputs
   --table <name> --key-arn <arn>        a deployed table and key given directly
+  --bus <name>                          the service bus to announce card changes on (with --table; the
+                                        stack's output EventBusName). Without one, changes are not announced
   --queue-url <url> --dlq-url <url> [--ledger-table <name>]   redrive: a deployed send queue and its
                                         dead-letter queue (default: the local runtime's dead letters)
   (deployed: AWS credentials and region from the environment; SES account from SES_ACCOUNT_ID)
@@ -154,6 +165,7 @@ function parse(argv: string[]) {
       keyring: { type: 'string' },
       stack: { type: 'string' },
       'key-arn': { type: 'string' },
+      bus: { type: 'string' },
       'queue-url': { type: 'string' },
       'dlq-url': { type: 'string' },
       'ledger-table': { type: 'string' },
@@ -225,25 +237,41 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
       return 0;
     }
     case 'verify': {
-      const deps = { repository: target.repository, cipher: target.cipher, providers: target.providers };
+      const deps = {
+        repository: target.repository,
+        cipher: target.cipher,
+        providers: target.providers,
+        statusEvents: target.announcements,
+        cause: 'operator_check' as const,
+      };
       if (flags.all) {
-        const summary = await verifyAll({ ...deps, repository: target.repository });
-        print(summary, () =>
+        const summary = await verifyAll(deps);
+        print({ ...summary, announcements: target.announcements.counts }, () =>
           table(
             ['outcome', 'tenants'],
             Object.entries(summary.outcomes).map(([outcome, count]) => [outcome, String(count)]),
           ),
         );
+        reportAnnouncements(target.announcements, flags, io);
         return 0;
       }
       const record = await requireRecord(target, args[0]);
       const outcome = await checkIntegration(deps, record);
-      print({ tenantId: record.tenantId, outcome }, () => `${record.tenantId}: ${outcome}`);
+      print(
+        { tenantId: record.tenantId, outcome, announcements: target.announcements.counts },
+        () => `${record.tenantId}: ${outcome}`,
+      );
+      reportAnnouncements(target.announcements, flags, io);
       return outcome === 'active' ? 0 : 1;
     }
     case 'migrate': {
       const record = await requireRecord(target, args[0]);
-      const deps = { repository: target.repository, cipher: target.cipher, providers: target.providers };
+      const deps = {
+        repository: target.repository,
+        cipher: target.cipher,
+        providers: target.providers,
+        statusEvents: target.announcements,
+      };
       if (flags.to === 'ses') {
         if (!flags.region) {
           io.err('migrate --to ses needs --region <aws-region>: the region whose verified identities will send.\n');
@@ -256,12 +284,14 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
           card,
           () => `${record.tenantId} now sends through Amazon SES (${card.region}) as SES tenant ${card.keyId}.`,
         );
+        reportAnnouncements(target.announcements, flags, io);
         return 0;
       }
       if (flags.to === 'sendgrid') {
         if (!(await confirmed(io, flags, `Move ${record.tenantId} back to SendGrid with its kept key?`))) return 3;
         const card = await moveToSendGrid(deps, record.tenantId);
         print(card, () => `${record.tenantId} sends through SendGrid again (key ${card.keyId}, ${card.region}).`);
+        reportAnnouncements(target.announcements, flags, io);
         return 0;
       }
       io.err('migrate needs --to ses or --to sendgrid.\n');
@@ -279,7 +309,7 @@ async function dispatch(command: string, args: string[], flags: Flags, target: O
  * found page by page through the same keys-only directory the planner uses. No run is recorded.
  */
 async function verifyAll(
-  deps: HealthCheckDeps & { repository: IntegrationRepository },
+  deps: HealthCheckDeps & { repository: IntegrationStore & IntegrationDirectory },
 ): Promise<{ checked: number; outcomes: Partial<Record<HealthOutcome, number>> }> {
   const summary = { checked: 0, outcomes: {} as Partial<Record<HealthOutcome, number>> };
   let pageToken: string | undefined;
@@ -301,6 +331,17 @@ async function verifyAll(
     pageToken = page.nextPageToken;
   } while (pageToken);
   return summary;
+}
+
+/**
+ * Says how the run's card changes fared on the bus: on stdout for people when all were announced,
+ * on stderr whenever some were not (the JSON output carries the counts as `announcements`).
+ */
+function reportAnnouncements(announcements: OpsAnnouncements, flags: Flags, io: OpsIo): void {
+  const summary = announcements.summary();
+  if (!summary) return;
+  if (announcements.counts.failed > 0) io.err(`${summary}\n`);
+  else if (!flags.json) io.out(`${summary}\n`);
 }
 
 async function confirmed(io: OpsIo, flags: Flags, question: string): Promise<boolean> {
@@ -351,6 +392,10 @@ export async function targetFrom(parts: {
   keyringFile?: string;
   kmsKeyArn?: string;
   sendGridUrls?: { global?: string; eu?: string };
+  /** The service bus card changes are announced on; none: they are counted as not announced. */
+  busName?: string;
+  /** Announces instead of a publisher on `busName` (tests). */
+  announcements?: OpsAnnouncements;
   describe: string;
   close?: () => Promise<void>;
 }): Promise<OpsTarget> {
@@ -369,6 +414,7 @@ export async function targetFrom(parts: {
       sendGrid: { ...sendGrid, baseUrls: parts.sendGridUrls ?? sendGrid.baseUrls },
       ses: sesSettings(process.env),
     }),
+    announcements: parts.announcements ?? new OpsAnnouncements(parts.busName),
     describe: parts.describe,
     close: parts.close ?? (async () => undefined),
   };

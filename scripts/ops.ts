@@ -17,11 +17,19 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
       (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
     );
     if (!outputs.TableName || !outputs.KeyArn) throw new Error(`Stack ${stack} has no TableName/KeyArn outputs.`);
-    return targetFrom({ tableName: outputs.TableName, kmsKeyArn: outputs.KeyArn, describe: `stack ${stack}` });
+    return targetFrom({
+      tableName: outputs.TableName,
+      kmsKeyArn: outputs.KeyArn,
+      // Card changes are announced on the service bus, as the service's own writers do.
+      ...(outputs.EventBusName ? { busName: outputs.EventBusName } : {}),
+      describe: `stack ${stack}`,
+    });
   }
   const table = text('table');
+  // --bus: the service bus to announce card changes on (AWS_ENDPOINT_URL_EVENTBRIDGE points it at a local one).
+  const bus = text('bus') ? { busName: text('bus') } : {};
   if (table && text('key-arn'))
-    return targetFrom({ tableName: table, kmsKeyArn: text('key-arn'), describe: `table ${table}` });
+    return targetFrom({ tableName: table, kmsKeyArn: text('key-arn'), ...bus, describe: `table ${table}` });
   if (table && text('endpoint')) {
     Object.assign(process.env, { ...LOCAL_AWS_ENVIRONMENT, ...process.env });
     return targetFrom({
@@ -29,6 +37,7 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
       dynamoEndpoint: text('endpoint'),
       keyringFile: text('keyring'),
       sendGridUrls: { global: process.env.SENDGRID_API_BASE_URL, eu: process.env.SENDGRID_EU_API_BASE_URL },
+      ...bus,
       describe: `local DynamoDB at ${text('endpoint')}`,
     });
   }
@@ -49,6 +58,7 @@ async function openTarget(values: Record<string, unknown>): Promise<OpsTarget> {
     sendGridUrls: sandbox
       ? { global: sandbox.globalUrl, eu: sandbox.euUrl }
       : { global: process.env.SENDGRID_API_BASE_URL, eu: process.env.SENDGRID_EU_API_BASE_URL },
+    ...bus,
     describe: `local data in ${dataDir}`,
     close: async () => {
       await sandbox?.close();

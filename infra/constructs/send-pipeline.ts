@@ -15,7 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OUTCOME_EVENT_SOURCE } from '../../shared/outcome-events/outcome-events.js';
+import { OUTCOME_DETAIL_TYPES, OUTCOME_EVENT_SOURCE } from '../../shared/outcome-events/outcome-events.js';
 import { queueVisibilityTimeoutSeconds, REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { SEND_METRICS } from '../../shared/sending/send-metrics.js';
 import { EMAIL_SEND_REQUESTED } from '../../shared/sending/send-request.js';
@@ -60,7 +60,10 @@ export interface SendPipelineProps {
    * principal of that account with `events:PutEvents`). Empty: nobody can publish.
    */
   publishers: string[];
-  /** Operator roles that may put messages on the send queue themselves (`npm run ops -- redrive`). */
+  /**
+   * Operator roles that may put messages on the send queue themselves (`npm run ops -- redrive`)
+   * and announce the card changes `npm run ops` writes (`Email Integration Status Changed` only).
+   */
   operatorRoleArns: string[];
   /** The send function's timeout: the queue's visibility timeout is six times it, as AWS advises. */
   sendFunctionTimeout: Duration;
@@ -262,6 +265,7 @@ export class SendPipeline extends Construct {
       this.publishers,
       this.eventSource,
       outcomeRoleArns,
+      this.operatorRoleArns,
     );
   }
 
@@ -279,20 +283,22 @@ export class SendPipeline extends Construct {
 }
 
 /**
- * The bus's resource policy: the named publishers may put our events; every other principal is
- * denied PutEvents, whatever its IAM policies say.
+ * The bus's resource policy: the named publishers may put our events, the service's functions
+ * their outcome events, the operator roles `Email Integration Status Changed`; every other
+ * principal is denied PutEvents, whatever its IAM policies say.
  */
 function publishPolicy(
   busArn: string,
   publishers: { roleArns: string[]; accountIds: string[] },
   eventSource: string,
   outcomeRoleArns: string[],
+  operatorRoleArns: string[],
 ): PolicyDocument {
   const named = [
     ...publishers.roleArns.map((arn) => new ArnPrincipal(arn)),
     ...publishers.accountIds.map((account) => new AccountPrincipal(account)),
   ];
-  const exemptRoles = [...publishers.roleArns, ...outcomeRoleArns];
+  const exemptRoles = [...publishers.roleArns, ...outcomeRoleArns, ...operatorRoleArns];
   const exempt = {
     ...(exemptRoles.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': exemptRoles } } : {}),
     ...(publishers.accountIds.length > 0 ? { StringNotEquals: { 'aws:PrincipalAccount': publishers.accountIds } } : {}),
@@ -329,6 +335,39 @@ function publishPolicy(
         actions: ['events:PutEvents'],
         resources: [busArn],
         conditions: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+      }),
+    );
+  }
+  if (operatorRoleArns.length > 0) {
+    const operators = operatorRoleArns.map((arn) => new ArnPrincipal(arn));
+    const statusChanged = OUTCOME_DETAIL_TYPES.integrationStatusChanged;
+    document.addStatements(
+      // `npm run ops -- verify|migrate` announces the card changes it writes, as the functions do.
+      new PolicyStatement({
+        sid: 'OperatorsPutStatusChanges',
+        effect: Effect.ALLOW,
+        principals: operators,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringEquals: { 'events:source': OUTCOME_EVENT_SOURCE, 'events:detail-type': statusChanged } },
+      }),
+      // Whatever their (often broad) IAM policies say: no send request and no other outcome event.
+      // Two statements, since the keys of one condition must all differ before it denies.
+      new PolicyStatement({
+        sid: 'OperatorsPutNoOtherSource',
+        effect: Effect.DENY,
+        principals: operators,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+      }),
+      new PolicyStatement({
+        sid: 'OperatorsPutNoOtherDetailType',
+        effect: Effect.DENY,
+        principals: operators,
+        actions: ['events:PutEvents'],
+        resources: [busArn],
+        conditions: { StringNotEquals: { 'events:detail-type': statusChanged } },
       }),
     );
   }

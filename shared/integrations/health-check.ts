@@ -1,6 +1,6 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { EnvelopeError } from '../crypto/envelope.js';
-import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
+import type { IntegrationStatusCause, IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import {
   CredentialsProblem,
@@ -41,6 +41,8 @@ export interface HealthCheckDeps {
   providers: CheckedProviders;
   /** Told each change of a card's status the check wrote (none: not announced). */
   statusEvents?: IntegrationStatusEvents;
+  /** Who checked, as announced: the health check (default) or an operator (`npm run ops -- verify`). */
+  cause?: Extract<IntegrationStatusCause, 'health_check' | 'operator_check'>;
 }
 
 const CREDENTIAL_CODES_TO_STATUS: Record<string, IntegrationStatus> = {
@@ -102,7 +104,7 @@ export async function checkIntegration(deps: HealthCheckDeps, record: Integratio
       provider: record.provider,
       status,
       previousStatus: record.status,
-      cause: 'health_check',
+      cause: deps.cause ?? 'health_check',
       card: updated,
     });
   }

@@ -1,4 +1,5 @@
 import type { EnvelopeCipher } from '../crypto/envelope.js';
+import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import {
   type DomainAdoption,
   domainOf,
@@ -19,6 +20,8 @@ export interface MigrationDeps {
   /** The provider registry; the target of a move to SES must be able to adopt domains. */
   providers: Readonly<Record<ProviderName, Pick<EmailProvider, 'senderDomains' | 'adoption'>>>;
   cipher: Pick<EnvelopeCipher, 'decrypt'>;
+  /** Told of each move after it is written (none: not announced). */
+  statusEvents?: IntegrationStatusEvents;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function moveToSes(
     secret: undefined,
     lastSendError: undefined,
   }));
+  await announceMove(deps, record, moved);
   return toCard(moved);
 }
 
@@ -92,7 +96,23 @@ export async function moveToSendGrid(deps: MigrationDeps, tenantId: string): Pro
     parkedSendGrid: undefined,
     lastSendError: undefined,
   }));
+  await announceMove(deps, record, back);
   return toCard(back);
+}
+
+/**
+ * Announces a move: the provider changed (and the status may have: a move leaves the card
+ * `active`), so automations learn that mail now leaves through another provider.
+ */
+async function announceMove(deps: MigrationDeps, before: IntegrationRecord, after: IntegrationRecord): Promise<void> {
+  await deps.statusEvents?.changed({
+    tenantId: after.tenantId,
+    provider: after.provider,
+    status: after.status,
+    previousStatus: before.status,
+    cause: 'operator_migration',
+    card: after,
+  });
 }
 
 function requireAdoption(deps: MigrationDeps, provider: ProviderName): DomainAdoption {

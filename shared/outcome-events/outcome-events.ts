@@ -80,7 +80,11 @@ export type IntegrationStatusCause =
   /** Amazon SES paused or enabled the tenant's SES tenant (`Sending Status Disabled/Enabled`). */
   | 'ses_sending_status'
   /** The tenant switched its sending to Amazon SES (`POST /integrations/ses/activate`). */
-  | 'ses_activated';
+  | 'ses_activated'
+  /** An operator re-verified the integration (`npm run ops -- verify`). */
+  | 'operator_check'
+  /** An operator moved the tenant to another provider (`npm run ops -- migrate`). */
+  | 'operator_migration';
 
 /** `Email Integration Status Changed`: the tenant's card status changed (or the card was created or deleted). */
 export interface IntegrationStatusChangedDetail extends OutcomeDetailBase {
@@ -224,6 +228,8 @@ const CAUSE_TEXTS: Record<IntegrationStatusCause, string> = {
   send_refused: 'The provider refused a send.',
   ses_sending_status: 'Amazon SES changed the sending status of the tenant’s SES tenant.',
   ses_activated: 'The tenant switched its sending to Amazon SES, from senders at its verified domains.',
+  operator_check: 'An operator re-verified the integration with the provider.',
+  operator_migration: 'An operator moved the tenant’s sending to another provider.',
 };
 
 const STATUS_TEXTS: Record<IntegrationStatusChangedDetail['status'], string> = {

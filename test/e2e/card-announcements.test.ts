@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_EVENT_BUS_NAME } from '../../local/local-event-bus.js';
+import { runOps, targetFrom } from '../../scripts/ops-cli.js';
 import { OUTCOME_DETAIL_TYPES } from '../../shared/outcome-events/outcome-events.js';
 import { type LocalService, startLocalService } from './local-service.js';
 
@@ -90,5 +93,76 @@ describe('POST /integrations/ses/activate', () => {
       .call('POST', '/integrations/ses/activate', { emails: ['info@acme.example'] });
     expect(resent.status).toBe(200);
     expect(await published(again)).toEqual([]);
+  });
+});
+
+/** Runs an ops command on the running local runtime's data, announcing on its local bus. */
+async function ops(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runOps(args, { out: (text) => out.push(text), err: (text) => err.push(text) }, async () =>
+    targetFrom({
+      tableName: service.runtime.dynamoDb.tables.integrations as string,
+      dynamoEndpoint: service.runtime.dynamoDb.endpoint,
+      keyringFile: join(service.dataDir, 'keyring.json'),
+      sendGridUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl },
+      // The runtime pointed this process's EventBridge client at its local bus.
+      busName: LOCAL_EVENT_BUS_NAME,
+      describe: 'test',
+    }),
+  );
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+describe('npm run ops -- verify', () => {
+  it('announces each card it changes once, with the tenant, new status and reason, and nothing for unchanged cards', async () => {
+    const blocked = 'announce-ops-blocked';
+    const key = service.sandbox.key('good-second');
+    expect((await service.as(blocked).save(key.apiKey, ['info@acme.example'])).status).toBe(201);
+    expect(
+      (await service.as('announce-ops-fine').save(service.sandbox.key('good').apiKey, ['info@acme.example'])).status,
+    ).toBe(201);
+    service.sandbox.revokeKey(key.keyId);
+    const since = await lastSequence();
+
+    const run = await ops(['verify', '--all', '--json']);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ announcements: { announced: 1, failed: 0 } });
+    const events = await published(since);
+    expect(events.map((event) => [event.detailType, event.detail])).toEqual([
+      [
+        OUTCOME_DETAIL_TYPES.integrationStatusChanged,
+        expect.objectContaining({
+          tenantId: blocked,
+          provider: 'sendgrid',
+          status: 'key_rejected',
+          previousStatus: 'active',
+          cause: 'operator_check',
+          reason: expect.stringContaining('refuses the key'),
+        }),
+      ],
+    ]);
+    const valid = statusChangedSchema();
+    expect(valid(events[0]?.detail), JSON.stringify(valid.errors)).toBe(true);
+    expect((await service.as(blocked).card()).body.status).toBe('key_rejected');
+  });
+
+  it('finishes and says how many announcements failed when the bus refuses them, keeping the card change', async () => {
+    const tenant = 'announce-ops-refused';
+    const key = service.sandbox.key('good-with-senders');
+    expect((await service.as(tenant).save(key.apiKey, ['info@acme.example'])).status).toBe(201);
+    service.sandbox.revokeKey(key.keyId);
+    const since = await lastSequence();
+    // Every attempt of the publisher (3) is refused.
+    service.runtime.eventBus?.refuseNext(3);
+
+    const run = await ops(['verify', tenant]);
+
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(`${tenant}: key_rejected`);
+    expect(run.err).toContain('1 NOT announced');
+    expect((await service.as(tenant).card()).body.status).toBe('key_rejected');
+    expect(await published(since)).toEqual([]);
   });
 });

@@ -1008,6 +1008,49 @@ describe('EmailIntegrationsStack', () => {
     ]);
   });
 
+  it('lets the named operator roles put only Email Integration Status Changed on the bus, for `npm run ops`', () => {
+    const { stack: withStack, template: withOperators } = build({ operatorRoleArns: [OPERATOR_ROLE] }, 'BusOperators');
+    const bus = onlyResource(withOperators, 'AWS::Events::EventBus');
+    const roles = outcomeRoleArns(withStack);
+    const operatorPuts = { Effect: 'Allow', Principal: { AWS: OPERATOR_ROLE }, Action: 'events:PutEvents' };
+    expect(bus.Properties.Policy.Statement).toEqual([
+      ...outcomeStatements(roles),
+      {
+        Sid: 'OperatorsPutStatusChanges',
+        ...operatorPuts,
+        Resource: busArn(),
+        Condition: {
+          StringEquals: {
+            'events:source': OUTCOME_EVENT_SOURCE,
+            'events:detail-type': OUTCOME_DETAIL_TYPES.integrationStatusChanged,
+          },
+        },
+      },
+      {
+        Sid: 'OperatorsPutNoOtherSource',
+        ...operatorPuts,
+        Effect: 'Deny',
+        Resource: busArn(),
+        Condition: { StringNotEquals: { 'events:source': OUTCOME_EVENT_SOURCE } },
+      },
+      {
+        Sid: 'OperatorsPutNoOtherDetailType',
+        ...operatorPuts,
+        Effect: 'Deny',
+        Resource: busArn(),
+        Condition: { StringNotEquals: { 'events:detail-type': OUTCOME_DETAIL_TYPES.integrationStatusChanged } },
+      },
+      {
+        Sid: 'NobodyElsePuts',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: busArn(),
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...roles, OPERATOR_ROLE] } },
+      },
+    ]);
+  });
+
   it('gives exactly the functions that announce outcomes the bus’s name, and lets them put only their own events', () => {
     const withBus = [...stack.functions.keys()].filter(
       (name) =>
