@@ -3,7 +3,7 @@ import { createSesEventHandler, type SesEventHandler } from '../feedback/ses-eve
 import { applySesSendingStatus } from '../integrations/ses-sending-status.js';
 import { serviceLogger } from '../observability/logger.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../observability/metric-names.js';
-import { SesProvider } from '../providers/ses/ses-provider.js';
+import type { SesProvider } from '../providers/ses/ses-provider.js';
 import {
   type EnvironmentVariables,
   feedbackQueueSettings,
@@ -24,14 +24,15 @@ import { integrationRepository } from './store.js';
 export function sesEventHandler(env: EnvironmentVariables = process.env): SesEventHandler {
   const repository = integrationRepository(integrationTableSettings(env));
   const statusEvents = integrationStatusEvents(outcomeEventSettings(env));
-  const ses = new SesProvider(sesSettings(env));
+  // Loaded for the first hashed SES tenant name only (its tenant-id tag): most events never need SES's client.
+  let ses: Promise<SesProvider> | undefined;
+  const tenantOf = async (region: string, name: string) => {
+    ses ??= import('../providers/ses/ses-provider.js').then(({ SesProvider }) => new SesProvider(sesSettings(env)));
+    return (await ses).tenantIdOf(region, name);
+  };
   return createSesEventHandler({
     queue: feedbackQueue(feedbackQueueSettings(env)),
-    sendingStatus: (event) =>
-      applySesSendingStatus(
-        { repository, statusEvents, tenantOf: (region, name) => ses.tenantIdOf(region, name) },
-        event,
-      ),
+    sendingStatus: (event) => applySesSendingStatus({ repository, statusEvents, tenantOf }, event),
     logger: serviceLogger(),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE_NAME }),
   });

@@ -7,7 +7,7 @@ import {
   type SesMailEvent,
   type SesSendingStatusEvent,
 } from '../providers/ses/ses-configuration-set-events.js';
-import { sesTenantName } from '../providers/ses/ses-resources.js';
+import { sesTenantName } from '../providers/ses/ses-tenant-name.js';
 import type { MetricsSink } from '../sending/send-metrics.js';
 import { isMessageId } from '../sending/send-request.js';
 import { isTenantId } from '../tenant-id.js';

@@ -1,6 +1,6 @@
 import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import type { SesSendingStatusEvent } from '../providers/ses/ses-configuration-set-events.js';
-import { tenantIdOfSesTenantName } from '../providers/ses/ses-resources.js';
+import { tenantIdOfSesTenantName } from '../providers/ses/ses-tenant-name.js';
 import type { IntegrationRecord, IntegrationStatus } from './integration-record.js';
 import { type IntegrationStore, IntegrationStoreError } from './integration-repository.js';
 

@@ -32,7 +32,8 @@ import {
 } from '../email-provider.js';
 import { isReservedTagName, ourMessageTags } from './ses-message-tags.js';
 import { SesDomainOnboarding, TENANT_ID_TAG_KEY } from './ses-onboarding.js';
-import { sesTenantName, tenantsOf } from './ses-resources.js';
+import { tenantsOf } from './ses-resources.js';
+import { isOurSesTenantName, sesTenantName } from './ses-tenant-name.js';
 
 export { sesTenantName };
 
@@ -143,10 +144,10 @@ export class SesProvider implements EmailProvider {
   /**
    * Which of our tenants an SES tenant with a hashed name belongs to: its tenant-id tag
    * (`GetTenant`), accepted only when that id's name is this name. Undefined for an SES tenant
-   * without the tag (a plain `ei-<tenant id>` name reads back without SES: ses-resources.ts).
+   * without the tag (a readable `ei-<tenant id>` name reads back without SES: ses-tenant-name.ts).
    */
   async tenantIdOf(region: string, name: string): Promise<string | undefined> {
-    if (!name.startsWith('ei-')) return undefined;
+    if (!isOurSesTenantName(name)) return undefined;
     let tags: Array<{ Key?: string; Value?: string }>;
     try {
       tags = (await this.client(region).send(new GetTenantCommand({ TenantName: name }))).Tenant?.Tags ?? [];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AlreadyExistsException,
   ListResourceTenantsCommand,
@@ -6,7 +5,6 @@ import {
   NotFoundException,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
-import { isTenantId } from '../../tenant-id.js';
 
 /** Runs a create call; "already exists" counts as done, which makes each step safe to repeat. */
 export async function ignoreAlreadyExists(call: Promise<unknown>): Promise<void> {
@@ -41,26 +39,4 @@ export async function tenantsOf(client: SESv2Client, resourceArn: string): Promi
   return tenants;
 }
 
-/**
- * Our tenant whose SES tenant has this name, when the name is one {@link sesTenantName} gives
- * without a hash (`ei-<tenant id>`); undefined otherwise (another name, or a hashed one).
- */
-export function tenantIdOfSesTenantName(name: string): string | undefined {
-  if (!name.startsWith('ei-')) return undefined;
-  const candidate = name.slice(3);
-  return isTenantId(candidate) && sesTenantName(candidate) === name ? candidate : undefined;
-}
-
-/** SES tenant names: letters, digits, `-` and `_`, at most 64 characters. */
-const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * Our tenant's SES tenant name: readable where the id allows, always unique (a hash of the
- * id is appended whenever characters had to be replaced or cut).
- */
-export function sesTenantName(tenantId: string): string {
-  const readable = `ei-${tenantId}`;
-  if (TENANT_NAME.test(readable)) return readable;
-  const hash = createHash('sha256').update(tenantId).digest('hex').slice(0, 12);
-  return `ei-${tenantId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 47)}-${hash}`;
-}
+export { sesTenantName, tenantIdOfSesTenantName } from './ses-tenant-name.js';
