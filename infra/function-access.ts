@@ -174,6 +174,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   }),
   'send-test-email': route('send-test-email', {
     ...none,
+    // A card a refused key or sender blocks is announced.
+    publishesOutcomes: true,
     // update: a refused key or sender is written onto the card.
     tables: { integrations: cards('read', 'update'), keyChecks: KEY_CHECKS_AND_IDEMPOTENCY },
     key: ['Decrypt'],

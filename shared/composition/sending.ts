@@ -140,8 +140,17 @@ export function emailDispatcher(
   });
 }
 
-/** The console's test send, through the same accounts and transports as queued mail. */
-export function testSender(settings: MailAccountSettings = mailAccountSettings()): TestSender {
+/**
+ * The console's test send, through the same accounts and transports as queued mail; a key or
+ * sender it finds refused is written onto the card and announced (`statusEvents`, cause `send_refused`).
+ */
+export function testSender(
+  settings: MailAccountSettings = mailAccountSettings(),
+  statusEvents?: IntegrationStatusEvents,
+): TestSender {
   const repository = integrationRepository(settings.integrations);
-  return new TestSender({ accounts: mailAccounts(settings, { repository }), repository });
+  return new TestSender({
+    accounts: mailAccounts(settings, { repository, ...(statusEvents ? { statusEvents } : {}) }),
+    repository,
+  });
 }

@@ -166,3 +166,33 @@ describe('npm run ops -- verify', () => {
     expect(await published(since)).toEqual([]);
   });
 });
+
+describe('POST /integrations/sendgrid/test', () => {
+  it('announces the card a refused key blocks, once, as a refused send', async () => {
+    const tenant = 'announce-test-send';
+    const key = service.sandbox.key('good');
+    expect((await service.as(tenant).save(key.apiKey, ['info@acme.example'])).status).toBe(201);
+    service.sandbox.revokeKey(key.keyId);
+    const since = await lastSequence();
+
+    const refused = await service.as(tenant).call('POST', '/integrations/sendgrid/test', { to: 'me@customer.example' });
+    const again = await service.as(tenant).call('POST', '/integrations/sendgrid/test', { to: 'me@customer.example' });
+
+    expect([refused.body.code, again.body.code]).toEqual(['key_rejected', 'key_rejected']);
+    expect((await service.as(tenant).card()).body.status).toBe('key_rejected');
+    const events = await published(since);
+    expect(events.map((event) => [event.detailType, event.detail])).toEqual([
+      [
+        OUTCOME_DETAIL_TYPES.integrationStatusChanged,
+        expect.objectContaining({
+          tenantId: tenant,
+          provider: 'sendgrid',
+          status: 'key_rejected',
+          previousStatus: 'active',
+          cause: 'send_refused',
+          reason: expect.stringContaining('refuses the key'),
+        }),
+      ],
+    ]);
+  });
+});

@@ -41,6 +41,7 @@ const OUTCOME_PUBLISHERS: FunctionName[] = [
   'check-ses-domain',
   'receive-ses-events',
   'activate-ses',
+  'send-test-email',
 ];
 
 const PUBLISHER_ROLE = 'arn:aws:iam::111122223333:role/automations/publisher';
