@@ -149,6 +149,14 @@ export class SendPipeline extends Construct {
       );
     }
     const publishers = parsePublishers(props.publishers);
+    // The bus lets operator roles put only card announcements: one that also publishes send
+    // requests would have every one of them denied.
+    const both = props.operatorRoleArns.filter((arn) => publishers.roleArns.includes(arn));
+    if (both.length > 0) {
+      throw new Error(
+        `operatorRoleArns: ${both.join(', ')} is also in sendPublisherPrincipals; the bus lets operator roles put only Email Integration Status Changed, so its send requests would be refused. Use separate roles.`,
+      );
+    }
     // The rule and the send function accept only events of the stack's account (an event's
     // `account` is its publisher's): a publisher elsewhere would be let onto the bus and then dropped.
     const accounts = new Set([...publishers.accountIds, ...publishers.roleArns.map((arn) => arn.split(':')[4])]);

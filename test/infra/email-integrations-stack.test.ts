@@ -1050,6 +1050,10 @@ describe('EmailIntegrationsStack', () => {
         Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...roles, OPERATOR_ROLE] } },
       },
     ]);
+    // Those denials would refuse a publisher's send requests: one role cannot be both.
+    expect(() =>
+      build({ operatorRoleArns: [PUBLISHER_ROLE], sendPublisherPrincipals: [PUBLISHER_ROLE] }, 'OperatorPublishes'),
+    ).toThrow(/operatorRoleArns: .*role\/automations\/publisher is also in sendPublisherPrincipals/);
   });
 
   it('gives exactly the functions that announce outcomes the bus’s name, and lets them put only their own events', () => {

@@ -229,8 +229,14 @@ describe('npm run ops -- verify', () => {
     const code = await runOps(args, { out: (text) => out.push(text), err: (text) => err.push(text) }, async () => ({
       repository: store,
       cipher,
-      // Only SendGrid's key check is reached: every card here is a SendGrid one.
-      providers: { sendgrid: sendGrid, ses: sendGrid } as unknown as ProviderRegistry,
+      // SendGrid's key check, and SES's domain adoption for `migrate`: all these commands reach.
+      providers: {
+        sendgrid: sendGrid,
+        ses: {
+          senderDomains: sendGrid.senderDomains,
+          adoption: { adoptable: sendGrid.senderDomains, adopt: async () => 'ei-tenant-b' },
+        },
+      } as unknown as ProviderRegistry,
       announcements,
       describe: 'test',
       close: async () => undefined,
@@ -298,6 +304,17 @@ describe('npm run ops -- verify', () => {
     expect(JSON.parse(run.out)).toMatchObject({ checked: 2, announcements: { announced: 0, failed: 1 } });
     expect(run.err).toContain('1 NOT announced');
     expect(run.err).toContain('The cards are changed all the same');
+  });
+
+  it('announces a migrate as the move it is, and says so', async () => {
+    const run = await ops(['migrate', 'tenant-b', '--to', 'ses', '--region', 'eu-west-1', '--yes'], onTheBus());
+
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('1 status change(s) announced');
+    expect(store.peek('tenant-b')).toMatchObject({ provider: 'ses', status: 'active' });
+    expect(published().map((event) => event.detail)).toEqual([
+      expect.objectContaining({ tenantId: 'tenant-b', provider: 'ses', cause: 'operator_migration' }),
+    ]);
   });
 
   it('counts the changes as not announced when no bus is named', async () => {
