@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE_SETTINGS } from '../infra/bundling/bundle-settings.js';
+import { bundleLikeTheStack as bundle } from '../infra/bundling/bundle-like-the-stack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -38,25 +37,6 @@ export interface BundleFigure {
   name: string;
   kilobytes: number;
   loadMs: number;
-}
-
-/** Bundles like the stack does (infra/constructs/service-function.ts): CommonJS, minified, runtime SDK external. */
-async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    // The stack targets the Lambda runtime (Node 24); here the bundle is loaded by this machine's
-    // Node, so it targets that one, or newer syntax would be measured through Node's slower paths.
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    external: [...BUNDLE_SETTINGS.external],
-    alias: { ...BUNDLE_SETTINGS.alias },
-    logLevel: 'silent',
-  });
 }
 
 /** Wall time of one fresh Node process that loads the bundle and exits. */

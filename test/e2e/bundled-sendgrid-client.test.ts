@@ -3,9 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_SETTINGS } from '../../infra/bundling/bundle-settings.js';
+import { bundleLikeTheStack } from '../../infra/bundling/bundle-like-the-stack.js';
 import { type SendGridSandbox, startSendGridSandbox } from '../../local/sendgrid-sandbox/index.js';
 import type * as SendGridApiModule from '../../shared/providers/sendgrid/sendgrid-api.js';
 
@@ -24,19 +23,7 @@ beforeAll(async () => {
   const source = fileURLToPath(new URL('../../shared/providers/sendgrid/sendgrid-api.ts', import.meta.url));
   writeFileSync(entry, `export * from ${JSON.stringify(source)};\n`);
   const outfile = join(outDir, 'sendgrid-api.cjs');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    external: [...BUNDLE_SETTINGS.external],
-    alias: { ...BUNDLE_SETTINGS.alias },
-    logLevel: 'silent',
-  });
+  await bundleLikeTheStack(entry, outfile);
   bundled = createRequire(import.meta.url)(outfile) as typeof SendGridApiModule;
 }, 60_000);
 afterAll(async () => {

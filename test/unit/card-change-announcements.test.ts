@@ -18,13 +18,12 @@ import type { ProviderRegistry } from '../../shared/providers/provider-registry.
 import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
 import { activateSes } from '../../shared/ses-domains/domain-onboarding.js';
 import type { DomainRecord } from '../../shared/ses-domains/domain-store.js';
+import { announcerOn, CREATED, card, NOW, publishedOn, publisherOn } from '../support/announced-cards.js';
 import { InMemoryDomainStore } from '../support/in-memory-domain-store.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const eventBridge = mockClient(EventBridgeClient);
 const ses = mockClient(SESv2Client);
-const CREATED = '2026-01-01T00:00:00.000Z';
-const NOW = new Date('2026-01-01T00:10:00.000Z');
 /** A stored SendGrid key as the item holds it (never decrypted here: activation only parks it). */
 const SECRET: EncryptedSecret = {
   formatVersion: 1,
@@ -35,53 +34,6 @@ const SECRET: EncryptedSecret = {
   authTag: 'dGFn',
   ciphertext: 'c2VjcmV0',
 };
-
-/** The publisher the composition builds, on a mocked EventBridge. */
-function publisher(): EventBridgeOutcomePublisher {
-  return new EventBridgeOutcomePublisher({
-    busName: 'email-integrations-test',
-    client: eventBridge as unknown as EventBridgeClient,
-    backoffMs: 0,
-  });
-}
-
-/** The announcer the composition builds, on a mocked EventBridge. */
-function announcer(): OutcomeAnnouncer {
-  return new OutcomeAnnouncer({
-    publisher: publisher(),
-    logger: createLogger(),
-    metrics: { addMetric: () => undefined },
-    now: () => NOW,
-  });
-}
-
-/** The details of every event put on the bus, in order. */
-function published(): Array<{ detailType: string | undefined; detail: Record<string, unknown> }> {
-  return eventBridge.commandCalls(PutEventsCommand).flatMap((call) =>
-    (call.args[0].input.Entries ?? []).map((entry) => ({
-      detailType: entry.DetailType,
-      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
-    })),
-  );
-}
-
-function card(fields: Partial<IntegrationRecord>): IntegrationRecord {
-  return {
-    tenantId: 'tenant-a',
-    channel: 'email',
-    provider: 'sendgrid',
-    region: 'global',
-    keyId: 'key-1',
-    emails: ['info@acme.example'],
-    status: 'active',
-    keyVersion: 1,
-    revision: 1,
-    createdAt: CREATED,
-    updatedAt: CREATED,
-    lastVerifiedAt: CREATED,
-    ...fields,
-  };
-}
 
 beforeEach(() => {
   eventBridge.reset();
@@ -98,7 +50,7 @@ describe('activateSes', () => {
       {
         store: domains,
         integrations,
-        statusEvents: announcer(),
+        statusEvents: announcerOn(eventBridge),
         onboarding: new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).onboarding,
         dns: {
           check: async (records: readonly DomainRecord[]) =>
@@ -143,7 +95,7 @@ describe('activateSes', () => {
     await activate();
 
     expect(integrations.peek('tenant-a')).toMatchObject({ provider: 'ses', status: 'active' });
-    expect(published()).toEqual([
+    expect(publishedOn(eventBridge)).toEqual([
       {
         detailType: 'Email Integration Status Changed',
         detail: expect.objectContaining({
@@ -163,7 +115,7 @@ describe('activateSes', () => {
 
     await activate();
 
-    expect(published().map((event) => event.detail)).toEqual([
+    expect(publishedOn(eventBridge).map((event) => event.detail)).toEqual([
       expect.objectContaining({ provider: 'ses', status: 'active', previousStatus: 'active', cause: 'ses_activated' }),
     ]);
   });
@@ -171,7 +123,7 @@ describe('activateSes', () => {
   it('announces a card it creates, with no previous status', async () => {
     await activate();
 
-    expect(published().map((event) => event.detail)).toEqual([
+    expect(publishedOn(eventBridge).map((event) => event.detail)).toEqual([
       expect.objectContaining({ tenantId: 'tenant-a', provider: 'ses', status: 'active', previousStatus: null }),
     ]);
   });
@@ -245,7 +197,11 @@ describe('npm run ops -- verify', () => {
   }
 
   const onTheBus = () =>
-    new OpsAnnouncements('email-integrations-test', { publisher: publisher(), logger: createLogger(), now: () => NOW });
+    new OpsAnnouncements('email-integrations-test', {
+      publisher: publisherOn(eventBridge),
+      logger: createLogger(),
+      now: () => NOW,
+    });
 
   beforeEach(async () => {
     store = new InMemoryDirectory({ now: () => NOW });
@@ -265,7 +221,7 @@ describe('npm run ops -- verify', () => {
       announcements: { announced: 1, failed: 0 },
     });
     expect(store.peek('tenant-a')?.status).toBe('key_rejected');
-    expect(published()).toEqual([
+    expect(publishedOn(eventBridge)).toEqual([
       {
         detailType: 'Email Integration Status Changed',
         detail: expect.objectContaining({
@@ -287,7 +243,7 @@ describe('npm run ops -- verify', () => {
 
     expect(run).toMatchObject({ code: 0, err: '' });
     expect(run.out).toContain('1 status change(s) announced');
-    expect(published().map((event) => event.detail)).toEqual([
+    expect(publishedOn(eventBridge).map((event) => event.detail)).toEqual([
       expect.objectContaining({ tenantId: 'tenant-b', status: 'active', previousStatus: 'key_rejected' }),
     ]);
   });
@@ -312,7 +268,7 @@ describe('npm run ops -- verify', () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain('1 status change(s) announced');
     expect(store.peek('tenant-b')).toMatchObject({ provider: 'ses', status: 'active' });
-    expect(published().map((event) => event.detail)).toEqual([
+    expect(publishedOn(eventBridge).map((event) => event.detail)).toEqual([
       expect.objectContaining({ tenantId: 'tenant-b', provider: 'ses', cause: 'operator_migration' }),
     ]);
   });
@@ -341,7 +297,7 @@ describe('moveToSes and moveToSendGrid (npm run ops -- migrate)', () => {
         sendgrid: { senderDomains: domains },
         ses: { senderDomains: domains, adoption: { adoptable: domains, adopt: async () => 'ei-tenant-a' } },
       },
-      statusEvents: announcer(),
+      statusEvents: announcerOn(eventBridge),
     };
   }
 
@@ -360,7 +316,7 @@ describe('moveToSes and moveToSendGrid (npm run ops -- migrate)', () => {
     await moveToSes(deps(), 'tenant-a', { region: 'eu-west-1' });
     await moveToSendGrid(deps(), 'tenant-a');
 
-    expect(published()).toEqual([
+    expect(publishedOn(eventBridge)).toEqual([
       {
         detailType: 'Email Integration Status Changed',
         detail: expect.objectContaining({

@@ -22,56 +22,13 @@ import { CredentialsProblem, type ProviderVerification } from '../../shared/prov
 import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
 import { checkDueDomains } from '../../shared/ses-domains/domain-checker.js';
 import type { DomainRecord } from '../../shared/ses-domains/domain-store.js';
+import { announcerOn, CREATED, card, NOW, publishedOn } from '../support/announced-cards.js';
 import { InMemoryDomainStore } from '../support/in-memory-domain-store.js';
 import { InMemoryHealthRuns } from '../support/in-memory-health-runs.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const eventBridge = mockClient(EventBridgeClient);
 const ses = mockClient(SESv2Client);
-const CREATED = '2026-01-01T00:00:00.000Z';
-const NOW = new Date('2026-01-01T00:10:00.000Z');
-
-/** The announcer the composition builds, on a mocked EventBridge. */
-function announcer(): OutcomeAnnouncer {
-  return new OutcomeAnnouncer({
-    publisher: new EventBridgeOutcomePublisher({
-      busName: 'email-integrations-test',
-      client: eventBridge as unknown as EventBridgeClient,
-      backoffMs: 0,
-    }),
-    logger: createLogger(),
-    metrics: { addMetric: () => undefined },
-    now: () => NOW,
-  });
-}
-
-/** The details of every event put on the bus, in order. */
-function published(): Array<{ detailType: string | undefined; detail: Record<string, unknown> }> {
-  return eventBridge.commandCalls(PutEventsCommand).flatMap((call) =>
-    (call.args[0].input.Entries ?? []).map((entry) => ({
-      detailType: entry.DetailType,
-      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
-    })),
-  );
-}
-
-function card(fields: Partial<IntegrationRecord>): IntegrationRecord {
-  return {
-    tenantId: 'tenant-a',
-    channel: 'email',
-    provider: 'sendgrid',
-    region: 'global',
-    keyId: 'key-1',
-    emails: ['info@acme.example'],
-    status: 'active',
-    keyVersion: 1,
-    revision: 1,
-    createdAt: CREATED,
-    updatedAt: CREATED,
-    lastVerifiedAt: CREATED,
-    ...fields,
-  };
-}
 
 function sqsRecord(messageId: string, body: unknown): SQSRecord {
   return {
@@ -128,7 +85,7 @@ describe('the health check’s checker function', () => {
       runs: new InMemoryHealthRuns(),
       concurrency: 2,
       claimLeaseMs: 60_000,
-      statusEvents: announcer(),
+      statusEvents: announcerOn(eventBridge),
       logger: createLogger(),
       metrics: { addMetric: () => undefined },
     });
@@ -149,7 +106,7 @@ describe('the health check’s checker function', () => {
     await runCheck('run-1');
 
     expect(store.peek('tenant-a')?.status).toBe('key_rejected');
-    expect(published()).toEqual([
+    expect(publishedOn(eventBridge)).toEqual([
       {
         detailType: 'Email Integration Status Changed',
         detail: expect.objectContaining({
@@ -193,7 +150,7 @@ describe('the SES domain checker', () => {
     await checkDueDomains({
       store: domains,
       integrations,
-      statusEvents: announcer(),
+      statusEvents: announcerOn(eventBridge),
       onboarding: new SesProvider({ accountId: '123456789012', configurationSet: 'email-integrations' }).onboarding,
       dns: {
         check: async (records: readonly DomainRecord[]) =>
@@ -231,7 +188,7 @@ describe('the SES domain checker', () => {
     await runCheck();
 
     expect(integrations.peek('tenant-a')?.status).toBe('domain_failed');
-    expect(published()).toEqual([
+    expect(publishedOn(eventBridge)).toEqual([
       {
         detailType: 'Email Integration Status Changed',
         detail: expect.objectContaining({

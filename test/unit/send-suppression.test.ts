@@ -48,6 +48,25 @@ class MemoryScreen implements SuppressionScreen {
   }
 }
 
+/** A tenant's active SendGrid integration sending from info@acme.example. */
+async function integrationOf(tenantId: string) {
+  return {
+    tenantId,
+    channel: 'email' as const,
+    provider: 'sendgrid' as const,
+    region: 'global',
+    keyId: apiKey.slice(3, 25),
+    emails: ['info@acme.example'],
+    status: 'active' as const,
+    keyVersion: 1,
+    revision: 1,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    lastVerifiedAt: '2026-11-01T00:00:00.000Z',
+    secret: await cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid')),
+  };
+}
+
 class RecordingTransport implements MailTransport {
   calls: OutboundEmail[] = [];
   async send(_account: SendingAccount, message: OutboundEmail) {
@@ -76,22 +95,7 @@ describe('EmailDispatcher with suppression lists', () => {
     ledger = new MemoryLedger();
     transport = new RecordingTransport();
     screen = new MemoryScreen({ 'tenant-a': ['bounce@customer.example'], 'tenant-b': ['jane@customer.example'] });
-    const record = {
-      tenantId: 'tenant-a',
-      channel: 'email' as const,
-      provider: 'sendgrid' as const,
-      region: 'global',
-      keyId: apiKey.slice(3, 25),
-      emails: ['info@acme.example'],
-      status: 'active' as const,
-      keyVersion: 1,
-      revision: 1,
-      createdAt: '2026-11-01T00:00:00.000Z',
-      updatedAt: '2026-11-01T00:00:00.000Z',
-      lastVerifiedAt: '2026-11-01T00:00:00.000Z',
-      secret: await cipher.encrypt(apiKey, secretContext('tenant-a', 'sendgrid')),
-    };
-    const repository = new InMemoryIntegrationStore({ records: [record] });
+    const repository = new InMemoryIntegrationStore({ records: [await integrationOf('tenant-a')] });
     dispatcher = new EmailDispatcher({
       accounts: new MailAccounts({
         credentials: new SendingCredentials({ repository, cipher }),
@@ -171,23 +175,7 @@ describe('EmailDispatcher screening a whole batch', () => {
     ledger = new MemoryLedger();
     transport = new RecordingTransport();
     screen = new MemoryScreen({ 'tenant-a': ['bounce@customer.example'], 'tenant-b': ['jane@customer.example'] });
-    const records = await Promise.all(
-      ['tenant-a', 'tenant-b'].map(async (tenantId) => ({
-        tenantId,
-        channel: 'email' as const,
-        provider: 'sendgrid' as const,
-        region: 'global',
-        keyId: apiKey.slice(3, 25),
-        emails: ['info@acme.example'],
-        status: 'active' as const,
-        keyVersion: 1,
-        revision: 1,
-        createdAt: '2026-11-01T00:00:00.000Z',
-        updatedAt: '2026-11-01T00:00:00.000Z',
-        lastVerifiedAt: '2026-11-01T00:00:00.000Z',
-        secret: await cipher.encrypt(apiKey, secretContext(tenantId, 'sendgrid')),
-      })),
-    );
+    const records = await Promise.all(['tenant-a', 'tenant-b'].map(integrationOf));
     const repository = new InMemoryIntegrationStore({ records });
     const dispatcher = new EmailDispatcher({
       accounts: new MailAccounts({
