@@ -11,8 +11,6 @@ import { type IntegrationRecord, secretContext } from '../../shared/integrations
 import type { TenantPage } from '../../shared/integrations/integration-repository.js';
 import { moveToSendGrid, moveToSes } from '../../shared/integrations/provider-migration.js';
 import { createLogger } from '../../shared/observability/logger.js';
-import { OutcomeAnnouncer } from '../../shared/outcome-events/outcome-announcer.js';
-import { EventBridgeOutcomePublisher } from '../../shared/outcome-events/outcome-publisher.js';
 import { CredentialsProblem, type ProviderVerification } from '../../shared/providers/email-provider.js';
 import type { ProviderRegistry } from '../../shared/providers/provider-registry.js';
 import { SesProvider } from '../../shared/providers/ses/ses-provider.js';
