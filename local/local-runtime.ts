@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { API_ROUTES } from '../shared/http/api-routes.js';
 import { problemResponse } from '../shared/http/problem-response.js';
+import { withOwnLogger } from '../shared/observability/logger.js';
 import { apiGatewayEvent, type HttpLambdaHandler, lambdaContext, writeResult } from './api-gateway-adapter.js';
 import { LOCAL_AWS_ENVIRONMENT, type LocalDynamoDb, serviceTables, startLocalDynamoDb } from './dynamodb-local.js';
 import { LOCAL_EVENT_ACCOUNT, pollLocalSendQueue } from './endpoints/eventbridge-events.js';
@@ -193,7 +194,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const event = apiGatewayEvent({ request, url, routeKey: route.routeKey, body, tenantClaim });
     const pathParameters = matchPath(route.path, url.pathname);
     if (pathParameters && Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
-    writeResult(response, await route.invoke(event, lambdaContext(route.handler, functionTimeoutMs)));
+    // Each request logs with its own logger: several run at once in this one process.
+    const context = lambdaContext(route.handler, functionTimeoutMs);
+    writeResult(response, await withOwnLogger(() => route.invoke(event, context)));
   };
 
   const server: Server = createServer((request, response) => {
@@ -279,7 +282,7 @@ function watchSesDomains(intervalMs: number): { stop(): Promise<void> } {
         '../functions/watch-ses-domains.js'
       )) as typeof import('../functions/watch-ses-domains.js');
       // A failed run is the next run's to repeat, as with the scheduler.
-      await handler().catch(() => undefined);
+      await withOwnLogger(() => handler()).catch(() => undefined);
     });
   }, intervalMs);
   timer.unref();

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { integerSetting, trustedPublisher } from '../../shared/composition/environment.js';
 import { emailDispatcher, sendPathSettings } from '../../shared/composition/sending.js';
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
-import { describeError, serviceLogger } from '../../shared/observability/logger.js';
+import { describeError, serviceLogger, withOwnLogger } from '../../shared/observability/logger.js';
 import { REDELIVERY_POLICY } from '../../shared/sending/redelivery-policy.js';
 import { sendGroupOf } from '../../shared/sending/send-event-screen.js';
 import { createSendHandler, type SendHandler } from '../../shared/sending/send-handler.js';
@@ -103,7 +103,7 @@ function localSendQueue(): LocalFairQueue<QueuedSend> {
         onQueue.set(payload.record.messageId, payload);
       }
       try {
-        await localSendHandler()({ Records: batch.map(({ payload }) => payload.record) });
+        await withOwnLogger(() => localSendHandler()({ Records: batch.map(({ payload }) => payload.record) }));
       } finally {
         for (const { payload } of batch) onQueue.delete(payload.record.messageId);
       }
@@ -249,7 +249,7 @@ async function accept(
   if (matched.length === 0) return [];
   for (const { event, result } of matched) publishing.set(event.id as string, result);
   try {
-    const intakeResults = await localIntake().accept(matched.map(({ event }) => event));
+    const intakeResults = await withOwnLogger(() => localIntake().accept(matched.map(({ event }) => event)));
     const waits: Promise<void>[] = [];
     for (const intakeResult of intakeResults) {
       const id = intakeResult.eventId ?? '';

@@ -3,7 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { FeedbackHandler } from '../../shared/feedback/feedback-consumer.js';
 import { FileFeedbackQueue, type LocalFeedbackMessage } from '../../shared/feedback/feedback-queue.js';
 import { jsonResponse } from '../../shared/http/problem-response.js';
-import { describeError, serviceLogger } from '../../shared/observability/logger.js';
+import { describeError, serviceLogger, withOwnLogger } from '../../shared/observability/logger.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 
 /** The file's name in the local runtime's data folder. */
@@ -54,7 +54,8 @@ export function drainLocalFeedbackQueue(): Promise<FeedbackDrain> {
         receiveCount: message.receiveCount + 1,
       }));
       const records = new Map(batch.map((message) => [message.id, message]));
-      const { batchItemFailures } = await (await feedbackHandler())({ Records: batch.map(sqsRecord) });
+      const apply = await feedbackHandler();
+      const { batchItemFailures } = await withOwnLogger(() => apply({ Records: batch.map(sqsRecord) }));
       const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
       const again: LocalFeedbackMessage[] = [];
       for (const [id, message] of records) {

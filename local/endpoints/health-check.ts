@@ -11,7 +11,7 @@ import { HEALTH_CHECK_CAPACITY } from '../../shared/integrations/health-check-ca
 import { createCheckHandler, createPlanHandler, summaryOf } from '../../shared/integrations/health-check-handlers.js';
 import type { CheckRequest, MessageQueue, PlanRequest } from '../../shared/integrations/health-queues.js';
 import type { HealthRun } from '../../shared/integrations/health-runs.js';
-import { serviceLogger } from '../../shared/observability/logger.js';
+import { serviceLogger, withOwnLogger } from '../../shared/observability/logger.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 import { LocalSqsQueue } from '../local-sqs-queue.js';
 
@@ -73,7 +73,7 @@ function localHealthCheck(): LocalHealthCheck {
           return cutOffAfterPages !== undefined && pages >= cutOffAfterPages ? 0 : Number.MAX_SAFE_INTEGER;
         },
       };
-      return (event) => handler(event, context);
+      return (event) => withOwnLogger(() => handler(event, context));
     },
     check,
     run: (runId) => runs.get(runId),

@@ -1,4 +1,5 @@
 import { jsonResponse, problemResponse } from '../../shared/http/problem-response.js';
+import { withOwnLogger } from '../../shared/observability/logger.js';
 import type { LocalEndpoint } from '../local-endpoints.js';
 
 /**
@@ -19,6 +20,6 @@ export const sesDomainCheckEndpoint: LocalEndpoint = {
     const { handler } = (await import(
       '../../functions/watch-ses-domains.js'
     )) as typeof import('../../functions/watch-ses-domains.js');
-    return jsonResponse(200, await handler({ all: all === 'true' }));
+    return jsonResponse(200, await withOwnLogger(() => handler({ all: all === 'true' })));
   },
 };

@@ -1,6 +1,6 @@
 import type { SesEventHandler } from '../../shared/feedback/ses-event-receiver.js';
 import { jsonResponse } from '../../shared/http/problem-response.js';
-import { describeError, serviceLogger } from '../../shared/observability/logger.js';
+import { describeError, serviceLogger, withOwnLogger } from '../../shared/observability/logger.js';
 import {
   SES_EVENT_SOURCE,
   SES_FEEDBACK_EVENT_TYPES,
@@ -52,7 +52,7 @@ export async function deliverLocalSesEvent(event: SesEventBridgeEvent): Promise<
   await new Promise((resolve) => setTimeout(resolve, PUBLISH_DELAY_MS));
   for (let attempt = 1; attempt <= LOCAL_SES_EVENT_ATTEMPTS; attempt += 1) {
     try {
-      await receive(event);
+      await withOwnLogger(() => receive(event));
       return;
     } catch (error) {
       if (attempt === LOCAL_SES_EVENT_ATTEMPTS) {

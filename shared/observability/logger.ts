@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /** A SendGrid key, or enough of one (its id part and more) to matter. */
@@ -29,14 +30,46 @@ export function createLogger(): Logger {
 
 let processLogger: Logger | undefined;
 
-/**
- * The process's one logger, shared by the edge and every use case: the Lambda context and the
- * tenant the edge adds to it reach every line of a request. (A Lambda process serves one
- * invocation at a time; the local runtime, serving several, may mix them up.)
- */
-export function serviceLogger(): Logger {
+/** The logger of the invocation running now, where a host runs several at once (the local runtime). */
+const invocationLoggers = new AsyncLocalStorage<Logger>();
+
+/** The logger the current invocation writes with: its own when it has one, else the process's. */
+function currentLogger(): Logger {
+  const own = invocationLoggers.getStore();
+  if (own) return own;
   processLogger ??= createLogger();
   return processLogger;
+}
+
+/** Stands for {@link currentLogger} wherever a module kept the logger it was given at load. */
+const sharedLogger = new Proxy(Object.create(Logger.prototype) as Logger, {
+  get(_shell, property) {
+    const logger = currentLogger();
+    const value = Reflect.get(logger, property, logger) as unknown;
+    return typeof value === 'function' ? value.bind(logger) : value;
+  },
+  set(_shell, property, value) {
+    return Reflect.set(currentLogger(), property, value);
+  },
+});
+
+/**
+ * The service's logger, shared by the edge and every use case: the Lambda context and the tenant
+ * the edge adds to it reach every line of a request. A Lambda process serves one invocation at a
+ * time, so it is the process's one logger; a host serving several at once runs each in
+ * {@link withOwnLogger}, and lines then carry their own invocation's context.
+ */
+export function serviceLogger(): Logger {
+  return sharedLogger;
+}
+
+/**
+ * Runs one invocation with a logger of its own (the local runtime runs every function in one
+ * process, several at once): the function name, request id and tenant one sets are not
+ * another's.
+ */
+export function withOwnLogger<T>(invocation: () => T): T {
+  return invocationLoggers.run(createLogger(), invocation);
 }
 
 /**

@@ -1,5 +1,6 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../shared/observability/logger.js';
+import { createLogger, serviceLogger, withOwnLogger } from '../../shared/observability/logger.js';
 
 const apiKey = `SG.${'k'.repeat(22)}.${'s'.repeat(43)}`;
 let lines: string[];
@@ -34,5 +35,37 @@ describe('createLogger', () => {
     expect(output).not.toContain('kkkkkkkkkk');
     expect(output).not.toContain('ssssssssss');
     expect(output).not.toContain('Bearer SG');
+  });
+});
+
+describe('serviceLogger', () => {
+  const written = () =>
+    lines
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('keeps each concurrent invocation’s tenant on its own lines when each runs with its own logger', async () => {
+    const invocation = (tenantId: string, waitMs: number) =>
+      withOwnLogger(async () => {
+        serviceLogger().appendKeys({ tenantId });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        serviceLogger().info(`handled for ${tenantId}`);
+      });
+    await Promise.all([invocation('tenant-a', 20), invocation('tenant-b', 1)]);
+    const handled = written().filter((line) => String(line.message).startsWith('handled for'));
+    expect(handled).toHaveLength(2);
+    for (const line of handled) expect(line.message).toBe(`handled for ${line.tenantId}`);
+  });
+
+  it('is the process’s one logger outside such an invocation, as in Lambda', () => {
+    serviceLogger().appendKeys({ tenantId: 'tenant-c' });
+    serviceLogger().info('one invocation at a time');
+    serviceLogger().removeKeys(['tenantId']);
+    expect(written().find((line) => line.message === 'one invocation at a time')).toMatchObject({
+      tenantId: 'tenant-c',
+    });
+    expect(serviceLogger()).toBeInstanceOf(Logger);
   });
 });
