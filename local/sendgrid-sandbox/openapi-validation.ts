@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { referenceDocument } from '../reference-documents.js';
 import type { SendGridErrorItem } from './replies.js';
-
+/** SendGrid's OpenAPI documents the sandbox judges requests by: ../shared's own when beside the repository, else the byte-for-byte copies in ./openapi/. */
 /** SendGrid's OpenAPI documents the sandbox judges requests by, copied byte for byte into ./openapi/. */
 export type SendGridDocumentName =
   | 'tsg_mail_v3'
@@ -107,7 +108,8 @@ function once<T>(make: () => T): () => T {
 export function loadDocument(name: SendGridDocumentName): JsonObject {
   let document = documents.get(name);
   if (!document) {
-    const raw = JSON.parse(readFileSync(new URL(`${name}.json`, DOCUMENT_FOLDER), 'utf8')) as unknown;
+    const file = referenceDocument(`sendgrid/openapi/${name}.json`, new URL(`${name}.json`, DOCUMENT_FOLDER));
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     document = withNullableTypes(raw) as JsonObject;
     documents.set(name, document);
   }

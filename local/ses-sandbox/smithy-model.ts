@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { referenceDocument } from '../reference-documents.js';
 
 /** The namespace of every SESv2 shape id. */
 export const NAMESPACE = 'com.amazonaws.sesv2#';
@@ -54,7 +55,12 @@ let loaded: SmithyModel | undefined;
 
 /** Loads the model once per process (it is about 1 MB of JSON). */
 export function sesv2Model(): SmithyModel {
-  loaded ??= parseModel(readFileSync(new URL('./model/sesv2.smithy.json', import.meta.url), 'utf8'));
+  loaded ??= parseModel(
+    readFileSync(
+      referenceDocument('ses/sesv2.smithy.json', new URL('./model/sesv2.smithy.json', import.meta.url)),
+      'utf8',
+    ),
+  );
   return loaded;
 }
 
