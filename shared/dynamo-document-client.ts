@@ -10,3 +10,13 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
     marshallOptions: { removeUndefinedValues: true },
   });
 }
+
+/**
+ * A low-level client for the writes every send makes (the ledger's claim and settle): its
+ * commands resolve their middleware once per command class (`cacheMiddleware`) instead of on
+ * every call, which was about a fifth of a write's CPU and allocations. The document client
+ * cannot do this (it adds its marshalling middleware per command), so callers marshal themselves.
+ */
+export function cachedMiddlewareClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...config, cacheMiddleware: true });
+}

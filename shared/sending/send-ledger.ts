@@ -1,10 +1,13 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  type DynamoDBClient,
   type DynamoDBClientConfig,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../dynamo-document-client.js';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { cachedMiddlewareClient, documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import type { BounceType, MessageStatus } from './message-status.js';
 import { SEND_LEDGER_RETENTION_SECONDS } from './send-ledger-table.js';
@@ -101,6 +104,8 @@ export type ClaimResult =
 export interface SendLedgerOptions {
   tableName: string;
   client?: DynamoDBDocumentClient;
+  /** The claim and settle writes, made on every send (default: a low-level client with cached middleware). */
+  writer?: DynamoDBClient;
   clientConfig?: DynamoDBClientConfig;
   now?: () => number;
 }
@@ -113,6 +118,7 @@ export interface SendLedgerOptions {
  */
 export class SendLedger {
   private readonly client: DynamoDBDocumentClient;
+  private readonly writer: DynamoDBClient;
   private readonly tableName: string;
   private readonly now: () => number;
 
@@ -120,6 +126,7 @@ export class SendLedger {
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
     this.client = options.client ?? documentClient(options.clientConfig);
+    this.writer = options.writer ?? cachedMiddlewareClient(options.clientConfig);
   }
 
   /** The entry for a send, read strongly consistent. */
@@ -155,10 +162,10 @@ export class SendLedger {
     let existing: SendLedgerEntry | undefined;
     try {
       const result = await this.call(() =>
-        this.client.send(
-          new UpdateCommand({
+        this.writer.send(
+          new UpdateItemCommand({
             TableName: this.tableName,
-            Key: { sendKey: sendKey(tenantId, messageId) },
+            Key: marshall({ sendKey: sendKey(tenantId, messageId) }),
             // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
             ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
             UpdateExpression: `SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #recipients = if_not_exists(#recipients, :recipients), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt${suppressed.length > 0 ? ', #suppressed = :suppressed' : ''} ADD #attempts :one`,
@@ -176,7 +183,7 @@ export class SendLedger {
               '#attempts': 'attempts',
               ...(suppressed.length > 0 ? { '#suppressed': 'suppressedRecipients' } : {}),
             },
-            ExpressionAttributeValues: {
+            ExpressionAttributeValues: marshall({
               ':tenantId': tenantId,
               ':messageId': messageId,
               ':retryable': 'retryable',
@@ -189,16 +196,16 @@ export class SendLedger {
               ':expiresAt': Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
               ':one': 1,
               ...(suppressed.length > 0 ? { ':suppressed': [...suppressed] } : {}),
-            },
+            }),
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return { kind: 'claimed', attempts: Number(result.Attributes?.attempts ?? 1) };
+      return { kind: 'claimed', attempts: Number(result.Attributes?.attempts?.N ?? 1) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // DynamoDB returns the item in its wire format (the document client converts only answers).
+      // DynamoDB returns the item in its wire format.
       existing = error.Item ? (fromAttributeValues(error.Item) as unknown as SendLedgerEntry) : undefined;
     }
     // A DynamoDB that does not return the item (dynalite): read it.
@@ -326,15 +333,15 @@ export class SendLedger {
     });
     try {
       await this.call(() =>
-        this.client.send(
-          new UpdateCommand({
+        this.writer.send(
+          new UpdateItemCommand({
             TableName: this.tableName,
-            Key: { sendKey: sendKey(tenantId, messageId) },
+            Key: marshall({ sendKey: sendKey(tenantId, messageId) }),
             // Only the attempt that holds the claim settles it.
             ConditionExpression: '#attemptId = :attemptId AND #state = :inFlight',
             UpdateExpression: `SET ${assignments.join(', ')}`,
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
           }),
         ),
       );

@@ -24,7 +24,11 @@ afterAll(async () => {
  * A DynamoDB client whose first UpdateItem reaches the table but whose answer is lost on the way
  * back (a reset connection): the SDK's own retry sends the same write again, as in AWS.
  */
-function clientLosingFirstUpdateResponse(): { client: DynamoDBDocumentClient; sentUpdates: () => number } {
+function clientLosingFirstUpdateResponse(): {
+  client: DynamoDBDocumentClient;
+  writer: DynamoDBClient;
+  sentUpdates: () => number;
+} {
   const base = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: LOCAL_AWS_ENVIRONMENT.AWS_REGION,
@@ -45,14 +49,15 @@ function clientLosingFirstUpdateResponse(): { client: DynamoDBDocumentClient; se
   );
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
+    writer: base,
     sentUpdates: () => updates,
   };
 }
 
 describe('SendLedger against a DynamoDB that loses a response', () => {
   it('takes its own claim when the SDK retries a claim whose first answer was lost', async () => {
-    const { client, sentUpdates } = clientLosingFirstUpdateResponse();
-    const ledger = new SendLedger({ tableName: 'ledger', client });
+    const { client, writer, sentUpdates } = clientLosingFirstUpdateResponse();
+    const ledger = new SendLedger({ tableName: 'ledger', client, writer });
     const claim = await ledger.claim('tenant-a', 'm-lost', 'attempt-1', 60_000);
     expect(sentUpdates()).toBe(2);
     expect(claim).toEqual({ kind: 'claimed', attempts: 1 });
