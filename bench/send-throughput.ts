@@ -145,7 +145,8 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
 
 /**
  * The floor: the same messages posted with `@sendgrid/client` straight to the sink, at the same
- * concurrency (batch workers × the consumer's per-batch bound), with the same keep-alive agents.
+ * concurrency (batch workers × the consumer's per-batch bound), with the same client settings as
+ * the send path's (keep-alive agents, no redirects, no proxy lookup).
  */
 export async function runFloor(sinkUrl: string, tenants: string[], concurrency: number): Promise<RunResult> {
   const client = new Client();
@@ -154,6 +155,8 @@ export async function runFloor(sinkUrl: string, tenants: string[], concurrency: 
     baseUrl: sinkUrl,
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({ keepAlive: true }),
+    maxRedirects: 0,
+    proxy: false,
   } as never);
   const latencies: number[] = [];
   let next = 0;
