@@ -85,12 +85,17 @@ export async function runNoisyNeighbour(
       },
     },
   });
+  // Each intake batch of 10 is one intake invocation, which in AWS runs beside the send functions:
+  // between batches the event loop serves the send batches in flight. Accepted in one go, the flood
+  // held the event loop for 30–50 ms and kept the simulated send functions in lockstep, so the quiet
+  // events always arrived at the same point of every batch in flight, which no AWS queue arranges.
   const publish = async (tenantId: string, messageIds: string[]) => {
     for (let start = 0; start < messageIds.length; start += 10) {
       const events = messageIds
         .slice(start, start + 10)
         .map((messageId) => eventBridgeEvent(messageId, 'bench', EMAIL_SEND_REQUESTED, detail(tenantId, messageId)));
       await intake.accept(events);
+      await new Promise((resolve) => setImmediate(resolve));
     }
   };
   const [floodTenant, ...others] = tenants;
