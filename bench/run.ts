@@ -12,7 +12,7 @@ import { sendGridProvider } from '../shared/composition/sendgrid.js';
 import { emailDispatcher, type SendPathSettings } from '../shared/composition/sending.js';
 import { integrationRepository } from '../shared/composition/store.js';
 import { REDELIVERY_POLICY } from '../shared/sending/redelivery-policy.js';
-import { measureColdStarts } from './cold-start.js';
+import { COLD_START_RUNS, measureColdStarts } from './cold-start.js';
 import { measureCost, PRICES } from './cost.js';
 import { measureHealthCheckThroughput, reportHealthCheckThroughput } from './health-check-throughput.js';
 import { FLOOD_EVENTS, QUIET_EVENTS_EACH, QUIET_TENANTS, runNoisyNeighbour } from './noisy-neighbour.js';
@@ -277,7 +277,7 @@ async function coldStartSection() {
       isSend ? fn.kilobytes <= 400 : null,
     );
     check(
-      `load ${fn.name} (median of 7)`,
+      `load ${fn.name} (median of ${COLD_START_RUNS})`,
       `${fixed(fn.loadMs)} ms = ${fixed(loadRatio, 2)} × hello-world`,
       '≤ 3 ×',
       loadRatio <= 3,
