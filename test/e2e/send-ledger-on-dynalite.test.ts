@@ -20,6 +20,14 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+function localClientConfig() {
+  return {
+    endpoint: dynamo.endpoint,
+    region: LOCAL_AWS_ENVIRONMENT.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
 /**
  * A DynamoDB client whose first UpdateItem reaches the table but whose answer is lost on the way
  * back (a reset connection): the SDK's own retry sends the same write again, as in AWS.
@@ -29,12 +37,7 @@ function clientLosingFirstUpdateResponse(): {
   writer: DynamoDBClient;
   sentUpdates: () => number;
 } {
-  const base = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: LOCAL_AWS_ENVIRONMENT.AWS_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
+  const base = new DynamoDBClient({ ...localClientConfig(), maxAttempts: 3 });
   let updates = 0;
   base.middlewareStack.add(
     (next, context) => async (args) => {
@@ -65,14 +68,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
   });
 
   it('still finds another attempt’s claim busy, and a settled send a duplicate', async () => {
-    const ledger = new SendLedger({
-      tableName: 'ledger',
-      clientConfig: {
-        endpoint: dynamo.endpoint,
-        region: LOCAL_AWS_ENVIRONMENT.AWS_REGION,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      },
-    });
+    const ledger = new SendLedger({ tableName: 'ledger', clientConfig: localClientConfig() });
     await ledger.claim('tenant-a', 'm-other', 'attempt-1', 60_000);
     expect(await ledger.claim('tenant-a', 'm-other', 'attempt-2', 60_000)).toMatchObject({ kind: 'busy' });
     await ledger.markSent('tenant-a', 'm-other', 'attempt-1', 'sg-1');
@@ -80,5 +76,45 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
       kind: 'settled',
       entry: { state: 'sent' },
     });
+  });
+});
+
+describe('SendLedger writes (a client that resolves its middleware once)', () => {
+  it('keeps many claims and settles in flight at once apart: each item holds its own values', async () => {
+    const ledger = new SendLedger({ tableName: 'ledger', clientConfig: localClientConfig() });
+    const sends = Array.from({ length: 40 }, (_, index) => ({
+      tenantId: `tenant-${index % 4}`,
+      messageId: `m-${index}`,
+      attemptId: `attempt-${index}`,
+      recipient: `person-${index}@customer.example`,
+    }));
+    const claims = await Promise.all(
+      sends.map((send) =>
+        ledger.claim(send.tenantId, send.messageId, send.attemptId, 60_000, { recipients: [send.recipient] }),
+      ),
+    );
+    expect(claims.every((claim) => claim.kind === 'claimed')).toBe(true);
+    const settled = await Promise.all(
+      sends.map((send, index) =>
+        index % 2 === 0
+          ? ledger.markSent(send.tenantId, send.messageId, send.attemptId, `sg-${index}`)
+          : ledger.markFailed(send.tenantId, send.messageId, send.attemptId, 'message_rejected', `no ${index}`),
+      ),
+    );
+    expect(settled.every(Boolean)).toBe(true);
+    for (const [index, send] of sends.entries()) {
+      const entry = await ledger.get(send.tenantId, send.messageId);
+      expect(entry).toMatchObject({
+        tenantId: send.tenantId,
+        messageId: send.messageId,
+        attemptId: send.attemptId,
+        recipients: [{ email: send.recipient }],
+        ...(index % 2 === 0
+          ? { state: 'sent', providerMessageId: `sg-${index}` }
+          : { state: 'failed', failureCode: 'message_rejected', failureDetail: `no ${index}` }),
+      });
+    }
+    // A settle by an attempt that does not hold the claim is still refused.
+    expect(await ledger.markSent('tenant-0', 'm-0', 'attempt-1', 'sg-x')).toBe(false);
   });
 });
