@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../dynamo-document-client.js';
 import {
   type FeedbackConsequence,
@@ -305,22 +305,34 @@ export class MessageFeedback {
       ids.forEach((id, index) => {
         names[`#c${index}`] = id;
       });
-      try {
-        await this.call(() =>
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { sendKey: sendKey(tenantId, messageId) },
-              ConditionExpression: 'attribute_exists(#pending)',
-              UpdateExpression: `REMOVE ${ids.map((_id, index) => `#pending.#c${index}`).join(', ')}`,
-              ExpressionAttributeNames: names,
-            }),
-          ),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        return;
-      }
+      const settled = await this.updateIf(tenantId, messageId, {
+        ConditionExpression: 'attribute_exists(#pending)',
+        UpdateExpression: `REMOVE ${ids.map((_id, index) => `#pending.#c${index}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+      });
+      if (!settled) return;
+    }
+  }
+
+  /** One conditional update of the message's ledger item; false when its condition does not hold. */
+  private async updateIf(
+    tenantId: string,
+    messageId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'ConditionExpression' | 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<boolean> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateCommand({ TableName: this.tableName, Key: { sendKey: sendKey(tenantId, messageId) }, ...update }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -372,28 +384,16 @@ export class MessageFeedback {
     if (version !== undefined) values[':version'] = version;
     if (next.bounceType !== undefined) values[':bounceType'] = next.bounceType;
     if (hasPending) values[':pending'] = pending;
-    try {
-      await this.call(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { sendKey: sendKey(tenantId, messageId) },
-            ConditionExpression: `#state IN (:sent, :failed) AND ${
-              version === undefined ? 'attribute_not_exists(#version)' : '#version = :version'
-            }`,
-            UpdateExpression: `SET #status = :status, #recipients = :recipients, #timeline = :timeline, #eventIds = :eventIds, #version = :next, #updatedAt = :updatedAt${
-              hasPending ? ', #pending = :pending' : ''
-            }${next.bounceType === undefined ? ' REMOVE #bounceType' : ', #bounceType = :bounceType'}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(tenantId, messageId, {
+      ConditionExpression: `#state IN (:sent, :failed) AND ${
+        version === undefined ? 'attribute_not_exists(#version)' : '#version = :version'
+      }`,
+      UpdateExpression: `SET #status = :status, #recipients = :recipients, #timeline = :timeline, #eventIds = :eventIds, #version = :next, #updatedAt = :updatedAt${
+        hasPending ? ', #pending = :pending' : ''
+      }${next.bounceType === undefined ? ' REMOVE #bounceType' : ', #bounceType = :bounceType'}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
