@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_EVENT_BUS_NAME } from '../../local/local-event-bus.js';
-import { runOps, targetFrom } from '../../scripts/ops-cli.js';
 import { OUTCOME_DETAIL_TYPES } from '../../shared/outcome-events/outcome-events.js';
+import { documentedEventSchemas } from '../support/event-schemas.js';
+import { opsOnLocalService } from './local-ops.js';
 import { type LocalService, startLocalService } from './local-service.js';
 
 let service: LocalService;
@@ -30,17 +28,6 @@ async function published(since: number): Promise<Published[]> {
 /** The sequence number of the newest published event (0 when none). */
 async function lastSequence(): Promise<number> {
   return Number((await service.as(undefined).call('GET', '/local/published-events')).body.lastSequence);
-}
-
-/** The documented detail schema of `Email Integration Status Changed`. */
-function statusChangedSchema() {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  ajv.addFormat('date-time', (text: string) => !Number.isNaN(Date.parse(text)));
-  return ajv.compile(
-    JSON.parse(
-      readFileSync(new URL('../../docs/events/email-integration-status-changed.schema.json', import.meta.url), 'utf8'),
-    ),
-  );
 }
 
 /** Adds the domain to the tenant's SES domains, publishes its records and waits until it verifies. */
@@ -84,8 +71,7 @@ describe('POST /integrations/ses/activate', () => {
         }),
       ],
     ]);
-    const valid = statusChangedSchema();
-    expect(valid(events[0]?.detail), JSON.stringify(valid.errors)).toBe(true);
+    expect(documentedEventSchemas()(OUTCOME_DETAIL_TYPES.integrationStatusChanged, events[0]?.detail)).toBeUndefined();
 
     const again = await lastSequence();
     const resent = await service
@@ -97,21 +83,9 @@ describe('POST /integrations/ses/activate', () => {
 });
 
 /** Runs an ops command on the running local runtime's data, announcing on its local bus. */
-async function ops(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(args, { out: (text) => out.push(text), err: (text) => err.push(text) }, async () =>
-    targetFrom({
-      tableName: service.runtime.dynamoDb.tables.integrations as string,
-      dynamoEndpoint: service.runtime.dynamoDb.endpoint,
-      keyringFile: join(service.dataDir, 'keyring.json'),
-      sendGridUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl },
-      // The runtime pointed this process's EventBridge client at its local bus.
-      busName: LOCAL_EVENT_BUS_NAME,
-      describe: 'test',
-    }),
-  );
-  return { code, out: out.join(''), err: err.join('') };
+function ops(args: string[]) {
+  // The runtime pointed this process's EventBridge client at its local bus.
+  return opsOnLocalService(service, args, { busName: LOCAL_EVENT_BUS_NAME });
 }
 
 describe('npm run ops -- verify', () => {
@@ -143,8 +117,7 @@ describe('npm run ops -- verify', () => {
         }),
       ],
     ]);
-    const valid = statusChangedSchema();
-    expect(valid(events[0]?.detail), JSON.stringify(valid.errors)).toBe(true);
+    expect(documentedEventSchemas()(OUTCOME_DETAIL_TYPES.integrationStatusChanged, events[0]?.detail)).toBeUndefined();
     expect((await service.as(blocked).card()).body.status).toBe('key_rejected');
   });
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   CreateEmailIdentityCommand,
   GetEmailIdentityCommand,
@@ -7,7 +6,7 @@ import {
   SESv2Client,
 } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOps, targetFrom } from '../../scripts/ops-cli.js';
+import { opsOnLocalService } from './local-ops.js';
 import { type LocalService, startLocalService } from './local-service.js';
 
 let service: LocalService;
@@ -26,19 +25,8 @@ beforeAll(async () => {
 afterAll(() => service?.close());
 
 /** Runs `npm run ops` against the running local runtime's data, with its SES sandbox. */
-async function ops(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(args, { out: (text) => out.push(text), err: (text) => err.push(text) }, async () =>
-    targetFrom({
-      tableName: service.runtime.dynamoDb.tables.integrations as string,
-      dynamoEndpoint: service.runtime.dynamoDb.endpoint,
-      keyringFile: join(service.dataDir, 'keyring.json'),
-      sendGridUrls: { global: service.sandbox.globalUrl, eu: service.sandbox.euUrl },
-      describe: 'test',
-    }),
-  );
-  return { code, out: out.join(''), err: err.join('') };
+function ops(args: string[]) {
+  return opsOnLocalService(service, args);
 }
 
 describe('npm run ops -- migrate against the local SES sandbox', () => {

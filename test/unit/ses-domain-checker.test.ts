@@ -13,13 +13,13 @@ import type { DnsLookup } from '../../shared/ses-domains/dns-check.js';
 import { checkDueDomains, type DomainCheckerDeps } from '../../shared/ses-domains/domain-checker.js';
 import type { DomainRecord, SesDomainItem } from '../../shared/ses-domains/domain-store.js';
 import { nextCheckDelayMs } from '../../shared/ses-domains/domain-watch.js';
+import { CREATED, card } from '../support/announced-cards.js';
 import { InMemoryDomainStore } from '../support/in-memory-domain-store.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
 
 const ses = mockClient(SESv2Client);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const CREATED = '2026-01-01T00:00:00.000Z';
 const identity = (status: 'PENDING' | 'SUCCESS' | 'TEMPORARY_FAILURE' | 'FAILED'): GetEmailIdentityCommandOutput => ({
   $metadata: {},
   VerificationStatus: status,
@@ -65,22 +65,9 @@ async function domain(fields: Partial<SesDomainItem> = {}): Promise<void> {
   });
 }
 
+/** tenant-a's active SES card, with the fields given. */
 function sesRecord(fields: Partial<IntegrationRecord> = {}): IntegrationRecord {
-  return {
-    tenantId: 'tenant-a',
-    channel: 'email',
-    provider: 'ses',
-    region: 'eu-west-1',
-    keyId: 'ei-tenant-a',
-    emails: ['info@acme.example'],
-    status: 'active',
-    keyVersion: 1,
-    revision: 1,
-    createdAt: CREATED,
-    updatedAt: CREATED,
-    lastVerifiedAt: CREATED,
-    ...fields,
-  };
+  return card({ provider: 'ses', region: 'eu-west-1', keyId: 'ei-tenant-a', ...fields });
 }
 
 beforeEach(() => {
