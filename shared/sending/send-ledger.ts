@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   type DynamoDBClientConfig,
+  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -145,9 +146,13 @@ export class SendLedger {
 
   /**
    * Takes the claim for one attempt, unless the send is settled or another attempt holds it.
-   * One conditional write; when it is refused, DynamoDB returns the entry that refused it
-   * (`ReturnValuesOnConditionCheckFailure`), so a duplicate costs no second read. A refusal by
-   * our own claim means the SDK retried a write whose first response was lost: it is ours.
+   * A message's first claim is one conditional put (nothing may be there yet); only a message
+   * whose last attempt was `retryable` is claimed again with a conditional update that keeps its
+   * first recording. The put carries no update expression and returns nothing, so the write every
+   * send makes is the cheapest one DynamoDB has. When a write is refused, DynamoDB returns the
+   * entry that refused it (`ReturnValuesOnConditionCheckFailure`), so a duplicate costs no second
+   * read. A refusal by our own claim means the SDK retried a write whose first response was lost:
+   * it is ours.
    */
   async claim(
     tenantId: string,
@@ -158,58 +163,38 @@ export class SendLedger {
   ): Promise<ClaimResult> {
     const now = this.now();
     const suppressed = attempt.suppressedRecipients ?? [];
-    const recipientStates = (attempt.recipients ?? []).map((email): RecipientState => ({ email }));
-    let existing: SendLedgerEntry | undefined;
-    try {
-      const result = await this.call(() =>
-        this.writer.send(
-          new UpdateItemCommand({
+    const recipients = (attempt.recipients ?? []).map((email): RecipientState => ({ email }));
+    const claimed: Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'> = {
+      state: 'in_flight',
+      status: 'sending',
+      createdAt: new Date(now).toISOString(),
+      recipients,
+      attemptId,
+      leaseUntil: now + leaseMs,
+      updatedAt: new Date(now).toISOString(),
+      expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
+      ...(suppressed.length > 0 ? { suppressedRecipients: [...suppressed] } : {}),
+    };
+    let refusal = await this.claimWrite(() =>
+      this.writer
+        .send(
+          new PutItemCommand({
             TableName: this.tableName,
-            Key: marshall({ sendKey: sendKey(tenantId, messageId) }),
-            // Atomic per item: of two racing attempts, exactly one finds the entry absent or retryable.
-            ConditionExpression: 'attribute_not_exists(sendKey) OR #state = :retryable',
-            UpdateExpression: `SET #tenantId = :tenantId, #messageId = :messageId, #state = :inFlight, #status = :sending, #createdAt = if_not_exists(#createdAt, :updatedAt), #recipients = if_not_exists(#recipients, :recipients), #attemptId = :attemptId, #leaseUntil = :leaseUntil, #updatedAt = :updatedAt, #expiresAt = :expiresAt${suppressed.length > 0 ? ', #suppressed = :suppressed' : ''} ADD #attempts :one`,
-            ExpressionAttributeNames: {
-              '#recipients': 'recipients',
-              '#status': 'status',
-              '#createdAt': 'createdAt',
-              '#tenantId': 'tenantId',
-              '#messageId': 'messageId',
-              '#state': 'state',
-              '#attemptId': 'attemptId',
-              '#leaseUntil': 'leaseUntil',
-              '#updatedAt': 'updatedAt',
-              '#expiresAt': 'expiresAt',
-              '#attempts': 'attempts',
-              ...(suppressed.length > 0 ? { '#suppressed': 'suppressedRecipients' } : {}),
-            },
-            ExpressionAttributeValues: marshall({
-              ':tenantId': tenantId,
-              ':messageId': messageId,
-              ':retryable': 'retryable',
-              ':inFlight': 'in_flight',
-              ':sending': 'sending',
-              ':recipients': recipientStates,
-              ':attemptId': attemptId,
-              ':leaseUntil': now + leaseMs,
-              ':updatedAt': new Date(now).toISOString(),
-              ':expiresAt': Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
-              ':one': 1,
-              ...(suppressed.length > 0 ? { ':suppressed': [...suppressed] } : {}),
-            }),
-            ReturnValues: 'ALL_NEW',
+            Item: marshall({ sendKey: sendKey(tenantId, messageId), tenantId, messageId, ...claimed, attempts: 1 }),
+            // Atomic per item: of two racing first attempts, exactly one finds the entry absent.
+            ConditionExpression: 'attribute_not_exists(sendKey)',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
-        ),
-      );
-      return { kind: 'claimed', attempts: Number(result.Attributes?.attempts?.N ?? 1) };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // DynamoDB returns the item in its wire format.
-      existing = error.Item ? (fromAttributeValues(error.Item) as unknown as SendLedgerEntry) : undefined;
+        )
+        .then(() => 1),
+    );
+    if (refusal.kind === 'claimed') return refusal;
+    let existing = refusal.entry ?? (await this.get(tenantId, messageId));
+    if (existing?.state === 'retryable') {
+      refusal = await this.claimWrite(() => this.reclaim(tenantId, messageId, claimed));
+      if (refusal.kind === 'claimed') return refusal;
+      existing = refusal.entry ?? (await this.get(tenantId, messageId));
     }
-    // A DynamoDB that does not return the item (dynalite): read it.
-    existing ??= await this.get(tenantId, messageId);
     // Gone meanwhile (its TTL ran out): claim afresh.
     if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs, attempt);
     if (existing.state === 'in_flight' && existing.attemptId === attemptId) {
@@ -219,6 +204,61 @@ export class SendLedger {
     return existing.state === 'in_flight' && existing.leaseUntil <= this.now()
       ? { kind: 'abandoned', entry: existing }
       : { kind: 'busy', entry: existing };
+  }
+
+  /**
+   * Claims a send whose last attempt ended `retryable`: the first claim's time and recipients
+   * stay, the attempt count goes up. Resolves to the attempts made so far.
+   */
+  private async reclaim(
+    tenantId: string,
+    messageId: string,
+    claimed: Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'>,
+  ): Promise<number> {
+    const { createdAt, recipients, suppressedRecipients, ...current } = claimed;
+    const names: Record<string, string> = { '#state': 'state', '#attempts': 'attempts' };
+    const values: Record<string, unknown> = { ':retryable': 'retryable', ':one': 1 };
+    const assignments = Object.entries({ ...current, suppressedRecipients }).flatMap(([field, value]) => {
+      if (value === undefined) return [];
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return [`#${field} = :${field}`];
+    });
+    for (const [field, value] of Object.entries({ createdAt, recipients })) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      assignments.push(`#${field} = if_not_exists(#${field}, :${field})`);
+    }
+    const result = await this.writer.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ sendKey: sendKey(tenantId, messageId) }),
+        // Of two racing attempts, exactly one still finds the entry retryable.
+        ConditionExpression: '#state = :retryable',
+        UpdateExpression: `SET ${assignments.join(', ')} ADD #attempts :one`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshall(values),
+        ReturnValues: 'UPDATED_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return Number(result.Attributes?.attempts?.N ?? 1);
+  }
+
+  /** One claiming write: claimed, or refused with the entry that refused it when DynamoDB returns it. */
+  private async claimWrite(
+    write: () => Promise<number>,
+  ): Promise<{ kind: 'claimed'; attempts: number } | { kind: 'refused'; entry: SendLedgerEntry | undefined }> {
+    try {
+      return { kind: 'claimed', attempts: await this.call(write) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the item in its wire format; a DynamoDB that does not (dynalite) leaves it to a read.
+      return {
+        kind: 'refused',
+        entry: error.Item ? (fromAttributeValues(error.Item) as unknown as SendLedgerEntry) : undefined,
+      };
+    }
   }
 
   /** The provider accepted the message. */

@@ -29,40 +29,40 @@ function localClientConfig() {
 }
 
 /**
- * A DynamoDB client whose first UpdateItem reaches the table but whose answer is lost on the way
- * back (a reset connection): the SDK's own retry sends the same write again, as in AWS.
+ * A DynamoDB client whose first claim (a PutItem) reaches the table but whose answer is lost on the
+ * way back (a reset connection): the SDK's own retry sends the same write again, as in AWS.
  */
-function clientLosingFirstUpdateResponse(): {
+function clientLosingFirstClaimResponse(): {
   client: DynamoDBDocumentClient;
   writer: DynamoDBClient;
-  sentUpdates: () => number;
+  sentClaims: () => number;
 } {
   const base = new DynamoDBClient({ ...localClientConfig(), maxAttempts: 3 });
-  let updates = 0;
+  let claims = 0;
   base.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if (context.commandName === 'UpdateItemCommand') {
-        updates += 1;
-        if (updates === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $retryable: {} });
+      if (context.commandName === 'PutItemCommand') {
+        claims += 1;
+        if (claims === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $retryable: {} });
       }
       return result;
     },
-    { step: 'deserialize', name: 'loseFirstUpdateResponse' },
+    { step: 'deserialize', name: 'loseFirstClaimResponse' },
   );
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     writer: base,
-    sentUpdates: () => updates,
+    sentClaims: () => claims,
   };
 }
 
 describe('SendLedger against a DynamoDB that loses a response', () => {
   it('takes its own claim when the SDK retries a claim whose first answer was lost', async () => {
-    const { client, writer, sentUpdates } = clientLosingFirstUpdateResponse();
+    const { client, writer, sentClaims } = clientLosingFirstClaimResponse();
     const ledger = new SendLedger({ tableName: 'ledger', client, writer });
     const claim = await ledger.claim('tenant-a', 'm-lost', 'attempt-1', 60_000);
-    expect(sentUpdates()).toBe(2);
+    expect(sentClaims()).toBe(2);
     expect(claim).toEqual({ kind: 'claimed', attempts: 1 });
     expect(await ledger.get('tenant-a', 'm-lost')).toMatchObject({ state: 'in_flight', attemptId: 'attempt-1' });
   });
@@ -76,6 +76,34 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
       kind: 'settled',
       entry: { state: 'sent' },
     });
+  });
+
+  it('claims a retryable send again, keeping when it was first recorded and its recipients', async () => {
+    const ledger = new SendLedger({ tableName: 'ledger', clientConfig: localClientConfig() });
+    await ledger.claim('tenant-a', 'm-retry', 'attempt-1', 60_000, {
+      recipients: ['jane@customer.example'],
+      suppressedRecipients: ['old@customer.example'],
+    });
+    const first = await ledger.get('tenant-a', 'm-retry');
+    await ledger.release('tenant-a', 'm-retry', 'attempt-1', 'transient', 'SendGrid answered 503.');
+    expect(
+      await ledger.claim('tenant-a', 'm-retry', 'attempt-2', 60_000, { recipients: ['other@customer.example'] }),
+    ).toEqual({
+      kind: 'claimed',
+      attempts: 2,
+    });
+    expect(await ledger.get('tenant-a', 'm-retry')).toMatchObject({
+      state: 'in_flight',
+      status: 'sending',
+      attemptId: 'attempt-2',
+      attempts: 2,
+      createdAt: first?.createdAt,
+      recipients: [{ email: 'jane@customer.example' }],
+      suppressedRecipients: ['old@customer.example'],
+    });
+    // The attempt that released it no longer holds it; the new one settles it.
+    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-1', 'sg-stale')).toBe(false);
+    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-2', 'sg-2')).toBe(true);
   });
 });
 

@@ -1,6 +1,9 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -13,8 +16,8 @@ import { SendLedger, sendKey } from '../../shared/sending/send-ledger.js';
 const documents = mockClient(DynamoDBDocumentClient);
 /** The claim and settle writes go through a low-level client (cached middleware), in DynamoDB's wire format. */
 const writes = mockClient(DynamoDBClient);
-/** The n-th write as plain values, as a reader of the table would see them. */
-function writeInput(n = 0) {
+/** The n-th update as plain values, as a reader of the table would see them. */
+function updateInput(n = 0) {
   const input = writes.commandCalls(UpdateItemCommand)[n]?.args[0].input as UpdateItemCommandInput;
   return {
     ...input,
@@ -22,8 +25,16 @@ function writeInput(n = 0) {
     ExpressionAttributeValues: unmarshall(input.ExpressionAttributeValues ?? {}),
   };
 }
+/** The n-th put (a first claim) as plain values. */
+function putInput(n = 0) {
+  const input = writes.commandCalls(PutItemCommand)[n]?.args[0].input as PutItemCommandInput;
+  return { ...input, Item: unmarshall(input.Item ?? {}) };
+}
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+/** A refused write that returns the refusing entry, in DynamoDB's wire format, as DynamoDB does. */
+const refusedBy = (Item: Record<string, AttributeValue>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item });
 const now = 1_800_000_000_000;
 
 describe('SendLedger', () => {
@@ -39,36 +50,61 @@ describe('SendLedger', () => {
     });
   });
 
-  it('claims a send with one conditional write: only where nothing or a retryable entry is', async () => {
-    writes.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '2' } } });
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 2 });
-    const update = writeInput();
-    expect(update?.ConditionExpression).toBe('attribute_not_exists(sendKey) OR #state = :retryable');
-    expect(update?.Key).toEqual({ sendKey: 'tenant-a#m-1' });
-    expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':inFlight': 'in_flight',
-      ':attemptId': 'attempt-1',
-      ':leaseUntil': now + 60_000,
+  it('claims a message’s first attempt with one conditional put: only where nothing is yet', async () => {
+    writes.on(PutItemCommand).resolves({});
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 1 });
+    const put = putInput();
+    expect(put.ConditionExpression).toBe('attribute_not_exists(sendKey)');
+    expect(put.Item).toMatchObject({
+      sendKey: 'tenant-a#m-1',
+      tenantId: 'tenant-a',
+      messageId: 'm-1',
+      state: 'in_flight',
+      status: 'sending',
+      attemptId: 'attempt-1',
+      attempts: 1,
+      leaseUntil: now + 60_000,
+      createdAt: new Date(now).toISOString(),
     });
-    expect(Number(update?.ExpressionAttributeValues?.[':expiresAt'])).toBeGreaterThan(now / 1000 + 14 * 24 * 3600);
+    expect(Number(put.Item.expiresAt)).toBeGreaterThan(now / 1000 + 14 * 24 * 3600);
+    expect(writes.commandCalls(UpdateItemCommand)).toHaveLength(0);
     expect(documents.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it('keeps the recipients with the message from its first claim, never replacing them on a retry', async () => {
-    writes.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '1' } } });
+  it('records the recipients with the message’s first claim', async () => {
+    writes.on(PutItemCommand).resolves({});
     await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, {
       recipients: ['jane@customer.example', 'cc@customer.example'],
+      suppressedRecipients: ['gone@customer.example'],
     });
-    const update = writeInput();
-    expect(update?.UpdateExpression).toContain('#recipients = if_not_exists(#recipients, :recipients)');
-    expect(update?.ExpressionAttributeValues?.[':recipients']).toEqual([
-      { email: 'jane@customer.example' },
-      { email: 'cc@customer.example' },
-    ]);
+    expect(putInput().Item).toMatchObject({
+      recipients: [{ email: 'jane@customer.example' }, { email: 'cc@customer.example' }],
+      suppressedRecipients: ['gone@customer.example'],
+    });
+  });
+
+  it('claims a retryable send again with a conditional update that keeps its first time and recipients', async () => {
+    writes.on(PutItemCommand).rejects(refusedBy({ state: { S: 'retryable' }, attemptId: { S: 'attempt-0' } }));
+    writes.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '2' } } });
+    expect(
+      await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, { recipients: ['jane@customer.example'] }),
+    ).toEqual({ kind: 'claimed', attempts: 2 });
+    const update = updateInput();
+    expect(update.ConditionExpression).toBe('#state = :retryable');
+    expect(update.UpdateExpression).toContain('#recipients = if_not_exists(#recipients, :recipients)');
+    expect(update.UpdateExpression).toContain('#createdAt = if_not_exists(#createdAt, :createdAt)');
+    expect(update.UpdateExpression).toContain('ADD #attempts :one');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':state': 'in_flight',
+      ':attemptId': 'attempt-1',
+      ':leaseUntil': now + 60_000,
+      ':recipients': [{ email: 'jane@customer.example' }],
+    });
+    expect(documents.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   it('loses a race cleanly: the entry that won decides', async () => {
-    writes.on(UpdateItemCommand).rejects(conditionFailed());
+    writes.on(PutItemCommand).rejects(conditionFailed());
     documents
       .on(GetCommand)
       .resolves({ Item: { state: 'sent', attemptId: 'other', tenantId: 'tenant-a', messageId: 'm-1' } });
@@ -79,33 +115,44 @@ describe('SendLedger', () => {
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'abandoned' });
   });
 
+  it('loses a race for a retryable send to the attempt that reclaimed it first', async () => {
+    writes.on(PutItemCommand).rejects(refusedBy({ state: { S: 'retryable' }, attemptId: { S: 'attempt-0' } }));
+    writes
+      .on(UpdateItemCommand)
+      .rejects(
+        refusedBy({ state: { S: 'in_flight' }, attemptId: { S: 'other' }, leaseUntil: { N: String(now + 60_000) } }),
+      );
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
+      kind: 'busy',
+      entry: { attemptId: 'other' },
+    });
+  });
+
   it('reads the refusing entry from the refused write itself: a duplicate costs one call', async () => {
-    writes.on(UpdateItemCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: { state: { S: 'sent' }, attemptId: { S: 'other' }, attempts: { N: '1' }, tenantId: { S: 'tenant-a' } },
+    writes.on(PutItemCommand).rejects(
+      refusedBy({
+        state: { S: 'sent' },
+        attemptId: { S: 'other' },
+        attempts: { N: '1' },
+        tenantId: { S: 'tenant-a' },
       }),
     );
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
       kind: 'settled',
       entry: { state: 'sent', attempts: 1 },
     });
-    expect(writeInput().ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    expect(putInput().ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    expect(writes.commandCalls(UpdateItemCommand)).toHaveLength(0);
     expect(documents.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   it('counts a claim refused by its own attempt (a retried write whose answer was lost) as claimed', async () => {
-    writes.on(UpdateItemCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: {
-          state: { S: 'in_flight' },
-          attemptId: { S: 'attempt-1' },
-          attempts: { N: '3' },
-          leaseUntil: { N: String(now + 60_000) },
-        },
+    writes.on(PutItemCommand).rejects(
+      refusedBy({
+        state: { S: 'in_flight' },
+        attemptId: { S: 'attempt-1' },
+        attempts: { N: '3' },
+        leaseUntil: { N: String(now + 60_000) },
       }),
     );
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 3 });
@@ -114,7 +161,7 @@ describe('SendLedger', () => {
   it('settles only the claim it holds', async () => {
     writes.on(UpdateItemCommand).rejects(conditionFailed());
     expect(await ledger.markSent('tenant-a', 'm-1', 'stale-attempt', 'sg-1')).toBe(false);
-    const update = writeInput();
+    const update = updateInput();
     expect(update?.ConditionExpression).toBe('#attemptId = :attemptId AND #state = :inFlight');
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':attemptId': 'stale-attempt', ':state': 'sent' });
   });
