@@ -56,27 +56,33 @@ function loadOnce(file: string): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /**
- * What a cold start pays before the first invocation (runtime boot plus module load): the median
- * wall time of fresh Node processes loading the bundle, measured alternately with the hello-world
- * bundle, so both see the same machine load and their ratio holds on a busy machine.
+ * What a cold start pays before the first invocation (runtime boot plus module load): fresh Node
+ * processes loading the bundle, each between two loads of the hello-world bundle (hello, function,
+ * hello, function, …, hello). The ratio is taken per function load, against the mean of the two
+ * hello-world loads around it, and the figure is the median of those ratios: the machine's speed
+ * drifts over a series (the hello-world median moved from 90 to 135 ms between runs of one day),
+ * and a ratio of two medians taken over the whole series lets that drift in.
  */
-function loadTimes(file: string, helloFile: string, runs: number): { loadMs: number; helloMs: number } {
+function loadTimes(file: string, helloFile: string, runs: number): { loadMs: number; helloMs: number; ratio: number } {
   const own: number[] = [];
-  const hello: number[] = [];
   // One of each first, not counted: the file system cache.
   loadOnce(helloFile);
   loadOnce(file);
+  const hello = [loadOnce(helloFile)];
   for (let run = 0; run < runs; run += 1) {
-    hello.push(loadOnce(helloFile));
     own.push(loadOnce(file));
+    hello.push(loadOnce(helloFile));
   }
-  return { loadMs: median(own), helloMs: median(hello) };
+  const ratios = own.map((ms, run) => ms / (((hello[run] as number) + (hello[run + 1] as number)) / 2));
+  return { loadMs: median(own), helloMs: median(hello), ratio: median(ratios) };
 }
 
 /** A function's bundle, and its load time with the hello-world bundle's measured alongside. */
 export interface LoadFigure extends BundleFigure {
   /** The hello-world bundle's median load time in the same alternating series. */
   helloMs: number;
+  /** The median of the function's loads, each against the hello-world loads just before and after it. */
+  ratio: number;
 }
 
 /** Bundle size and module-load time per function, each against a hello-world bundle measured alternately with it. */
