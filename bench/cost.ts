@@ -73,10 +73,15 @@ function countSdkCommands(): { counts: Map<string, number>; stop(): void } {
   prototype.send = function counted(this: unknown, ...args: unknown[]) {
     const command = args[0] as {
       constructor: { name: string };
-      input?: { TableName?: string; ConsistentRead?: boolean };
+      input?: { TableName?: string; ConsistentRead?: boolean; Entries?: unknown[] };
     };
     const key = `${command.constructor.name}:${command.input?.TableName ?? ''}:${command.input?.ConsistentRead ? 'strong' : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    // EventBridge bills PutEvents per entry, not per call.
+    if (Array.isArray(command.input?.Entries)) {
+      const entries = `${command.constructor.name}:entries`;
+      counts.set(entries, (counts.get(entries) ?? 0) + command.input.Entries.length);
+    }
     return original.apply(this, args);
   };
   return {
@@ -202,7 +207,9 @@ export async function measureCost(world: PipelineWorld, tenants: string[], messa
   const reads = count(/^Get(Item)?Command$/);
   const intakeInvocations = intakeBatches;
   const perMessage: PerMessageOperations = {
-    eventBridgeEvents: 1,
+    // The outcome events this service puts on its bus (counted per entry; calls are shared). The
+    // request event is the publishing automation's, put on the bus once whatever this service does.
+    eventBridgeEvents: (sdk.counts.get('PutEventsCommand:entries') ?? 0) / messages,
     // EventBridge → intake queue (1 per event); the intake's receive and delete per batch; its SendMessageBatch;
     // the send queue's receive and delete per batch; redelivery delays.
     sqsRequests: (messages + 2 * intakeInvocations + intakeBatches + 2 * sendInvocations + changeVisibility) / messages,

@@ -45,12 +45,14 @@ const services = spawn(
     env: { ...process.env },
   },
 );
-const { dynamoEndpoint, sinkUrl } = JSON.parse(
+const { dynamoEndpoint, sinkUrl, eventBusUrl } = JSON.parse(
   await new Promise<string>((resolve, reject) => {
     services.once('exit', (code) => reject(new Error(`bench services exited with ${code}`)));
     createInterface({ input: services.stdout as NodeJS.ReadableStream }).once('line', resolve);
   }),
-) as { dynamoEndpoint: string; sinkUrl: string };
+) as { dynamoEndpoint: string; sinkUrl: string; eventBusUrl: string };
+// Outcome events go to the local bus, through the standard endpoint variable the SDK reads.
+process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBusUrl;
 const setSinkDelay = async (ms: number) => {
   await fetch(`${sinkUrl}/__bench/delay?ms=${ms}`, { method: 'PUT' });
 };
@@ -64,6 +66,8 @@ const settings: SendPathSettings = {
   sendGrid: { baseUrls: { global: sinkUrl, eu: sinkUrl }, timeoutMs: 10_000 },
   ses: {},
   send: { leaseMs: 60_000 },
+  // Every send announces its outcome, as the send function does in the stack.
+  outcomes: { busName: 'bench-outcomes' },
 };
 const repository = integrationRepository(settings.integrations);
 const cipher = envelopeCipher(settings.keys);

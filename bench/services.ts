@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceTables, startLocalDynamoDb } from '../local/dynamodb-local.js';
+import { startLocalEventBus } from '../local/local-event-bus.js';
 import { startSink } from './sink.js';
 
 /**
- * The benchmark's dependencies — dynalite (DynamoDB) and the SendGrid sink — in a process of
+ * The benchmark's dependencies — dynalite (DynamoDB), the SendGrid sink and the local event bus — in a process of
  * their own, so their CPU is not charged to the pipeline or the floor being measured (in AWS
  * they are other machines). Prints one JSON line with their addresses; stops when stdin closes.
  */
@@ -19,10 +20,15 @@ const dynamo = await startLocalDynamoDb({
   }),
 });
 const sink = await startSink();
-process.stdout.write(`${JSON.stringify({ dynamoEndpoint: dynamo.endpoint, sinkUrl: sink.url })}\n`);
+// The service's bus: every send announces its outcome there, as in the stack.
+const bus = await startLocalEventBus();
+process.stdout.write(
+  `${JSON.stringify({ dynamoEndpoint: dynamo.endpoint, sinkUrl: sink.url, eventBusUrl: bus.url })}\n`,
+);
 process.stdin.resume();
 process.stdin.on('end', async () => {
   await sink.close();
+  await bus.close();
   await dynamo.close();
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);

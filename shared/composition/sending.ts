@@ -1,5 +1,6 @@
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
 import { serviceLogger } from '../observability/logger.js';
+import { CoalescingOutcomePublisher } from '../outcome-events/coalescing-publisher.js';
 import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
 import { MailAccounts } from '../sending/mail-accounts.js';
@@ -116,7 +117,8 @@ export function emailDispatcher(
     }),
     ledger: sendLedger(settings.ledger),
     suppressions: suppressionList(settings.suppressions),
-    ...(settings.outcomes ? { outcomes: outcomePublisher(settings.outcomes) } : {}),
+    // Concurrent sends share PutEvents calls (one per wave of provider answers instead of one per send).
+    ...(settings.outcomes ? { outcomes: new CoalescingOutcomePublisher(outcomePublisher(settings.outcomes)) } : {}),
     ...(overrides.pauses === false
       ? {}
       : {

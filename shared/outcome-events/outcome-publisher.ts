@@ -24,6 +24,14 @@ export class OutcomePublishError extends Error {
   }
 }
 
+/** Whether one event is on the bus; when not, EventBridge's last error code for it (never its content). */
+export type PublishResult = { published: true } | { published: false; errorCode?: string; error?: unknown };
+
+/** A publisher that says of each event whether it was published (for {@link CoalescingOutcomePublisher}). */
+export interface EachOutcomePublisher {
+  publishEach(events: readonly OutcomeEvent[]): Promise<PublishResult[]>;
+}
+
 /** Options for {@link EventBridgeOutcomePublisher}. */
 export interface EventBridgePublisherOptions {
   /** The service's own bus. */
@@ -37,7 +45,7 @@ export interface EventBridgePublisherOptions {
 }
 
 /** PutEvents takes at most 10 entries per call. */
-const ENTRIES_PER_CALL = 10;
+export const ENTRIES_PER_CALL = 10;
 
 /**
  * Publishes outcome events with EventBridge `PutEvents` on the service's bus. PutEvents can
@@ -47,7 +55,7 @@ const ENTRIES_PER_CALL = 10;
  * {@link OutcomePublishError}: the caller decides whether to retry later (the send path does,
  * through the queue) or to log and count it (card changes).
  */
-export class EventBridgeOutcomePublisher implements OutcomePublisher {
+export class EventBridgeOutcomePublisher implements OutcomePublisher, EachOutcomePublisher {
   private client: Promise<Pick<EventBridgeClient, 'send'>> | undefined;
   private commands: Promise<typeof import('@aws-sdk/client-eventbridge')> | undefined;
 
@@ -73,37 +81,62 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
   }
 
   async publish(events: readonly OutcomeEvent[]): Promise<void> {
-    const entries = events.map((event) => this.entryOf(event));
-    for (let start = 0; start < entries.length; start += ENTRIES_PER_CALL) {
-      await this.put(entries.slice(start, start + ENTRIES_PER_CALL));
-    }
+    const results = await this.publishEach(events);
+    const unpublished = results.filter((result) => !result.published);
+    if (unpublished.length === 0) return;
+    const lastErrorCode = unpublished.findLast((result) => result.errorCode)?.errorCode;
+    throw new OutcomePublishError(unpublished.length, lastErrorCode, {
+      cause: unpublished.findLast((result) => result.error)?.error,
+    });
   }
 
-  private async put(entries: PutEventsRequestEntry[]): Promise<void> {
+  /** Publishes the events and says of each, in order, whether it is on the bus; never throws. */
+  async publishEach(events: readonly OutcomeEvent[]): Promise<PublishResult[]> {
+    const results: PublishResult[] = [];
+    for (let start = 0; start < events.length; start += ENTRIES_PER_CALL) {
+      results.push(
+        ...(await this.put(events.slice(start, start + ENTRIES_PER_CALL).map((event) => this.entryOf(event)))),
+      );
+    }
+    return results;
+  }
+
+  private async put(entries: PutEventsRequestEntry[]): Promise<PublishResult[]> {
     const attempts = this.options.attempts ?? 3;
-    let pending = entries;
+    const results: PublishResult[] = entries.map(() => ({ published: true }));
+    // Positions (in `entries`) still to publish.
+    let pending = entries.map((_entry, index) => index);
     let lastErrorCode: string | undefined;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep((this.options.backoffMs ?? 100) * 2 ** (attempt - 2));
-      let results: PutEventsResultEntry[];
+      let answers: PutEventsResultEntry[];
       try {
         const [{ PutEventsCommand }, client] = await Promise.all([this.sdk(), this.eventBridge()]);
-        const answer = await client.send(new PutEventsCommand({ Entries: pending }));
-        if (!answer.FailedEntryCount) return;
-        results = answer.Entries ?? [];
+        const answer = await client.send(
+          new PutEventsCommand({ Entries: pending.map((index) => entries[index] as PutEventsRequestEntry) }),
+        );
+        if (!answer.FailedEntryCount) return results;
+        answers = answer.Entries ?? [];
       } catch (error) {
         lastError = error;
         lastErrorCode = (error as { name?: string }).name;
         continue;
       }
       // Result entries are in request order; a refused one carries an ErrorCode.
-      const refused = pending.filter((_entry, index) => results[index]?.ErrorCode !== undefined);
-      lastErrorCode = results.find((result) => result.ErrorCode)?.ErrorCode ?? lastErrorCode;
+      const refused = pending.filter((_index, position) => answers[position]?.ErrorCode !== undefined);
+      lastErrorCode = answers.find((answer) => answer.ErrorCode)?.ErrorCode ?? lastErrorCode;
       // A count without per-entry codes: send them all again.
       pending = refused.length > 0 ? refused : pending;
     }
-    throw new OutcomePublishError(pending.length, lastErrorCode, { cause: lastError });
+    for (const index of pending) {
+      results[index] = {
+        published: false,
+        ...(lastErrorCode ? { errorCode: lastErrorCode } : {}),
+        ...(lastError ? { error: lastError } : {}),
+      };
+    }
+    return results;
   }
 
   private entryOf(event: OutcomeEvent): PutEventsRequestEntry {
