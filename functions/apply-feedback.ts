@@ -5,12 +5,14 @@ import { suppressionList } from '../shared/composition/suppressions.js';
 import { createFeedbackHandler } from '../shared/feedback/feedback-consumer.js';
 import { serviceLogger } from '../shared/observability/logger.js';
 import { METRIC_NAMESPACE, METRIC_SERVICE_NAME } from '../shared/observability/metric-names.js';
+import { CoalescingOutcomePublisher } from '../shared/outcome-events/coalescing-publisher.js';
 import { actOnAppliedFeedback } from '../shared/outcome-events/feedback-consequences.js';
 
 const feedback = messageFeedback();
 const consequenceDeps = {
   suppress: suppressionList().suppress,
-  outcomes: outcomePublisher(),
+  // Messages of a batch are applied at once: their announcements share PutEvents calls.
+  outcomes: new CoalescingOutcomePublisher(outcomePublisher()),
   now: () => new Date(),
   settle: (tenantId: string, messageId: string, ids: readonly string[]) =>
     feedback.settleConsequences(tenantId, messageId, ids),

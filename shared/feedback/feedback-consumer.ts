@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Slots } from '../map-bounded.js';
 import { describeError } from '../observability/logger.js';
 import { FEEDBACK_METRICS } from '../observability/metric-names.js';
 import type { MetricsSink } from '../sending/send-metrics.js';
@@ -50,10 +51,13 @@ type Counts = Record<keyof typeof FEEDBACK_METRICS, number>;
 export function createFeedbackHandler(deps: FeedbackConsumerDeps): FeedbackHandler {
   return async function handleFeedbackBatch(event) {
     const counts = Object.fromEntries(Object.keys(FEEDBACK_METRICS).map((name) => [name, 0])) as Counts;
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      if (!(await consumeRecord(deps, record, counts))) batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
+    // A batch's messages are worked on at once, a bounded number at a time: each is its own ledger
+    // item, and their announcements then share PutEvents calls (CoalescingOutcomePublisher).
+    const slots = new Slots(MESSAGES_AT_ONCE);
+    const complete = await Promise.all(event.Records.map((record) => consumeRecord(deps, record, counts, slots)));
+    const batchItemFailures: SQSBatchItemFailure[] = event.Records.flatMap((record, index) =>
+      complete[index] ? [] : [{ itemIdentifier: record.messageId }],
+    );
     for (const [name, value] of Object.entries(counts) as Array<[keyof Counts, number]>) {
       if (value > 0) deps.metrics.addMetric(FEEDBACK_METRICS[name], MetricUnit.Count, value);
     }
@@ -62,8 +66,16 @@ export function createFeedbackHandler(deps: FeedbackConsumerDeps): FeedbackHandl
   };
 }
 
+/** Messages applied at once in one invocation (events of one message are always applied together, in order). */
+export const MESSAGES_AT_ONCE = 10;
+
 /** Applies one record; false when the queue should deliver it again. */
-async function consumeRecord(deps: FeedbackConsumerDeps, record: SQSRecord, counts: Counts): Promise<boolean> {
+async function consumeRecord(
+  deps: FeedbackConsumerDeps,
+  record: SQSRecord,
+  counts: Counts,
+  slots: Slots,
+): Promise<boolean> {
   const parsed = feedbackBatchSchema.safeParse(safeJson(record.body));
   if (!parsed.success) {
     // Another delivery cannot fix it: drop it, loudly.
@@ -72,33 +84,47 @@ async function consumeRecord(deps: FeedbackConsumerDeps, record: SQSRecord, coun
     return true;
   }
   const batch = parsed.data as FeedbackBatch;
+  const applied = await Promise.all(
+    [...byMessage(batch, counts)].map(([messageId, events]) =>
+      slots.run(() => applyToMessage(deps, batch, messageId, events, counts)),
+    ),
+  );
+  return applied.every(Boolean);
+}
+
+/** Applies one message's events and runs what follows; false when the record must come again. */
+async function applyToMessage(
+  deps: FeedbackConsumerDeps,
+  batch: FeedbackBatch,
+  messageId: string,
+  events: NeutralFeedback[],
+  counts: Counts,
+): Promise<boolean> {
   let complete = true;
-  for (const [messageId, events] of byMessage(batch, counts)) {
-    try {
-      const applied = await deps.feedback.apply(batch.tenantId, batch.provider, messageId, events);
-      count(applied, events.length, counts);
-      deps.logger.info('feedback applied', {
-        tenantId: batch.tenantId,
-        messageId,
-        provider: batch.provider,
-        outcome: applied.outcome,
-        ...(applied.status ? { statusFrom: applied.status.from, statusTo: applied.status.to } : {}),
-      });
-      if (applied.outcome === 'not_settled') complete = false;
-      if (applied.outcome === 'applied' && (applied.status || applied.recipientChanges.length > 0)) {
-        await notify(deps, applied, counts);
-      }
-      if ((applied.pendingConsequences?.length ?? 0) > 0 && !(await runConsequences(deps, applied, counts))) {
-        complete = false;
-      }
-    } catch (error) {
-      complete = false;
-      deps.logger.warn('feedback not applied; will retry', {
-        tenantId: batch.tenantId,
-        messageId,
-        error: describeError(error),
-      });
+  try {
+    const applied = await deps.feedback.apply(batch.tenantId, batch.provider, messageId, events);
+    count(applied, events.length, counts);
+    deps.logger.info('feedback applied', {
+      tenantId: batch.tenantId,
+      messageId,
+      provider: batch.provider,
+      outcome: applied.outcome,
+      ...(applied.status ? { statusFrom: applied.status.from, statusTo: applied.status.to } : {}),
+    });
+    if (applied.outcome === 'not_settled') complete = false;
+    if (applied.outcome === 'applied' && (applied.status || applied.recipientChanges.length > 0)) {
+      await notify(deps, applied, counts);
     }
+    if ((applied.pendingConsequences?.length ?? 0) > 0 && !(await runConsequences(deps, applied, counts))) {
+      complete = false;
+    }
+  } catch (error) {
+    complete = false;
+    deps.logger.warn('feedback not applied; will retry', {
+      tenantId: batch.tenantId,
+      messageId,
+      error: describeError(error),
+    });
   }
   return complete;
 }

@@ -1,6 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createFeedbackHandler, type FeedbackListener } from '../../shared/feedback/feedback-consumer.js';
+import {
+  createFeedbackHandler,
+  type FeedbackListener,
+  MESSAGES_AT_ONCE,
+} from '../../shared/feedback/feedback-consumer.js';
 import { feedbackMessageBodies, MAX_FEEDBACK_MESSAGE_BYTES } from '../../shared/feedback/feedback-queue.js';
 import type { FeedbackApplied, MessageFeedback } from '../../shared/feedback/message-feedback.js';
 import type { FeedbackBatch, NeutralFeedback } from '../../shared/feedback/provider-feedback.js';
@@ -123,6 +127,38 @@ describe('createFeedbackHandler', () => {
 });
 
 describe('feedbackMessageBodies', () => {
+  it('applies a batch’s messages at once, never more than MESSAGES_AT_ONCE, and each message’s events together', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const appliedMessages: string[] = [];
+    const handler = createFeedbackHandler({
+      feedback: {
+        async apply(_tenantId, _provider, messageId, events) {
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          // Yield, so every message that may start does before any finishes.
+          await new Promise((resolve) => setImmediate(resolve));
+          inFlight -= 1;
+          appliedMessages.push(`${messageId}:${events.length}`);
+          return applied(messageId, messageId === 'm-7' ? 'not_settled' : 'applied', false);
+        },
+      },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      metrics: { addMetric: () => undefined },
+    });
+    const messages = Array.from({ length: 30 }, (_, index) => `m-${index}`);
+    const { batchItemFailures } = await handler({
+      Records: [
+        record('sqs-1', batch(messages.slice(0, 15).flatMap((id) => [event(id), event(id)]))),
+        record('sqs-2', batch(messages.slice(15).map((id) => event(id)))),
+      ],
+    });
+    expect(mostInFlight).toBe(MESSAGES_AT_ONCE);
+    expect(appliedMessages.sort()).toEqual(messages.map((id, index) => `${id}:${index < 15 ? 2 : 1}`).sort());
+    // The record holding a message still being sent comes again; the other does not.
+    expect(batchItemFailures).toEqual([{ itemIdentifier: 'sqs-1' }]);
+  });
+
   it('splits a large batch into queue messages under the size limit, each naming provider and tenant', () => {
     const events = Array.from({ length: 2_000 }, (_, index) =>
       event(`m-${index}`, { reason: 'x'.repeat(300), recipient: `r${index}@customer.example` }),
