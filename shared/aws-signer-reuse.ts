@@ -16,7 +16,8 @@ interface SigningClient {
  * signer caches its signing keys per instance, derives the signing key again (four HMACs). Here
  * the SDK's own signer is built once per signing scope (region, service) and kept: it asks the
  * client's credentials provider on every request (so expiring credentials still refresh), and the
- * clock-skew correction comes with every request. On the send path this is several per cent of a DynamoDB write's CPU.
+ * clock-skew correction comes with every request. On the send path this is several per cent of
+ * a DynamoDB write's CPU.
  */
 export function reuseSigners<Client extends SigningClient>(client: Client): Client {
   const build = client.config.signer as (authScheme?: SigningScope) => Promise<unknown>;

@@ -2,9 +2,9 @@ import type { OutcomeEvent } from './outcome-events.js';
 import {
   type EachOutcomePublisher,
   ENTRIES_PER_CALL,
-  OutcomePublishError,
   type OutcomePublisher,
   type PublishResult,
+  throwIfUnpublished,
 } from './outcome-publisher.js';
 
 /**
@@ -38,12 +38,7 @@ export class CoalescingOutcomePublisher implements OutcomePublisher {
   ) {}
 
   async publish(events: readonly OutcomeEvent[]): Promise<void> {
-    const results = await Promise.all(events.map((event) => this.enqueue(event)));
-    const unpublished = results.filter((result) => !result.published);
-    if (unpublished.length === 0) return;
-    throw new OutcomePublishError(unpublished.length, unpublished.findLast((result) => result.errorCode)?.errorCode, {
-      cause: unpublished.findLast((result) => result.error)?.error,
-    });
+    throwIfUnpublished(await Promise.all(events.map((event) => this.enqueue(event))));
   }
 
   private enqueue(event: OutcomeEvent): Promise<PublishResult> {

@@ -28,6 +28,15 @@ export class OutcomePublishError extends Error {
 /** Whether one event is on the bus; when not, EventBridge's last error code for it (never its content). */
 export type PublishResult = { published: true } | { published: false; errorCode?: string; error?: unknown };
 
+/** Throws {@link OutcomePublishError} naming how many of the results are not on the bus, if any. */
+export function throwIfUnpublished(results: readonly PublishResult[]): void {
+  const unpublished = results.filter((result) => !result.published);
+  if (unpublished.length === 0) return;
+  throw new OutcomePublishError(unpublished.length, unpublished.findLast((result) => result.errorCode)?.errorCode, {
+    cause: unpublished.findLast((result) => result.error)?.error,
+  });
+}
+
 /** A publisher that says of each event whether it was published (for {@link CoalescingOutcomePublisher}). */
 export interface EachOutcomePublisher {
   publishEach(events: readonly OutcomeEvent[]): Promise<PublishResult[]>;
@@ -86,13 +95,7 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher, EachOutcom
   }
 
   async publish(events: readonly OutcomeEvent[]): Promise<void> {
-    const results = await this.publishEach(events);
-    const unpublished = results.filter((result) => !result.published);
-    if (unpublished.length === 0) return;
-    const lastErrorCode = unpublished.findLast((result) => result.errorCode)?.errorCode;
-    throw new OutcomePublishError(unpublished.length, lastErrorCode, {
-      cause: unpublished.findLast((result) => result.error)?.error,
-    });
+    throwIfUnpublished(await this.publishEach(events));
   }
 
   /** Publishes the events and says of each, in order, whether it is on the bus; never throws. */

@@ -89,6 +89,9 @@ export interface SendLedgerEntry {
   expiresAt: number;
 }
 
+/** What a claim writes besides the key and the attempt count. */
+type ClaimFields = Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'>;
+
 /** What claiming a send found. */
 export type ClaimResult =
   | { kind: 'claimed'; attempts: number }
@@ -164,7 +167,7 @@ export class SendLedger {
     const now = this.now();
     const suppressed = attempt.suppressedRecipients ?? [];
     const recipients = (attempt.recipients ?? []).map((email): RecipientState => ({ email }));
-    const claimed: Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'> = {
+    const claimed: ClaimFields = {
       state: 'in_flight',
       status: 'sending',
       createdAt: new Date(now).toISOString(),
@@ -210,11 +213,7 @@ export class SendLedger {
    * Claims a send whose last attempt ended `retryable`: the first claim's time and recipients
    * stay, the attempt count goes up. Resolves to the attempts made so far.
    */
-  private async reclaim(
-    tenantId: string,
-    messageId: string,
-    claimed: Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'>,
-  ): Promise<number> {
+  private async reclaim(tenantId: string, messageId: string, claimed: ClaimFields): Promise<number> {
     const { createdAt, recipients, suppressedRecipients, ...current } = claimed;
     const names: Record<string, string> = { '#state': 'state', '#attempts': 'attempts' };
     const values: Record<string, unknown> = { ':retryable': 'retryable', ':one': 1 };
