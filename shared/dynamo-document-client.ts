@@ -1,13 +1,13 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { reuseSigners } from './aws-signer-reuse.js';
+import { tunedAwsClient } from './aws-client-tuning.js';
 
 /**
  * The document client every table store builds when none is injected: plain JavaScript values in
  * and out, and attributes given as `undefined` left out of the item instead of refused.
  */
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(reuseSigners(new DynamoDBClient(config)), {
+  return DynamoDBDocumentClient.from(tunedAwsClient(new DynamoDBClient(config)), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
@@ -19,5 +19,5 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
  * cannot do this (it adds its marshalling middleware per command), so callers marshal themselves.
  */
 export function cachedMiddlewareClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
-  return reuseSigners(new DynamoDBClient({ ...config, cacheMiddleware: true }));
+  return tunedAwsClient(new DynamoDBClient({ ...config, cacheMiddleware: true }));
 }

@@ -1,5 +1,5 @@
 import type { EventBridgeClient, PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { reuseSigners } from '../aws-signer-reuse.js';
+import { tunedAwsClient } from '../aws-client-tuning.js';
 import { OUTCOME_EVENT_SOURCE, type OutcomeEvent } from './outcome-events.js';
 
 /** Publishes outcome events; throws {@link OutcomePublishError} when some could not be published. */
@@ -84,7 +84,7 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher, EachOutcom
 
   private eventBridge(): Promise<Pick<EventBridgeClient, 'send'>> {
     this.client ??= this.sdk().then(({ EventBridgeClient }) =>
-      reuseSigners(
+      tunedAwsClient(
         new EventBridgeClient({
           maxAttempts: 2,
           requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },

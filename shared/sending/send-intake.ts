@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { reuseSigners } from '../aws-signer-reuse.js';
+import { tunedAwsClient } from '../aws-client-tuning.js';
 import { describeError } from '../observability/logger.js';
 import { screenSendEvent, type TrustedPublisher } from './send-event-screen.js';
 import type { MetricsSink } from './send-metrics.js';
@@ -145,7 +145,7 @@ export class SqsSendQueue implements SendQueuePort {
 
   async enqueue(messages: SendQueueMessage[]): Promise<{ failedIds: string[] }> {
     const { SQSClient, SendMessageBatchCommand, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    this.client ??= reuseSigners(new SQSClient({}));
+    this.client ??= tunedAwsClient(new SQSClient({}));
     const client = this.client;
     if (messages.length === 1 && messages[0]) {
       const [message] = messages;

@@ -1,3 +1,8 @@
+/**
+ * What the service does to every AWS SDK v3 client it builds, so that the requests of the send path
+ * (two DynamoDB writes a message) cost less CPU. Both changes leave what is sent untouched.
+ */
+
 /** What of the SDK's auth scheme names a signer's scope. */
 interface SigningScope {
   name?: string;
@@ -36,5 +41,28 @@ export function reuseSigners<Client extends SigningClient>(client: Client): Clie
     return kept.signer;
   };
   client.config.signer = reused;
+  return client;
+}
+
+/**
+ * Puts a client's configuration object in V8's fast-properties mode. The SDK builds it by adding
+ * some fifty properties, resolver after resolver, which leaves it a hash table ("dictionary mode"),
+ * and then copies it whole (`{ ...config }`) three times per request: 17–24 µs a copy from a hash
+ * table, 2.6–3 µs from a fast object (measured on Node 20), about a tenth of a DynamoDB write's
+ * CPU. V8 turns an object into a fast one when code reads a property through it as a prototype,
+ * which is what this does. Should a V8 version stop doing so, nothing breaks: copies are as slow
+ * as before.
+ */
+export function readThroughAsPrototype(config: object): void {
+  const heir = Object.create(config) as { region?: unknown };
+  // V8 gives a function the inline caches that do the conversion only after it has run a few times.
+  const load = (object: { region?: unknown }) => object.region;
+  for (let round = 0; round < 64; round += 1) load(heir);
+}
+
+/** The tuning every AWS SDK client of the service gets: one signer per scope, a fast configuration. */
+export function tunedAwsClient<Client extends SigningClient>(client: Client): Client {
+  reuseSigners(client);
+  readThroughAsPrototype(client.config);
   return client;
 }

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { reuseSigners } from '../../shared/aws-signer-reuse.js';
+import { reuseSigners, tunedAwsClient } from '../../shared/aws-client-tuning.js';
 
 /** What the test reads of a request the SDK hands to its HTTP handler. */
 interface HttpRequest {
@@ -68,5 +70,38 @@ describe('reuseSigners', () => {
       'AKIDSECOND',
       'AKIDTHIRD',
     ]);
+  });
+});
+
+describe('tunedAwsClient', () => {
+  it('leaves the client’s configuration as it was and its requests signed', async () => {
+    const { client, sent } = recordingClient(async () => ({ accessKeyId: 'AKIDFIRST', secretAccessKey: 'secret' }));
+    const keys = Object.keys(client.config).sort();
+    tunedAwsClient(client);
+    expect(Object.keys(client.config).sort()).toEqual(keys);
+    expect(await client.config.region()).toBe('eu-central-1');
+    await client.send(get());
+    expect(sent[0]?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDFIRST\/\d{8}\/eu-central-1\/dynamodb\//,
+    );
+  });
+
+  it('turns the configuration the SDK copies on every request into a fast (not hash-table) object', () => {
+    // Only V8's own test syntax can tell an object's mode, so this is asked of a process of its own.
+    const tuning = fileURLToPath(new URL('../../shared/aws-client-tuning.ts', import.meta.url));
+    const script = `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      const { tunedAwsClient } = await import(${JSON.stringify(tuning)});
+      const built = () => new DynamoDBClient({ region: 'eu-central-1' });
+      const tuned = tunedAwsClient(built()).config;
+      console.log(JSON.stringify({ built: %HasFastProperties(built().config), tuned: %HasFastProperties(tuned) }));`;
+    const child = spawnSync(
+      process.execPath,
+      ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8' },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    // The SDK's own configuration is a hash table; the tuned one is not.
+    expect(JSON.parse(child.stdout)).toEqual({ built: false, tuned: true });
   });
 });
