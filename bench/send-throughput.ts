@@ -112,6 +112,7 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   const latencies: number[] = [];
   const timed = {
     prepareBatch: (details: readonly unknown[]) => dispatcher.prepareBatch(details),
+    batchCompletion: (sends: number) => dispatcher.batchCompletion(sends),
     dispatch: async (body: unknown, eventId: string, batch?: BatchContext) => {
       const started = performance.now();
       const outcome = await dispatcher.dispatch(body, eventId, batch);

@@ -26,7 +26,8 @@ interface Waiting {
  * time and CPU announcing. Each caller still learns about its own events only: an entry
  * EventBridge refused fails its announcer alone (who then has its request delivered again).
  * Nothing waits across invocations: every announcer awaits its own call, so by the time a
- * batch's sends have returned, their calls are done.
+ * batch's sends have returned, their calls are done. A caller that knows no other announcement is
+ * coming (the last send of a batch) calls {@link flush} instead of waiting out the window.
  */
 export class CoalescingOutcomePublisher implements OutcomePublisher {
   private waiting: Waiting[] = [];
@@ -50,7 +51,7 @@ export class CoalescingOutcomePublisher implements OutcomePublisher {
   }
 
   /** Sends what waits, 10 entries per call, and tells each announcer how its event fared. */
-  private flush(): void {
+  flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.waiting.length > 0) {

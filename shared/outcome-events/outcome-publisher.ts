@@ -5,6 +5,8 @@ import { OUTCOME_EVENT_SOURCE, type OutcomeEvent } from './outcome-events.js';
 /** Publishes outcome events; throws {@link OutcomePublishError} when some could not be published. */
 export interface OutcomePublisher {
   publish(events: readonly OutcomeEvent[]): Promise<void>;
+  /** Sends at once what waits to share a call (a publisher that gathers announcements). */
+  flush?(): void;
 }
 
 /** Some outcome events were not published after every attempt (the bus refused them or could not be reached). */

@@ -30,7 +30,7 @@ export interface RecordOutcome {
 
 /** What the consumer needs. */
 export interface SendQueueConsumerDeps {
-  dispatcher: Pick<EmailDispatcher, 'dispatch'> & Partial<Pick<EmailDispatcher, 'prepareBatch'>>;
+  dispatcher: Pick<EmailDispatcher, 'dispatch'> & Partial<Pick<EmailDispatcher, 'prepareBatch' | 'batchCompletion'>>;
   /** Records from any other source or account are refused for good (`untrusted_event`). */
   publisher: TrustedPublisher;
   redelivery: RedeliveryScheduler;
@@ -58,9 +58,11 @@ export class SendQueueConsumer {
     // What every send of the batch reads (its suppression lists), read once for all of them.
     const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
     const prepared = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
+    const completion = this.deps.dispatcher.batchCompletion?.(accepted.length);
     const batch: BatchContext = {
       ...prepared,
       providerSlots: new Slots(this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch),
+      ...(completion ? { completion } : {}),
     };
     // Every record at once (a batch is at most 10); the provider calls among them are bounded.
     const outcomes = await Promise.all(screened.map((entry) => this.consumeOne(entry.record, entry.screened, batch)));

@@ -4,10 +4,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { secretContext } from '../../shared/integrations/integration-record.js';
+import { CoalescingOutcomePublisher } from '../../shared/outcome-events/coalescing-publisher.js';
 import { OUTCOME_DETAIL_TYPES, type OutcomeEvent } from '../../shared/outcome-events/outcome-events.js';
 import { OutcomePublishError, type OutcomePublisher } from '../../shared/outcome-events/outcome-publisher.js';
 import { type MailTransport, SendFailure } from '../../shared/providers/email-provider.js';
-import { EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
+import { type DispatcherDeps, EmailDispatcher } from '../../shared/sending/email-dispatcher.js';
 import { MailAccounts } from '../../shared/sending/mail-accounts.js';
 import { SendingCredentials } from '../../shared/sending/sending-credentials.js';
 import { InMemoryIntegrationStore } from '../support/in-memory-integration-store.js';
@@ -42,6 +43,7 @@ describe('EmailDispatcher announcing outcomes', () => {
   let sends: number;
   let script: SendFailure[];
   let dispatcher: EmailDispatcher;
+  let deps: DispatcherDeps;
 
   beforeEach(async () => {
     ledger = new MemoryLedger();
@@ -75,7 +77,7 @@ describe('EmailDispatcher announcing outcomes', () => {
         },
       ],
     });
-    dispatcher = new EmailDispatcher({
+    deps = {
       accounts: new MailAccounts({
         credentials: new SendingCredentials({ repository, cipher }),
         repository,
@@ -87,7 +89,8 @@ describe('EmailDispatcher announcing outcomes', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       leaseMs: 60_000,
       now: () => new Date(ledger.now),
-    });
+    };
+    dispatcher = new EmailDispatcher(deps);
   });
 
   it('announces an accepted send after the ledger holds it', async () => {
@@ -139,5 +142,30 @@ describe('EmailDispatcher announcing outcomes', () => {
       code: 'invalid_event',
     });
     expect(publisher.events).toEqual([]);
+  });
+
+  it('sends a batch’s gathered announcements as soon as its last send has settled, not after the window', async () => {
+    const calls: string[][] = [];
+    // A window of an hour: the batch below ends only because its last send flushes the announcements.
+    const coalescing = new CoalescingOutcomePublisher(
+      {
+        publishEach: async (events) => {
+          calls.push(events.map((published) => ('messageId' in published.detail ? published.detail.messageId : '')));
+          return events.map(() => ({ published: true }) as const);
+        },
+      },
+      3_600_000,
+    );
+    const batchDispatcher = new EmailDispatcher({ ...deps, outcomes: coalescing });
+    script = [new SendFailure('transient', 'Service unavailable', { status: 503 })];
+    const completion = batchDispatcher.batchCompletion(3);
+    const outcomes = await Promise.all(
+      ['m-7', 'm-8', 'm-9'].map((messageId) =>
+        batchDispatcher.dispatch(event(messageId), `e-${messageId}`, { completion }),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['retry', 'sent', 'sent']);
+    // The retry announces nothing; the two sends share one call.
+    expect(calls).toEqual([['m-8', 'm-9']]);
   });
 });

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { BatchContext, DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import { BatchCompletion, type BatchContext, type DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
 import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
 import { eventRecord, publisher } from '../support/sqs-records.js';
@@ -201,5 +201,43 @@ describe('SendQueueConsumer', () => {
     expect(outcomes).toHaveLength(10);
     expect(startedBeforeFirstCall).toBe(10);
     expect(most).toBe(REDELIVERY_POLICY.providerCallsPerBatch);
+  });
+
+  it('counts the batch’s sends for the dispatcher, so it flushes their announcements once all have settled', async () => {
+    const sizes: number[] = [];
+    let flushes = 0;
+    let settledAtFlush = 0;
+    let settled = 0;
+    const counting = {
+      batchCompletion(sends: number) {
+        sizes.push(sends);
+        return new BatchCompletion(sends, () => {
+          flushes += 1;
+          settledAtFlush = settled;
+        });
+      },
+      async dispatch(_detail: unknown, _eventId: string, batch?: BatchContext): Promise<DispatchOutcome> {
+        const done = batch?.completion?.member();
+        await new Promise((resolve) => setImmediate(resolve));
+        settled += 1;
+        done?.();
+        done?.();
+        return { kind: 'sent', providerMessageId: null };
+      },
+    };
+    consumer = new SendQueueConsumer({
+      dispatcher: counting,
+      redelivery: { delay: async () => undefined },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      publisher,
+    });
+    await consumer.consume([
+      eventRecord('e-1', {}),
+      eventRecord('e-2', {}, { source: 'someone.else' }),
+      eventRecord('e-3', {}),
+    ]);
+    // The untrusted record is never dispatched, so it is not waited for; a send saying so twice counts once.
+    expect(sizes).toEqual([2]);
+    expect({ flushes, settledAtFlush }).toEqual({ flushes: 1, settledAtFlush: 2 });
   });
 });
