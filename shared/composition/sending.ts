@@ -1,6 +1,6 @@
 import type { IntegrationRepository } from '../integrations/integration-repository.js';
 import { serviceLogger } from '../observability/logger.js';
-import { CoalescingOutcomePublisher } from '../outcome-events/coalescing-publisher.js';
+import { BATCH_ANNOUNCE_WINDOW_MS, CoalescingOutcomePublisher } from '../outcome-events/coalescing-publisher.js';
 import type { IntegrationStatusEvents } from '../outcome-events/outcome-events.js';
 import { type DispatcherDeps, EmailDispatcher } from '../sending/email-dispatcher.js';
 import { MailAccounts } from '../sending/mail-accounts.js';
@@ -117,8 +117,10 @@ export function emailDispatcher(
     }),
     ledger: sendLedger(settings.ledger),
     suppressions: suppressionList(settings.suppressions),
-    // Concurrent sends share PutEvents calls (one per wave of provider answers instead of one per send).
-    ...(settings.outcomes ? { outcomes: new CoalescingOutcomePublisher(outcomePublisher(settings.outcomes)) } : {}),
+    // A batch's sends share PutEvents calls: one per batch of ten, sent when the batch's last send is done.
+    ...(settings.outcomes
+      ? { outcomes: new CoalescingOutcomePublisher(outcomePublisher(settings.outcomes), BATCH_ANNOUNCE_WINDOW_MS) }
+      : {}),
     ...(overrides.pauses === false
       ? {}
       : {

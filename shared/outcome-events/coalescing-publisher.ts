@@ -8,11 +8,19 @@ import {
 } from './outcome-publisher.js';
 
 /**
- * How long an announcement waits for others to share its PutEvents call. The sends of a batch
- * finish in waves (five provider calls at a time, answering within a few milliseconds of each
- * other), so a short wait gathers a wave into one call; an announcement is never held longer.
+ * How long an announcement waits for others to share its PutEvents call, by default: work that
+ * finishes in waves (a feedback batch's messages, answering within a few milliseconds of each
+ * other) gathers a wave into one call; an announcement is never held longer.
  */
 export const COALESCE_WINDOW_MS = 5;
+
+/**
+ * The send path's window. Its sends run as SQS batches that flush their announcements as soon as
+ * every send of the batch is done (`BatchCompletion`), so a batch of ten announces in one call
+ * instead of one per wave of provider answers, and its invocation ends no later. The window only
+ * bounds how long a finished send's announcement waits for a slow one of the same batch.
+ */
+export const BATCH_ANNOUNCE_WINDOW_MS = 250;
 
 interface Waiting {
   event: OutcomeEvent;

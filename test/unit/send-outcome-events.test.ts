@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { secretContext } from '../../shared/integrations/integration-record.js';
+import { Slots } from '../../shared/map-bounded.js';
 import { CoalescingOutcomePublisher } from '../../shared/outcome-events/coalescing-publisher.js';
 import { OUTCOME_DETAIL_TYPES, type OutcomeEvent } from '../../shared/outcome-events/outcome-events.js';
 import { OutcomePublishError, type OutcomePublisher } from '../../shared/outcome-events/outcome-publisher.js';
@@ -158,11 +159,10 @@ describe('EmailDispatcher announcing outcomes', () => {
     );
     const batchDispatcher = new EmailDispatcher({ ...deps, outcomes: coalescing });
     script = [new SendFailure('transient', 'Service unavailable', { status: 503 })];
-    const completion = batchDispatcher.batchCompletion(3);
+    // One provider call at a time: the sends answer one after another, as waves do.
+    const batch = { completion: batchDispatcher.batchCompletion(3), providerSlots: new Slots(1) };
     const outcomes = await Promise.all(
-      ['m-7', 'm-8', 'm-9'].map((messageId) =>
-        batchDispatcher.dispatch(event(messageId), `e-${messageId}`, { completion }),
-      ),
+      ['m-7', 'm-8', 'm-9'].map((messageId) => batchDispatcher.dispatch(event(messageId), `e-${messageId}`, batch)),
     );
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['retry', 'sent', 'sent']);
     // The retry announces nothing; the two sends share one call.
