@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BatchCompletion, type BatchContext, type DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
-import { SendQueueConsumer } from '../../shared/sending/send-queue-consumer.js';
+import { SendQueueConsumer, type SendQueueConsumerDeps } from '../../shared/sending/send-queue-consumer.js';
 import { eventRecord, publisher } from '../support/sqs-records.js';
 
 /** A dispatcher that answers from a table by event id, or throws. */
@@ -15,6 +15,16 @@ class ScriptedDispatcher {
     if (answer instanceof Error) throw answer;
     return answer;
   }
+}
+
+/** A consumer around `dispatcher` whose redelivery delays go nowhere (for tests that do not retry). */
+function consumerWithoutDelays(dispatcher: SendQueueConsumerDeps['dispatcher']): SendQueueConsumer {
+  return new SendQueueConsumer({
+    dispatcher,
+    redelivery: { delay: async () => undefined },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    publisher,
+  });
 }
 
 describe('SendQueueConsumer', () => {
@@ -189,12 +199,7 @@ describe('SendQueueConsumer', () => {
         return { kind: 'sent', providerMessageId: null };
       },
     };
-    consumer = new SendQueueConsumer({
-      dispatcher: slow,
-      redelivery: { delay: async () => undefined },
-      logger: new Logger({ logLevel: 'SILENT' }),
-      publisher,
-    });
+    consumer = consumerWithoutDelays(slow);
     const { outcomes } = await consumer.consume(
       Array.from({ length: 10 }, (_, index) => eventRecord(`e-${index}`, {})),
     );
@@ -225,12 +230,7 @@ describe('SendQueueConsumer', () => {
         return { kind: 'sent', providerMessageId: null };
       },
     };
-    consumer = new SendQueueConsumer({
-      dispatcher: counting,
-      redelivery: { delay: async () => undefined },
-      logger: new Logger({ logLevel: 'SILENT' }),
-      publisher,
-    });
+    consumer = consumerWithoutDelays(counting);
     await consumer.consume([
       eventRecord('e-1', {}),
       eventRecord('e-2', {}, { source: 'someone.else' }),
