@@ -48,6 +48,11 @@ export interface BatchContext {
   suppressions?: SuppressionSnapshot;
   /** Bounds the batch's provider calls in flight (none: unbounded, one message at a time). */
   providerSlots?: Slots;
+  /**
+   * Bounds the batch's claims in flight, as many as provider calls: the first wave's claims are not
+   * queued behind the later ones', which are made while the first wave is at the provider.
+   */
+  claimSlots?: Slots;
   /** Counts the batch's sends that still have work besides announcing (see {@link BatchCompletion}). */
   completion?: BatchCompletion;
 }
@@ -186,7 +191,7 @@ export class EmailDispatcher {
         screened.suppressed,
         messageId,
         attemptId,
-        batch.providerSlots,
+        batch,
       );
       return outcome;
     } finally {
@@ -201,13 +206,15 @@ export class EmailDispatcher {
     suppressed: string[],
     messageId: string,
     attemptId: string,
-    providerSlots: Slots | undefined,
+    batch: BatchContext,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
-    const claim = await this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
-      suppressedRecipients: suppressed,
-      recipients: recipientsOf(message),
-    });
+    const claimOne = () =>
+      this.deps.ledger.claim(tenantId, messageId, attemptId, this.deps.leaseMs, {
+        suppressedRecipients: suppressed,
+        recipients: recipientsOf(message),
+      });
+    const claim = await (batch.claimSlots ? batch.claimSlots.run(claimOne) : claimOne());
     if (claim.kind === 'settled') return { kind: 'duplicate', state: claim.entry.state === 'sent' ? 'sent' : 'failed' };
     if (claim.kind === 'busy') {
       const waitMs = claim.entry.leaseUntil - this.nowMs();
@@ -225,7 +232,7 @@ export class EmailDispatcher {
       this.logFailure(tenantId, messageId, 'delivery_unknown', detailText);
       return { kind: 'failed', code: 'delivery_unknown', detail: detailText };
     }
-    return this.sendClaimed(record, account, message, messageId, attemptId, providerSlots);
+    return this.sendClaimed(record, account, message, messageId, attemptId, batch.providerSlots);
   }
 
   /**

@@ -59,9 +59,11 @@ export class SendQueueConsumer {
     const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
     const prepared = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
     const completion = this.deps.dispatcher.batchCompletion?.(accepted.length);
+    const providerCalls = this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch;
     const batch: BatchContext = {
       ...prepared,
-      providerSlots: new Slots(this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch),
+      providerSlots: new Slots(providerCalls),
+      claimSlots: new Slots(providerCalls),
       ...(completion ? { completion } : {}),
     };
     // Every record at once (a batch is at most 10); the provider calls among them are bounded.

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
 import { type IntegrationRecord, secretContext } from '../../shared/integrations/integration-record.js';
+import { Slots } from '../../shared/map-bounded.js';
 import {
   type MailTransport,
   SendFailure,
@@ -223,6 +224,27 @@ describe('EmailDispatcher', () => {
     expect(outcome).toMatchObject({ kind: 'failed', code: 'invalid_event' });
     expect(ledger.entries.get('tenant-a#bad-1')).toMatchObject({ state: 'failed', failureCode: 'invalid_event' });
     expect(transport.calls).toHaveLength(0);
+  });
+
+  it('claims a batch’s messages as many at a time as it calls the provider, so the first wave’s claims are not queued behind the rest', async () => {
+    const claimsInFlight: number[] = [];
+    let inFlight = 0;
+    const claim = ledger.claim.bind(ledger);
+    ledger.claim = async (...args: Parameters<MemoryLedger['claim']>) => {
+      inFlight += 1;
+      claimsInFlight.push(inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return claim(...args);
+    };
+    const batch = { providerSlots: new Slots(2), claimSlots: new Slots(2) };
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => dispatcher.dispatch(event(), `e-${index}`, batch)),
+    );
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    expect(claimsInFlight).toHaveLength(5);
+    expect(Math.max(...claimsInFlight)).toBe(2);
+    expect(transport.calls).toHaveLength(5);
   });
 });
 

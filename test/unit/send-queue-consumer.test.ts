@@ -183,9 +183,11 @@ describe('SendQueueConsumer', () => {
     let calling = 0;
     let most = 0;
     let startedBeforeFirstCall = 0;
+    const claimLimits: Array<number | undefined> = [];
     const slow = {
       async dispatch(_detail: unknown, _eventId: string, batch?: BatchContext): Promise<DispatchOutcome> {
         started += 1;
+        claimLimits.push(batch?.claimSlots?.limit);
         // The ledger claim and other reads before the provider call.
         await new Promise((resolve) => setImmediate(resolve));
         const call = async () => {
@@ -206,6 +208,8 @@ describe('SendQueueConsumer', () => {
     expect(outcomes).toHaveLength(10);
     expect(startedBeforeFirstCall).toBe(10);
     expect(most).toBe(REDELIVERY_POLICY.providerCallsPerBatch);
+    // Claims go as many at a time as provider calls (the dispatcher takes these slots for them).
+    expect(claimLimits).toEqual(Array(10).fill(REDELIVERY_POLICY.providerCallsPerBatch));
   });
 
   it('counts the batch’s sends for the dispatcher, so it flushes their announcements once all have settled', async () => {
