@@ -92,6 +92,14 @@ export interface SendLedgerEntry {
 /** What a claim writes besides the key and the attempt count. */
 type ClaimFields = Omit<SendLedgerEntry, 'sendKey' | 'tenantId' | 'messageId' | 'attempts'>;
 
+/** Who a sent message went to, when the tenant's suppression list held some of its recipients back. */
+export interface RecipientScreening {
+  /** The recipients it was sent to (to, cc, bcc). */
+  recipients: readonly string[];
+  /** The normalised addresses held back. */
+  suppressedRecipients: readonly string[];
+}
+
 /** What claiming a send found. */
 export type ClaimResult =
   | { kind: 'claimed'; attempts: number }
@@ -162,10 +170,9 @@ export class SendLedger {
     messageId: string,
     attemptId: string,
     leaseMs: number,
-    attempt: { suppressedRecipients?: readonly string[]; recipients?: readonly string[] } = {},
+    attempt: { recipients?: readonly string[] } = {},
   ): Promise<ClaimResult> {
     const now = this.now();
-    const suppressed = attempt.suppressedRecipients ?? [];
     const recipients = (attempt.recipients ?? []).map((email): RecipientState => ({ email }));
     const claimed: ClaimFields = {
       state: 'in_flight',
@@ -176,7 +183,6 @@ export class SendLedger {
       leaseUntil: now + leaseMs,
       updatedAt: new Date(now).toISOString(),
       expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
-      ...(suppressed.length > 0 ? { suppressedRecipients: [...suppressed] } : {}),
     };
     let refusal = await this.claimWrite(() =>
       this.writer
@@ -214,10 +220,10 @@ export class SendLedger {
    * stay, the attempt count goes up. Resolves to the attempts made so far.
    */
   private async reclaim(tenantId: string, messageId: string, claimed: ClaimFields): Promise<number> {
-    const { createdAt, recipients, suppressedRecipients, ...current } = claimed;
+    const { createdAt, recipients, ...current } = claimed;
     const names: Record<string, string> = { '#state': 'state', '#attempts': 'attempts' };
     const values: Record<string, unknown> = { ':retryable': 'retryable', ':one': 1 };
-    const assignments = Object.entries({ ...current, suppressedRecipients }).flatMap(([field, value]) => {
+    const assignments = Object.entries(current).flatMap(([field, value]) => {
       if (value === undefined) return [];
       names[`#${field}`] = field;
       values[`:${field}`] = value;
@@ -260,9 +266,44 @@ export class SendLedger {
     }
   }
 
-  /** The provider accepted the message. */
-  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null): Promise<boolean> {
-    return this.settle(tenantId, messageId, attemptId, { state: 'sent', status: 'accepted', providerMessageId });
+  /**
+   * The provider accepted the message. When the tenant's list held some recipients back, the
+   * entry's recipients become those it was sent to, and the others are recorded as suppressed
+   * (the claim, made before the screening, holds every recipient).
+   */
+  markSent(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    providerMessageId: string | null,
+    screening?: RecipientScreening,
+  ): Promise<boolean> {
+    return this.settle(tenantId, messageId, attemptId, {
+      state: 'sent',
+      status: 'accepted',
+      providerMessageId,
+      ...(screening && screening.suppressedRecipients.length > 0
+        ? {
+            recipients: screening.recipients.map((email): RecipientState => ({ email })),
+            suppressedRecipients: [...screening.suppressedRecipients],
+          }
+        : {}),
+    });
+  }
+
+  /** None of the message's addressees may be mailed (the tenant suppressed them all): settled `suppressed`, the provider never called. */
+  markSuppressed(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    suppressedRecipients: readonly string[],
+  ): Promise<boolean> {
+    return this.settle(tenantId, messageId, attemptId, {
+      state: 'failed',
+      status: 'suppressed',
+      recipients: [],
+      suppressedRecipients: [...suppressedRecipients],
+    });
   }
 
   /** The send failed for good. */
@@ -311,35 +352,6 @@ export class SendLedger {
         updatedAt: new Date(now).toISOString(),
         failureCode,
         failureDetail,
-        expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
-      },
-      { expression: 'attribute_not_exists(sendKey) OR #state = :retryable', values: { ':retryable': 'retryable' } },
-    );
-  }
-
-  /**
-   * Records a send none of whose addressees may be mailed (the tenant suppressed them all):
-   * settled as `suppressed`, the provider never called; unless it was already sent or failed.
-   */
-  async recordSuppressed(
-    tenantId: string,
-    messageId: string,
-    suppressedRecipients: readonly string[],
-  ): Promise<boolean> {
-    const now = this.now();
-    return this.conditionalPut(
-      {
-        sendKey: sendKey(tenantId, messageId),
-        tenantId,
-        messageId,
-        state: 'failed',
-        status: 'suppressed',
-        createdAt: new Date(now).toISOString(),
-        attemptId: 'suppressed-before-send',
-        attempts: 0,
-        leaseUntil: 0,
-        updatedAt: new Date(now).toISOString(),
-        suppressedRecipients: [...suppressedRecipients],
         expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
       },
       { expression: 'attribute_not_exists(sendKey) OR #state = :retryable', values: { ':retryable': 'retryable' } },
@@ -430,7 +442,7 @@ export class SendLedger {
 /** What the send path uses of the ledger (a fake in unit tests). */
 export type SendLedgerPort = Pick<
   SendLedger,
-  'get' | 'claim' | 'markSent' | 'markFailed' | 'release' | 'recordRejected' | 'recordSuppressed' | 'settleAbandoned'
+  'get' | 'claim' | 'markSent' | 'markSuppressed' | 'markFailed' | 'release' | 'recordRejected' | 'settleAbandoned'
 >;
 
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */

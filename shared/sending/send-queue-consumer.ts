@@ -55,9 +55,9 @@ export class SendQueueConsumer {
       record,
       screened: screenSendEvent(safeJson(record.body), this.deps.publisher),
     }));
-    // What every send of the batch reads (its suppression lists), read once for all of them.
+    // What every send of the batch reads (its suppression lists), read once for all of them while they are claimed.
     const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
-    const prepared = (await this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail))) ?? {};
+    const prepared = this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail)) ?? {};
     const completion = this.deps.dispatcher.batchCompletion?.(accepted.length);
     const providerCalls = this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch;
     const batch: BatchContext = {

@@ -81,8 +81,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
   it('claims a retryable send again, keeping when it was first recorded and its recipients', async () => {
     const ledger = new SendLedger({ tableName: 'ledger', clientConfig: localClientConfig() });
     await ledger.claim('tenant-a', 'm-retry', 'attempt-1', 60_000, {
-      recipients: ['jane@customer.example'],
-      suppressedRecipients: ['old@customer.example'],
+      recipients: ['jane@customer.example', 'old@customer.example'],
     });
     const first = await ledger.get('tenant-a', 'm-retry');
     await ledger.release('tenant-a', 'm-retry', 'attempt-1', 'transient', 'SendGrid answered 503.');
@@ -98,12 +97,17 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
       attemptId: 'attempt-2',
       attempts: 2,
       createdAt: first?.createdAt,
+      recipients: [{ email: 'jane@customer.example' }, { email: 'old@customer.example' }],
+    });
+    // The attempt that released it no longer holds it; the new one settles it, with whom it went to.
+    const screening = { recipients: ['jane@customer.example'], suppressedRecipients: ['old@customer.example'] };
+    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-1', 'sg-stale', screening)).toBe(false);
+    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-2', 'sg-2', screening)).toBe(true);
+    expect(await ledger.get('tenant-a', 'm-retry')).toMatchObject({
+      state: 'sent',
       recipients: [{ email: 'jane@customer.example' }],
       suppressedRecipients: ['old@customer.example'],
     });
-    // The attempt that released it no longer holds it; the new one settles it.
-    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-1', 'sg-stale')).toBe(false);
-    expect(await ledger.markSent('tenant-a', 'm-retry', 'attempt-2', 'sg-2')).toBe(true);
   });
 });
 

@@ -1,4 +1,9 @@
-import type { ClaimResult, SendLedgerEntry, SendLedgerPort } from '../../shared/sending/send-ledger.js';
+import type {
+  ClaimResult,
+  RecipientScreening,
+  SendLedgerEntry,
+  SendLedgerPort,
+} from '../../shared/sending/send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from '../../shared/sending/send-outcomes.js';
 
 /** The send ledger's rules, in memory: claims, leases, settling only by the claim's holder. */
@@ -14,7 +19,7 @@ export class MemoryLedger implements SendLedgerPort {
     messageId: string,
     attemptId: string,
     leaseMs: number,
-    attempt: { suppressedRecipients?: readonly string[]; recipients?: readonly string[] } = {},
+    attempt: { recipients?: readonly string[] } = {},
   ): Promise<ClaimResult> {
     const previous = await this.get(tenantId, messageId);
     if (previous?.state === 'sent' || previous?.state === 'failed') return { kind: 'settled', entry: previous };
@@ -34,7 +39,6 @@ export class MemoryLedger implements SendLedgerPort {
       leaseUntil: this.now + leaseMs,
       recipients: previous?.recipients ?? (attempt.recipients ?? []).map((email) => ({ email })),
       updatedAt: '',
-      ...(attempt.suppressedRecipients?.length ? { suppressedRecipients: [...attempt.suppressedRecipients] } : {}),
       expiresAt: 0,
     });
     return { kind: 'claimed', attempts };
@@ -45,8 +49,31 @@ export class MemoryLedger implements SendLedgerPort {
     Object.assign(entry, change);
     return true;
   }
-  markSent(tenantId: string, messageId: string, attemptId: string, providerMessageId: string | null) {
-    return this.settle(tenantId, messageId, attemptId, { state: 'sent', providerMessageId });
+  markSent(
+    tenantId: string,
+    messageId: string,
+    attemptId: string,
+    providerMessageId: string | null,
+    screening?: RecipientScreening,
+  ) {
+    return this.settle(tenantId, messageId, attemptId, {
+      state: 'sent',
+      providerMessageId,
+      ...(screening?.suppressedRecipients.length
+        ? {
+            recipients: screening.recipients.map((email) => ({ email })),
+            suppressedRecipients: [...screening.suppressedRecipients],
+          }
+        : {}),
+    });
+  }
+  markSuppressed(tenantId: string, messageId: string, attemptId: string, suppressedRecipients: readonly string[]) {
+    return this.settle(tenantId, messageId, attemptId, {
+      state: 'failed',
+      status: 'suppressed',
+      recipients: [],
+      suppressedRecipients: [...suppressedRecipients],
+    });
   }
   markFailed(
     tenantId: string,
@@ -74,24 +101,6 @@ export class MemoryLedger implements SendLedgerPort {
       updatedAt: '',
       failureCode,
       failureDetail,
-      expiresAt: 0,
-    });
-    return true;
-  }
-  async recordSuppressed(tenantId: string, messageId: string, suppressedRecipients: readonly string[]) {
-    const entry = await this.get(tenantId, messageId);
-    if (entry && entry.state !== 'retryable') return false;
-    this.entries.set(`${tenantId}#${messageId}`, {
-      sendKey: '',
-      tenantId,
-      messageId,
-      state: 'failed',
-      status: 'suppressed',
-      attemptId: 'suppressed-before-send',
-      attempts: 0,
-      leaseUntil: 0,
-      updatedAt: '',
-      suppressedRecipients: [...suppressedRecipients],
       expiresAt: 0,
     });
     return true;

@@ -75,11 +75,42 @@ describe('SendLedger', () => {
     writes.on(PutItemCommand).resolves({});
     await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, {
       recipients: ['jane@customer.example', 'cc@customer.example'],
-      suppressedRecipients: ['gone@customer.example'],
     });
     expect(putInput().Item).toMatchObject({
       recipients: [{ email: 'jane@customer.example' }, { email: 'cc@customer.example' }],
+    });
+    expect(putInput().Item).not.toHaveProperty('suppressedRecipients');
+  });
+
+  it('settles a send the tenant’s list screened with the recipients it went to and those held back', async () => {
+    writes.on(UpdateItemCommand).resolves({});
+    await ledger.markSent('tenant-a', 'm-1', 'attempt-1', 'sg-1', {
+      recipients: ['jane@customer.example'],
       suppressedRecipients: ['gone@customer.example'],
+    });
+    expect(updateInput().ExpressionAttributeValues).toMatchObject({
+      ':state': 'sent',
+      ':recipients': [{ email: 'jane@customer.example' }],
+      ':suppressedRecipients': ['gone@customer.example'],
+    });
+    // Nothing held back: the recipients the claim recorded stand, and the write stays small.
+    await ledger.markSent('tenant-a', 'm-2', 'attempt-2', 'sg-2', {
+      recipients: ['jane@customer.example'],
+      suppressedRecipients: [],
+    });
+    expect(updateInput(1).UpdateExpression).not.toContain('recipients');
+  });
+
+  it('settles a claimed send whose every addressee is suppressed as suppressed, only by the claim’s holder', async () => {
+    writes.on(UpdateItemCommand).resolves({});
+    expect(await ledger.markSuppressed('tenant-a', 'm-1', 'attempt-1', ['gone@customer.example'])).toBe(true);
+    const update = updateInput();
+    expect(update.ConditionExpression).toBe('#attemptId = :attemptId AND #state = :inFlight');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':state': 'failed',
+      ':status': 'suppressed',
+      ':recipients': [],
+      ':suppressedRecipients': ['gone@customer.example'],
     });
   });
 

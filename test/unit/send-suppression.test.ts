@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sqsRecord } from '../../local/endpoints/eventbridge-events.js';
 import { EnvelopeCipher } from '../../shared/crypto/envelope.js';
 import { LocalKeyring } from '../../shared/crypto/local-keyring.js';
@@ -144,6 +144,7 @@ describe('EmailDispatcher with suppression lists', () => {
     ]);
     expect(await ledger.get('tenant-a', 'm-2')).toMatchObject({
       state: 'sent',
+      recipients: [{ email: 'jane@customer.example' }, { email: 'joe@customer.example' }],
       suppressedRecipients: ['bounce@customer.example'],
     });
   });
@@ -161,7 +162,14 @@ describe('EmailDispatcher with suppression lists', () => {
       code: 'upstream_unavailable',
     });
     expect(transport.calls).toHaveLength(0);
-    expect(await ledger.get('tenant-a', 'm-4')).toBeUndefined();
+    // The claim is given back, so the message is not left looking in flight: its next delivery sends it.
+    expect(await ledger.get('tenant-a', 'm-4')).toMatchObject({
+      state: 'retryable',
+      failureCode: 'upstream_unavailable',
+    });
+    screen.failing = false;
+    expect(await dispatcher.dispatch(event('m-4'), 'e-4')).toMatchObject({ kind: 'sent' });
+    expect(transport.calls).toHaveLength(1);
   });
 });
 
@@ -218,6 +226,37 @@ describe('EmailDispatcher screening a whole batch', () => {
       [{ email: 'jane@customer.example' }],
       [{ email: 'bounce@customer.example' }],
     ]);
+  });
+
+  it('claims the batch’s messages while its suppression read is under way, and screens them before any provider call', async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const read = screen.snapshot.bind(screen);
+    screen.snapshot = async (queries) => {
+      await answered;
+      return read(queries);
+    };
+    const consumed = consumer.consume([
+      record(event('d-1')),
+      record(event('d-2', { to: [{ email: 'bounce@customer.example' }] })),
+    ]);
+    await vi.waitFor(async () => {
+      expect((await ledger.get('tenant-a', 'd-1'))?.state).toBe('in_flight');
+      expect((await ledger.get('tenant-a', 'd-2'))?.state).toBe('in_flight');
+    });
+    expect(transport.calls).toHaveLength(0);
+    answer();
+    const { outcomes } = await consumed;
+    expect(outcomes.map((entry) => entry.outcome.kind)).toEqual(['sent', 'suppressed']);
+    expect(transport.calls.map((call) => call.to)).toEqual([[{ email: 'jane@customer.example' }]]);
+    expect(await ledger.get('tenant-a', 'd-2')).toMatchObject({
+      state: 'failed',
+      status: 'suppressed',
+      recipients: [],
+      suppressedRecipients: ['bounce@customer.example'],
+    });
   });
 
   it('lets each message read its own list when the batch’s read fails, and retries what cannot be read', async () => {
