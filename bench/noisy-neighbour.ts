@@ -35,7 +35,7 @@ export async function sinkArrivals(sinkUrl: string, messageIds: string[]): Promi
  * dropped, so a fair run takes seconds.
  */
 export async function runNoisyNeighbour(
-  dispatcher: Pick<EmailDispatcher, 'dispatch' | 'prepareBatch' | 'batchCompletion'>,
+  dispatcher: Pick<EmailDispatcher, 'dispatch' | 'prepareBatch' | 'batchCompletion' | 'batchSettles'>,
   tenants: string[],
   sinkUrl: string,
   options: { flood: boolean; fair: boolean },

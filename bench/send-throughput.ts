@@ -113,6 +113,7 @@ export async function runPipeline(world: PipelineWorld, tenants: string[], naive
   const timed = {
     prepareBatch: (details: readonly unknown[]) => dispatcher.prepareBatch(details),
     batchCompletion: (sends: number) => dispatcher.batchCompletion(sends),
+    batchSettles: (sends: number) => dispatcher.batchSettles(sends),
     dispatch: async (body: unknown, eventId: string, batch?: BatchContext) => {
       const started = performance.now();
       const outcome = await dispatcher.dispatch(body, eventId, batch);

@@ -12,10 +12,11 @@ import { SendFailure, type SendFailureClass, type SendingAccount } from '../prov
 import { recipientsOf, screenRecipients } from '../suppression/recipient-screening.js';
 import type { SuppressionQuery, SuppressionScreen, SuppressionSnapshot } from '../suppression/suppression-list.js';
 import { isTenantId } from '../tenant-id.js';
+import { BatchSettles, type SettleMember } from './batch-settles.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { FAILURE_HANDLING } from './redelivery-policy.js';
-import { type RecipientScreening, type SendLedgerPort, sendLedgerStatus } from './send-ledger.js';
+import { type SendLedgerPort, sendLedgerStatus } from './send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from './send-outcomes.js';
 import {
   describeIssues,
@@ -58,6 +59,8 @@ export interface BatchContext {
   claimSlots?: Slots;
   /** Counts the batch's sends that still have work besides announcing (see {@link BatchCompletion}). */
   completion?: BatchCompletion;
+  /** Gathers the batch's sent settles into one ledger write (none: each send settles by itself). */
+  settles?: BatchSettles;
 }
 
 /**
@@ -126,10 +129,13 @@ export class EmailDispatcher {
    */
   async dispatch(detail: unknown, eventId: string, batch: BatchContext = {}): Promise<DispatchOutcome> {
     const ownPartDone = batch.completion?.member() ?? (() => undefined);
+    const settle = batch.settles?.member();
     try {
-      const outcome = await this.dispatchOnce(detail, eventId, batch);
+      const outcome = await this.dispatchOnce(detail, eventId, batch, settle);
+      settle?.done();
       return await this.announce(detail, eventId, outcome, ownPartDone);
     } finally {
+      settle?.done();
       ownPartDone();
     }
   }
@@ -137,6 +143,11 @@ export class EmailDispatcher {
   /** A {@link BatchCompletion} for `sends` dispatches of one batch, flushing this dispatcher's announcements. */
   batchCompletion(sends: number): BatchCompletion {
     return new BatchCompletion(sends, () => this.deps.outcomes?.flush?.());
+  }
+
+  /** {@link BatchSettles} for `sends` dispatches of one batch: their sent settles in one ledger write. */
+  batchSettles(sends: number): BatchSettles {
+    return new BatchSettles(sends, (settles) => this.deps.ledger.settleSent(settles));
   }
 
   /**
@@ -161,7 +172,12 @@ export class EmailDispatcher {
     return { suppressions };
   }
 
-  private async dispatchOnce(detail: unknown, eventId: string, batch: BatchContext): Promise<DispatchOutcome> {
+  private async dispatchOnce(
+    detail: unknown,
+    eventId: string,
+    batch: BatchContext,
+    settle: SettleMember | undefined,
+  ): Promise<DispatchOutcome> {
     const parsed = emailSendRequestedDetail.safeParse(detail);
     if (!parsed.success) {
       const { tenantId, messageId } = bestEffortIds(detail, eventId);
@@ -186,7 +202,7 @@ export class EmailDispatcher {
     if (capped.kind === 'held') return capped.outcome;
     let outcome: DispatchOutcome | undefined;
     try {
-      outcome = await this.claimAndSend(record, account, message, messageId, attemptId, batch);
+      outcome = await this.claimAndSend(record, account, message, messageId, attemptId, batch, settle);
       return outcome;
     } finally {
       if (capped.slot) await this.releaseCap(capped.slot, outcome);
@@ -200,6 +216,7 @@ export class EmailDispatcher {
     messageId: string,
     attemptId: string,
     batch: BatchContext,
+    settle: SettleMember | undefined,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
     const claimOne = () =>
@@ -245,7 +262,12 @@ export class EmailDispatcher {
     }
     if (!screened.message) return this.settleSuppressed(tenantId, messageId, attemptId, screened.suppressed);
     const screening = { recipients: recipientsOf(screened.message), suppressedRecipients: screened.suppressed };
-    return this.sendClaimed(record, account, screened.message, messageId, attemptId, batch.providerSlots, screening);
+    // Settled as sent with the batch's others (one write) when the batch gathers them, else by itself.
+    const markSent = (providerMessageId: string | null) =>
+      settle
+        ? settle.settle({ claimed: claim.entry, providerMessageId, screening })
+        : this.deps.ledger.markSent(tenantId, messageId, attemptId, providerMessageId, screening);
+    return this.sendClaimed(record, account, screened.message, messageId, attemptId, batch.providerSlots, markSent);
   }
 
   /**
@@ -423,7 +445,7 @@ export class EmailDispatcher {
     messageId: string,
     attemptId: string,
     providerSlots: Slots | undefined,
-    screening: RecipientScreening,
+    markSent: (providerMessageId: string | null) => Promise<unknown>,
   ): Promise<DispatchOutcome> {
     const { tenantId } = record;
     let current = { record, account };
@@ -432,7 +454,7 @@ export class EmailDispatcher {
         const { record: sendRecord, account: sendAccount } = current;
         const call = () => this.deps.accounts.transportOf(sendRecord).send(sendAccount, message);
         const receipt = await (providerSlots ? providerSlots.run(call) : call());
-        await this.deps.ledger.markSent(tenantId, messageId, attemptId, receipt.providerMessageId, screening);
+        await markSent(receipt.providerMessageId);
         return { kind: 'sent', providerMessageId: receipt.providerMessageId };
       } catch (error) {
         if (!(error instanceof SendFailure)) throw error;

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   type DynamoDBClientConfig,
@@ -7,7 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { cachedMiddlewareClient, documentClient } from '../dynamo-document-client.js';
 import { UpstreamUnavailableError } from '../problem-catalog.js';
 import type { BounceType, MessageStatus } from './message-status.js';
@@ -100,9 +101,23 @@ export interface RecipientScreening {
   suppressedRecipients: readonly string[];
 }
 
+/** A sent message's settle, as a batch of them is written at once ({@link SendLedger.settleSent}). */
+export interface SentSettle {
+  /** The entry as this attempt's claim left it. */
+  claimed: SendLedgerEntry;
+  providerMessageId: string | null;
+  screening?: RecipientScreening;
+}
+
+/** Rounds of a batch settle's unprocessed items before it gives up; DynamoDB leaves items unprocessed under throttling. */
+const SETTLE_ROUNDS = 4;
+/** Items per BatchWriteItem (DynamoDB's limit). */
+const BATCH_WRITE_ITEMS = 25;
+
 /** What claiming a send found. */
 export type ClaimResult =
-  | { kind: 'claimed'; attempts: number }
+  /** This attempt holds the claim; `entry` is the item as the claim left it (what a sent settle writes over). */
+  | { kind: 'claimed'; attempts: number; entry: SendLedgerEntry }
   /** Already sent or failed: this delivery is a duplicate. */
   | { kind: 'settled'; entry: SendLedgerEntry }
   /** Another attempt holds a live claim: try again after its lease. */
@@ -184,18 +199,25 @@ export class SendLedger {
       updatedAt: new Date(now).toISOString(),
       expiresAt: Math.floor(now / 1000) + SEND_LEDGER_RETENTION_SECONDS,
     };
+    const first: SendLedgerEntry = {
+      sendKey: sendKey(tenantId, messageId),
+      tenantId,
+      messageId,
+      ...claimed,
+      attempts: 1,
+    };
     let refusal = await this.claimWrite(() =>
       this.writer
         .send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: marshall({ sendKey: sendKey(tenantId, messageId), tenantId, messageId, ...claimed, attempts: 1 }),
+            Item: marshall(first),
             // Atomic per item: of two racing first attempts, exactly one finds the entry absent.
             ConditionExpression: 'attribute_not_exists(sendKey)',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         )
-        .then(() => 1),
+        .then(() => first),
     );
     if (refusal.kind === 'claimed') return refusal;
     let existing = refusal.entry ?? (await this.get(tenantId, messageId));
@@ -207,7 +229,7 @@ export class SendLedger {
     // Gone meanwhile (its TTL ran out): claim afresh.
     if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs, attempt);
     if (existing.state === 'in_flight' && existing.attemptId === attemptId) {
-      return { kind: 'claimed', attempts: Number(existing.attempts) };
+      return { kind: 'claimed', attempts: Number(existing.attempts), entry: existing };
     }
     if (existing.state === 'sent' || existing.state === 'failed') return { kind: 'settled', entry: existing };
     return existing.state === 'in_flight' && existing.leaseUntil <= this.now()
@@ -217,9 +239,9 @@ export class SendLedger {
 
   /**
    * Claims a send whose last attempt ended `retryable`: the first claim's time and recipients
-   * stay, the attempt count goes up. Resolves to the attempts made so far.
+   * stay, the attempt count goes up. Resolves to the entry as it now is.
    */
-  private async reclaim(tenantId: string, messageId: string, claimed: ClaimFields): Promise<number> {
+  private async reclaim(tenantId: string, messageId: string, claimed: ClaimFields): Promise<SendLedgerEntry> {
     const { createdAt, recipients, ...current } = claimed;
     const names: Record<string, string> = { '#state': 'state', '#attempts': 'attempts' };
     const values: Record<string, unknown> = { ':retryable': 'retryable', ':one': 1 };
@@ -243,19 +265,23 @@ export class SendLedger {
         UpdateExpression: `SET ${assignments.join(', ')} ADD #attempts :one`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: marshall(values),
-        ReturnValues: 'UPDATED_NEW',
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return Number(result.Attributes?.attempts?.N ?? 1);
+    return unmarshall(result.Attributes ?? {}) as SendLedgerEntry;
   }
 
   /** One claiming write: claimed, or refused with the entry that refused it when DynamoDB returns it. */
   private async claimWrite(
-    write: () => Promise<number>,
-  ): Promise<{ kind: 'claimed'; attempts: number } | { kind: 'refused'; entry: SendLedgerEntry | undefined }> {
+    write: () => Promise<SendLedgerEntry>,
+  ): Promise<
+    | { kind: 'claimed'; attempts: number; entry: SendLedgerEntry }
+    | { kind: 'refused'; entry: SendLedgerEntry | undefined }
+  > {
     try {
-      return { kind: 'claimed', attempts: await this.call(write) };
+      const entry = await this.call(write);
+      return { kind: 'claimed', attempts: Number(entry.attempts ?? 1), entry };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the item in its wire format; a DynamoDB that does not (dynalite) leaves it to a read.
@@ -304,6 +330,46 @@ export class SendLedger {
       recipients: [],
       suppressedRecipients: [...suppressedRecipients],
     });
+  }
+
+  /**
+   * Settles sent messages, each by the attempt that holds its claim, in one `BatchWriteItem` for up
+   * to 25: a put of the whole entry as its claim left it, now `sent`. A put cannot be conditional,
+   * and needs not be: the claim's lease outlives the send function (`SEND_LEASE_MS` is its timeout
+   * plus a minute), so while this attempt runs no other attempt can take the entry, and provider
+   * feedback waits for a settled entry (`not_settled`), so none is written over. Items DynamoDB
+   * leaves unprocessed are written again (with a short backoff); when some still are, it throws and
+   * the messages are redelivered, which then find their claims (see {@link claim}).
+   */
+  async settleSent(settles: readonly SentSettle[]): Promise<void> {
+    const updatedAt = new Date(this.now()).toISOString();
+    const items = settles.map(({ claimed, providerMessageId, screening }) => {
+      const { failureCode: _code, failureDetail: _detail, ...kept } = claimed;
+      const sent: SendLedgerEntry = { ...kept, state: 'sent', status: 'accepted', providerMessageId, updatedAt };
+      if (screening && screening.suppressedRecipients.length > 0) {
+        sent.recipients = screening.recipients.map((email): RecipientState => ({ email }));
+        sent.suppressedRecipients = [...screening.suppressedRecipients];
+      }
+      return { PutRequest: { Item: marshall(sent, { removeUndefinedValues: true }) } };
+    });
+    for (let start = 0; start < items.length; start += BATCH_WRITE_ITEMS) {
+      let requests = items.slice(start, start + BATCH_WRITE_ITEMS);
+      for (let round = 0; requests.length > 0; round++) {
+        if (round === SETTLE_ROUNDS) {
+          throw new UpstreamUnavailableError('DynamoDB', {
+            cause: new Error(`${requests.length} sent settles left unprocessed`),
+          });
+        }
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+        const batch = requests;
+        const result = await this.call(() =>
+          this.writer.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: batch } })),
+        );
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+        );
+      }
+    }
   }
 
   /** The send failed for good. */
@@ -442,7 +508,15 @@ export class SendLedger {
 /** What the send path uses of the ledger (a fake in unit tests). */
 export type SendLedgerPort = Pick<
   SendLedger,
-  'get' | 'claim' | 'markSent' | 'markSuppressed' | 'markFailed' | 'release' | 'recordRejected' | 'settleAbandoned'
+  | 'get'
+  | 'claim'
+  | 'markSent'
+  | 'settleSent'
+  | 'markSuppressed'
+  | 'markFailed'
+  | 'release'
+  | 'recordRejected'
+  | 'settleAbandoned'
 >;
 
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */

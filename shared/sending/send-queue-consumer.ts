@@ -30,7 +30,8 @@ export interface RecordOutcome {
 
 /** What the consumer needs. */
 export interface SendQueueConsumerDeps {
-  dispatcher: Pick<EmailDispatcher, 'dispatch'> & Partial<Pick<EmailDispatcher, 'prepareBatch' | 'batchCompletion'>>;
+  dispatcher: Pick<EmailDispatcher, 'dispatch'> &
+    Partial<Pick<EmailDispatcher, 'prepareBatch' | 'batchCompletion' | 'batchSettles'>>;
   /** Records from any other source or account are refused for good (`untrusted_event`). */
   publisher: TrustedPublisher;
   redelivery: RedeliveryScheduler;
@@ -59,12 +60,14 @@ export class SendQueueConsumer {
     const accepted = screened.flatMap((entry) => (entry.screened.kind === 'accepted' ? [entry.screened.event] : []));
     const prepared = this.deps.dispatcher.prepareBatch?.(accepted.map((event) => event.detail)) ?? {};
     const completion = this.deps.dispatcher.batchCompletion?.(accepted.length);
+    const settles = this.deps.dispatcher.batchSettles?.(accepted.length);
     const providerCalls = this.deps.providerCalls ?? REDELIVERY_POLICY.providerCallsPerBatch;
     const batch: BatchContext = {
       ...prepared,
       providerSlots: new Slots(providerCalls),
       claimSlots: new Slots(providerCalls),
       ...(completion ? { completion } : {}),
+      ...(settles ? { settles } : {}),
     };
     // Every record at once (a batch is at most 10); the provider calls among them are bounded.
     const outcomes = await Promise.all(screened.map((entry) => this.consumeOne(entry.record, entry.screened, batch)));

@@ -63,7 +63,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
     const ledger = new SendLedger({ tableName: 'ledger', client, writer });
     const claim = await ledger.claim('tenant-a', 'm-lost', 'attempt-1', 60_000);
     expect(sentClaims()).toBe(2);
-    expect(claim).toEqual({ kind: 'claimed', attempts: 1 });
+    expect(claim).toMatchObject({ kind: 'claimed', attempts: 1 });
     expect(await ledger.get('tenant-a', 'm-lost')).toMatchObject({ state: 'in_flight', attemptId: 'attempt-1' });
   });
 
@@ -87,7 +87,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
     await ledger.release('tenant-a', 'm-retry', 'attempt-1', 'transient', 'SendGrid answered 503.');
     expect(
       await ledger.claim('tenant-a', 'm-retry', 'attempt-2', 60_000, { recipients: ['other@customer.example'] }),
-    ).toEqual({
+    ).toMatchObject({
       kind: 'claimed',
       attempts: 2,
     });
@@ -108,6 +108,49 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
       recipients: [{ email: 'jane@customer.example' }],
       suppressedRecipients: ['old@customer.example'],
     });
+  });
+});
+
+describe('SendLedger batch settles on dynalite', () => {
+  it('settles claimed sends in one write, each as its claim left it (first time, attempts, recipients), now sent', async () => {
+    const ledger = new SendLedger({ tableName: 'ledger', clientConfig: localClientConfig() });
+    await ledger.claim('tenant-b', 'm-1', 'attempt-0', 60_000, { recipients: ['jane@customer.example'] });
+    const first = await ledger.get('tenant-b', 'm-1');
+    await ledger.release('tenant-b', 'm-1', 'attempt-0', 'transient', 'SendGrid answered 503.');
+    const retried = await ledger.claim('tenant-b', 'm-1', 'attempt-1', 60_000, {
+      recipients: ['jane@customer.example'],
+    });
+    const fresh = await ledger.claim('tenant-b', 'm-2', 'attempt-2', 60_000, {
+      recipients: ['joe@customer.example', 'gone@customer.example'],
+    });
+    if (retried.kind !== 'claimed' || fresh.kind !== 'claimed') throw new Error('not claimed');
+    await ledger.settleSent([
+      { claimed: retried.entry, providerMessageId: 'sg-1' },
+      {
+        claimed: fresh.entry,
+        providerMessageId: 'sg-2',
+        screening: { recipients: ['joe@customer.example'], suppressedRecipients: ['gone@customer.example'] },
+      },
+    ]);
+    const settledRetry = await ledger.get('tenant-b', 'm-1');
+    expect(settledRetry).toMatchObject({
+      state: 'sent',
+      status: 'accepted',
+      providerMessageId: 'sg-1',
+      attemptId: 'attempt-1',
+      attempts: 2,
+      createdAt: first?.createdAt,
+      recipients: [{ email: 'jane@customer.example' }],
+    });
+    expect(settledRetry).not.toHaveProperty('failureCode');
+    expect(await ledger.get('tenant-b', 'm-2')).toMatchObject({
+      state: 'sent',
+      providerMessageId: 'sg-2',
+      recipients: [{ email: 'joe@customer.example' }],
+      suppressedRecipients: ['gone@customer.example'],
+    });
+    // A later delivery finds them settled: a duplicate, never a second send.
+    expect(await ledger.claim('tenant-b', 'm-2', 'attempt-3', 60_000)).toMatchObject({ kind: 'settled' });
   });
 });
 

@@ -3,6 +3,7 @@ import type {
   RecipientScreening,
   SendLedgerEntry,
   SendLedgerPort,
+  SentSettle,
 } from '../../shared/sending/send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from '../../shared/sending/send-outcomes.js';
 
@@ -29,7 +30,7 @@ export class MemoryLedger implements SendLedgerPort {
         : { kind: 'abandoned', entry: previous };
     }
     const attempts = (previous?.attempts ?? 0) + 1;
-    this.entries.set(`${tenantId}#${messageId}`, {
+    const entry: SendLedgerEntry = {
       sendKey: `${tenantId}#${messageId}`,
       tenantId,
       messageId,
@@ -40,8 +41,9 @@ export class MemoryLedger implements SendLedgerPort {
       recipients: previous?.recipients ?? (attempt.recipients ?? []).map((email) => ({ email })),
       updatedAt: '',
       expiresAt: 0,
-    });
-    return { kind: 'claimed', attempts };
+    };
+    this.entries.set(`${tenantId}#${messageId}`, entry);
+    return { kind: 'claimed', attempts, entry: { ...entry } };
   }
   private async settle(tenantId: string, messageId: string, attemptId: string, change: Partial<SendLedgerEntry>) {
     const entry = await this.get(tenantId, messageId);
@@ -66,6 +68,25 @@ export class MemoryLedger implements SendLedgerPort {
           }
         : {}),
     });
+  }
+  /** Batch settles written, each the list of messages it settled. */
+  settleBatches: string[][] = [];
+  async settleSent(settles: readonly SentSettle[]) {
+    this.settleBatches.push(settles.map((settle) => settle.claimed.messageId));
+    for (const { claimed, providerMessageId, screening } of settles) {
+      const { failureCode: _code, failureDetail: _detail, ...kept } = claimed;
+      this.entries.set(`${claimed.tenantId}#${claimed.messageId}`, {
+        ...kept,
+        state: 'sent',
+        providerMessageId,
+        ...(screening?.suppressedRecipients.length
+          ? {
+              recipients: screening.recipients.map((email) => ({ email })),
+              suppressedRecipients: [...screening.suppressedRecipients],
+            }
+          : {}),
+      });
+    }
   }
   markSuppressed(tenantId: string, messageId: string, attemptId: string, suppressedRecipients: readonly string[]) {
     return this.settle(tenantId, messageId, attemptId, {

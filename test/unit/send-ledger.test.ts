@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
@@ -11,6 +12,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { UpstreamUnavailableError } from '../../shared/problem-catalog.js';
 import { SendLedger, sendKey } from '../../shared/sending/send-ledger.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -52,7 +54,7 @@ describe('SendLedger', () => {
 
   it('claims a message’s first attempt with one conditional put: only where nothing is yet', async () => {
     writes.on(PutItemCommand).resolves({});
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 1 });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'claimed', attempts: 1 });
     const put = putInput();
     expect(put.ConditionExpression).toBe('attribute_not_exists(sendKey)');
     expect(put.Item).toMatchObject({
@@ -119,7 +121,7 @@ describe('SendLedger', () => {
     writes.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '2' } } });
     expect(
       await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, { recipients: ['jane@customer.example'] }),
-    ).toEqual({ kind: 'claimed', attempts: 2 });
+    ).toMatchObject({ kind: 'claimed', attempts: 2 });
     const update = updateInput();
     expect(update.ConditionExpression).toBe('#state = :retryable');
     expect(update.UpdateExpression).toContain('#recipients = if_not_exists(#recipients, :recipients)');
@@ -186,7 +188,7 @@ describe('SendLedger', () => {
         leaseUntil: { N: String(now + 60_000) },
       }),
     );
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toEqual({ kind: 'claimed', attempts: 3 });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'claimed', attempts: 3 });
   });
 
   it('settles only the claim it holds', async () => {
@@ -195,6 +197,66 @@ describe('SendLedger', () => {
     const update = updateInput();
     expect(update?.ConditionExpression).toBe('#attemptId = :attemptId AND #state = :inFlight');
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':attemptId': 'stale-attempt', ':state': 'sent' });
+  });
+
+  it('settles a batch’s sent messages in one BatchWriteItem: each entry as its claim left it, now sent', async () => {
+    writes.on(BatchWriteItemCommand).resolves({});
+    const claimed = {
+      sendKey: sendKey('tenant-a', 'm-1'),
+      tenantId: 'tenant-a',
+      messageId: 'm-1',
+      state: 'in_flight' as const,
+      status: 'sending' as const,
+      createdAt: '2026-11-26T00:00:00.000Z',
+      recipients: [{ email: 'jane@customer.example' }, { email: 'gone@customer.example' }],
+      attemptId: 'attempt-2',
+      attempts: 2,
+      leaseUntil: now + 60_000,
+      updatedAt: '2026-11-26T00:00:00.000Z',
+      failureCode: 'transient' as const,
+      failureDetail: 'SendGrid answered 503.',
+      expiresAt: 1_900_000_000,
+    };
+    await ledger.settleSent([
+      {
+        claimed,
+        providerMessageId: 'sg-1',
+        screening: { recipients: ['jane@customer.example'], suppressedRecipients: ['gone@customer.example'] },
+      },
+      { claimed: { ...claimed, sendKey: sendKey('tenant-a', 'm-2'), messageId: 'm-2' }, providerMessageId: 'sg-2' },
+    ]);
+    const calls = writes.commandCalls(BatchWriteItemCommand);
+    expect(calls).toHaveLength(1);
+    const items = (calls[0]?.args[0].input.RequestItems?.ledger ?? []).map((request) =>
+      unmarshall(request.PutRequest?.Item ?? {}),
+    );
+    expect(items).toHaveLength(2);
+    expect(items[0]).toEqual({
+      ...claimed,
+      failureCode: undefined,
+      failureDetail: undefined,
+      state: 'sent',
+      status: 'accepted',
+      providerMessageId: 'sg-1',
+      updatedAt: new Date(now).toISOString(),
+      recipients: [{ email: 'jane@customer.example' }],
+      suppressedRecipients: ['gone@customer.example'],
+    });
+    expect(items[1]).toMatchObject({ messageId: 'm-2', state: 'sent', recipients: claimed.recipients });
+    expect(items[1]).not.toHaveProperty('failureCode');
+  });
+
+  it('writes the items DynamoDB left unprocessed again, and fails when some still are', async () => {
+    const claimed = { sendKey: 'k', tenantId: 'tenant-a', messageId: 'm-1', state: 'in_flight', attemptId: 'a' };
+    const left = { ledger: [{ PutRequest: { Item: { sendKey: { S: 'k' } } } }] };
+    writes.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: left }).resolves({});
+    await ledger.settleSent([{ claimed: claimed as never, providerMessageId: 'sg-1' }]);
+    expect(writes.commandCalls(BatchWriteItemCommand)).toHaveLength(2);
+    writes.reset();
+    writes.on(BatchWriteItemCommand).resolves({ UnprocessedItems: left });
+    await expect(ledger.settleSent([{ claimed: claimed as never, providerMessageId: 'sg-1' }])).rejects.toThrow(
+      UpstreamUnavailableError,
+    );
   });
 
   it('keys entries by tenant so one tenant’s ids cannot reach another’s', () => {

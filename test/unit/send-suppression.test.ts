@@ -259,6 +259,27 @@ describe('EmailDispatcher screening a whole batch', () => {
     });
   });
 
+  it('settles the batch’s sent messages in one ledger write; when that write fails, they come back', async () => {
+    const { outcomes } = await consumer.consume([
+      record(event('s-1')),
+      record(event('s-2', { to: [{ email: 'bounce@customer.example' }] })),
+      record(event('s-3')),
+    ]);
+    expect(outcomes.map((entry) => entry.outcome.kind)).toEqual(['sent', 'suppressed', 'sent']);
+    expect(ledger.settleBatches).toEqual([['s-1', 's-3']]);
+    expect(await ledger.get('tenant-a', 's-3')).toMatchObject({ state: 'sent', providerMessageId: 'sg-2' });
+
+    ledger.settleSent = async () => {
+      throw new UpstreamUnavailableError('DynamoDB');
+    };
+    const failed = await consumer.consume([record(event('s-4')), record(event('s-5'))]);
+    expect(failed.outcomes.map((entry) => entry.outcome)).toEqual([
+      expect.objectContaining({ kind: 'retry', code: 'internal_error' }),
+      expect.objectContaining({ kind: 'retry', code: 'internal_error' }),
+    ]);
+    expect(failed.batchItemFailures).toHaveLength(2);
+  });
+
   it('lets each message read its own list when the batch’s read fails, and retries what cannot be read', async () => {
     screen.failing = true;
     const { outcomes, batchItemFailures } = await consumer.consume([record(event('c-1')), record(event('c-2'))]);
