@@ -73,7 +73,12 @@ function countSdkCommands(): { counts: Map<string, number>; stop(): void } {
   prototype.send = function counted(this: unknown, ...args: unknown[]) {
     const command = args[0] as {
       constructor: { name: string };
-      input?: { TableName?: string; ConsistentRead?: boolean; Entries?: unknown[] };
+      input?: {
+        TableName?: string;
+        ConsistentRead?: boolean;
+        Entries?: unknown[];
+        RequestItems?: Record<string, unknown[] | { Keys?: unknown[]; ConsistentRead?: boolean }>;
+      };
     };
     const key = `${command.constructor.name}:${command.input?.TableName ?? ''}:${command.input?.ConsistentRead ? 'strong' : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -81,6 +86,13 @@ function countSdkCommands(): { counts: Map<string, number>; stop(): void } {
     if (Array.isArray(command.input?.Entries)) {
       const entries = `${command.constructor.name}:entries`;
       counts.set(entries, (counts.get(entries) ?? 0) + command.input.Entries.length);
+    }
+    // DynamoDB bills a batch per item: count BatchWriteItem's requests and BatchGetItem's keys as single ones.
+    for (const [table, items] of Object.entries(command.input?.RequestItems ?? {})) {
+      const name = command.constructor.name === 'BatchWriteItemCommand' ? 'PutItemCommand' : 'GetItemCommand';
+      const strong = !Array.isArray(items) && items.ConsistentRead ? 'strong' : '';
+      const key = `${name}:${table}:${strong}`;
+      counts.set(key, (counts.get(key) ?? 0) + (Array.isArray(items) ? items.length : (items.Keys?.length ?? 0)));
     }
     return original.apply(this, args);
   };
