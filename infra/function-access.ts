@@ -51,6 +51,7 @@ export type TableAction =
   | 'GetItem'
   | 'BatchGetItem'
   | 'PutItem'
+  | 'BatchWriteItem'
   | 'UpdateItem'
   | 'DeleteItem'
   | 'Scan'
@@ -299,9 +300,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     timeout: SEND_TIMEOUT,
     // update on integrations: a refused key or sender is written onto the card.
     // BatchGetItem on suppressions: the tenant's suppressed recipients, one batched read per message.
+    // BatchWriteItem on the ledger: a batch's sent messages settled in one write (puts only).
     tables: {
       integrations: cards('read', 'update'),
-      sendLedger: ['GetItem', 'PutItem', 'UpdateItem'],
+      sendLedger: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
       suppressions: ['BatchGetItem'],
     },
     key: ['Decrypt'],

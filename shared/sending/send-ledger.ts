@@ -1,5 +1,4 @@
 import {
-  type AttributeValue,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -287,7 +286,7 @@ export class SendLedger {
       // DynamoDB returns the item in its wire format; a DynamoDB that does not (dynalite) leaves it to a read.
       return {
         kind: 'refused',
-        entry: error.Item ? (fromAttributeValues(error.Item) as unknown as SendLedgerEntry) : undefined,
+        entry: error.Item ? (unmarshall(error.Item) as SendLedgerEntry) : undefined,
       };
     }
   }
@@ -522,18 +521,6 @@ export type SendLedgerPort = Pick<
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */
 export function sendKey(tenantId: string, messageId: string): string {
   return `${encodeURIComponent(tenantId)}#${messageId}`;
-}
-
-/** The plain values of a ledger item in DynamoDB's wire format (strings, numbers, nulls: all it holds). */
-function fromAttributeValues(item: Record<string, AttributeValue>): Record<string, unknown> {
-  const plain: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) {
-    if (value.S !== undefined) plain[name] = value.S;
-    else if (value.N !== undefined) plain[name] = Number(value.N);
-    else if (value.NULL !== undefined) plain[name] = null;
-    else if (value.BOOL !== undefined) plain[name] = value.BOOL;
-  }
-  return plain;
 }
 
 /** The status of an entry; items written before statuses existed derive it from their state. */

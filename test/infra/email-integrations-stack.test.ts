@@ -513,7 +513,8 @@ describe('EmailIntegrationsStack', () => {
       ],
       'send-email': [
         e.integrations('GetItem', 'UpdateItem'),
-        e.sendLedger('GetItem', 'PutItem', 'UpdateItem'),
+        // BatchWriteItem: a batch's sent messages are settled in one write.
+        e.sendLedger('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
         e.suppressions('BatchGetItem'),
         e.key('Decrypt'),
         // Retry delays; queuing a message a tenant cap held back afresh.

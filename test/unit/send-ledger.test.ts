@@ -186,9 +186,15 @@ describe('SendLedger', () => {
         attemptId: { S: 'attempt-1' },
         attempts: { N: '3' },
         leaseUntil: { N: String(now + 60_000) },
+        recipients: { L: [{ M: { email: { S: 'jane@customer.example' } } }] },
       }),
     );
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'claimed', attempts: 3 });
+    // The entry comes back whole (lists too): a batch settle writes it over as it is.
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
+      kind: 'claimed',
+      attempts: 3,
+      entry: { attemptId: 'attempt-1', recipients: [{ email: 'jane@customer.example' }] },
+    });
   });
 
   it('settles only the claim it holds', async () => {
