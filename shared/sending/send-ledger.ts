@@ -307,12 +307,7 @@ export class SendLedger {
       state: 'sent',
       status: 'accepted',
       providerMessageId,
-      ...(screening && screening.suppressedRecipients.length > 0
-        ? {
-            recipients: screening.recipients.map((email): RecipientState => ({ email })),
-            suppressedRecipients: [...screening.suppressedRecipients],
-          }
-        : {}),
+      ...screenedFields(screening),
     });
   }
 
@@ -344,11 +339,14 @@ export class SendLedger {
     const updatedAt = new Date(this.now()).toISOString();
     const items = settles.map(({ claimed, providerMessageId, screening }) => {
       const { failureCode: _code, failureDetail: _detail, ...kept } = claimed;
-      const sent: SendLedgerEntry = { ...kept, state: 'sent', status: 'accepted', providerMessageId, updatedAt };
-      if (screening && screening.suppressedRecipients.length > 0) {
-        sent.recipients = screening.recipients.map((email): RecipientState => ({ email }));
-        sent.suppressedRecipients = [...screening.suppressedRecipients];
-      }
+      const sent: SendLedgerEntry = {
+        ...kept,
+        state: 'sent',
+        status: 'accepted',
+        providerMessageId,
+        updatedAt,
+        ...screenedFields(screening),
+      };
       return { PutRequest: { Item: marshall(sent, { removeUndefinedValues: true }) } };
     });
     for (let start = 0; start < items.length; start += BATCH_WRITE_ITEMS) {
@@ -517,6 +515,20 @@ export type SendLedgerPort = Pick<
   | 'recordRejected'
   | 'settleAbandoned'
 >;
+
+/**
+ * What a sent settle writes of a screening: whom the message went to and whom the list held back,
+ * only when it held someone back (else the claim's recipients stand, and the write stays small).
+ */
+export function screenedFields(
+  screening: RecipientScreening | undefined,
+): Pick<SendLedgerEntry, 'recipients' | 'suppressedRecipients'> {
+  if (!screening || screening.suppressedRecipients.length === 0) return {};
+  return {
+    recipients: screening.recipients.map((email): RecipientState => ({ email })),
+    suppressedRecipients: [...screening.suppressedRecipients],
+  };
+}
 
 /** The ledger key: tenant first (escaped, so its own `#` cannot fake the separator): no collisions across tenants. */
 export function sendKey(tenantId: string, messageId: string): string {

@@ -1,9 +1,10 @@
-import type {
-  ClaimResult,
-  RecipientScreening,
-  SendLedgerEntry,
-  SendLedgerPort,
-  SentSettle,
+import {
+  type ClaimResult,
+  type RecipientScreening,
+  type SendLedgerEntry,
+  type SendLedgerPort,
+  type SentSettle,
+  screenedFields,
 } from '../../shared/sending/send-ledger.js';
 import type { PermanentSendCode, RetrySendCode } from '../../shared/sending/send-outcomes.js';
 
@@ -61,12 +62,7 @@ export class MemoryLedger implements SendLedgerPort {
     return this.settle(tenantId, messageId, attemptId, {
       state: 'sent',
       providerMessageId,
-      ...(screening?.suppressedRecipients.length
-        ? {
-            recipients: screening.recipients.map((email) => ({ email })),
-            suppressedRecipients: [...screening.suppressedRecipients],
-          }
-        : {}),
+      ...screenedFields(screening),
     });
   }
   /** Batch settles written, each the list of messages it settled. */
@@ -79,12 +75,7 @@ export class MemoryLedger implements SendLedgerPort {
         ...kept,
         state: 'sent',
         providerMessageId,
-        ...(screening?.suppressedRecipients.length
-          ? {
-              recipients: screening.recipients.map((email) => ({ email })),
-              suppressedRecipients: [...screening.suppressedRecipients],
-            }
-          : {}),
+        ...screenedFields(screening),
       });
     }
   }
