@@ -132,6 +132,8 @@ export class EmailDispatcher {
     const settle = batch.settles?.member();
     try {
       const outcome = await this.dispatchOnce(detail, eventId, batch, settle);
+      // Before announcing: a send waiting for the batch's announcement call must not hold back the
+      // batch's settle write, which the others' announcements wait for (they would wait forever).
       settle?.done();
       return await this.announce(detail, eventId, outcome, ownPartDone);
     } finally {
