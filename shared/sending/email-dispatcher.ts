@@ -133,7 +133,7 @@ export class EmailDispatcher {
     try {
       const outcome = await this.dispatchOnce(detail, eventId, batch, settle);
       // Before announcing: a send waiting for the batch's announcement call must not hold back the
-      // batch's settle write, which the others' announcements wait for (they would wait forever).
+      // batch's settle write, which the others' announcements wait for (else both wait out their windows).
       settle?.done();
       return await this.announce(detail, eventId, outcome, ownPartDone);
     } finally {
