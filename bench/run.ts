@@ -91,15 +91,15 @@ const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const progress = (text: string) => process.stderr.write(`… ${text}\n`);
 
 /**
- * Send throughput: at 0 ms (once; no target) and at 50 ms, where floor and pipeline run alternately
- * {@link SEND_PAIRS} times after a warm-up and the ratio is the median of the paired runs.
- */
-/**
  * Paired floor/pipeline runs at 50 ms. Five, not three: on a 2-core machine one paired ratio
  * varies by ±0.06 from run to run, and the median of five varies less than the median of three.
  */
 const SEND_PAIRS = 5;
 
+/**
+ * Send throughput: at 0 ms (once; no target) and at 50 ms, where floor and pipeline run alternately
+ * {@link SEND_PAIRS} times after a warm-up and the ratio is the median of the paired runs.
+ */
 async function sendThroughputSection() {
   const send: Record<string, { floor: RunResult[]; pipeline: RunResult[]; naive: RunResult; ratio: Repeated }> = {};
   for (const [delayMs, repeats] of [
