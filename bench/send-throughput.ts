@@ -10,6 +10,7 @@ import type { EnvelopeCipher } from '../shared/crypto/envelope.js';
 import { secretContext } from '../shared/integrations/integration-record.js';
 import type { IntegrationRepository } from '../shared/integrations/integration-repository.js';
 import type { BatchContext } from '../shared/sending/email-dispatcher.js';
+import { REDELIVERY_POLICY } from '../shared/sending/redelivery-policy.js';
 import { SendQueueConsumer } from '../shared/sending/send-queue-consumer.js';
 import { EMAIL_SEND_REQUESTED } from '../shared/sending/send-request.js';
 import { CACHE_WINDOWS, SendingCredentials } from '../shared/sending/sending-credentials.js';
@@ -113,8 +114,8 @@ async function overBatches<T>(items: T[], work: (batch: T[]) => Promise<T[]>): P
   );
 }
 
-/** Deliveries of one message before the benchmark gives up on it (the stack's queue: five receives, then the DLQ). */
-const MAX_DELIVERIES = 5;
+/** Deliveries of one message before the benchmark gives up on it: as many as the stack's queue makes before its DLQ. */
+const MAX_DELIVERIES = REDELIVERY_POLICY.maxReceiveCount;
 
 /**
  * The real send consumer (dispatcher, ledger on dynalite, local keyring, SendGrid transport) over
