@@ -12,7 +12,7 @@ import { SendFailure, type SendFailureClass, type SendingAccount } from '../prov
 import { recipientsOf, screenRecipients } from '../suppression/recipient-screening.js';
 import type { SuppressionQuery, SuppressionScreen, SuppressionSnapshot } from '../suppression/suppression-list.js';
 import { isTenantId } from '../tenant-id.js';
-import { BatchSettles, type SettleMember } from './batch-settles.js';
+import { BatchCompletion, BatchSettles, type SettleMember } from './batch-settles.js';
 import { BLOCKING_STATUSES, type MailAccounts } from './mail-accounts.js';
 import type { OutboundEmail } from './outbound-email.js';
 import { FAILURE_HANDLING } from './redelivery-policy.js';
@@ -61,33 +61,6 @@ export interface BatchContext {
   completion?: BatchCompletion;
   /** Gathers the batch's sent settles into one ledger write (none: each send settles by itself). */
   settles?: BatchSettles;
-}
-
-/**
- * Tells when every send of a batch has nothing left to do but wait for its announcement, so the
- * publisher sends what it gathered at once instead of waiting out its window for announcements
- * that will not come: the batch (and the Lambda invocation) ends that much sooner.
- */
-export class BatchCompletion {
-  private open: number;
-
-  constructor(
-    sends: number,
-    private readonly allWaiting: () => void,
-  ) {
-    this.open = sends;
-  }
-
-  /** A send's own part is over; returns the function that says so once, however often it is called. */
-  member(): () => void {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.open -= 1;
-      if (this.open === 0) this.allWaiting();
-    };
-  }
 }
 
 /** What {@link EmailDispatcher} needs. */

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BatchCompletion, type BatchContext, type DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
+import { BatchCompletion } from '../../shared/sending/batch-settles.js';
+import type { BatchContext, DispatchOutcome } from '../../shared/sending/email-dispatcher.js';
 import { REDELIVERY_POLICY, redeliveryDelaySeconds } from '../../shared/sending/redelivery-policy.js';
 import { SendQueueConsumer, type SendQueueConsumerDeps } from '../../shared/sending/send-queue-consumer.js';
 import { eventRecord, publisher } from '../support/sqs-records.js';
