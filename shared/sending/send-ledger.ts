@@ -115,8 +115,8 @@ const BATCH_WRITE_ITEMS = 25;
 
 /** What claiming a send found. */
 export type ClaimResult =
-  /** This attempt holds the claim; `entry` is the item as the claim left it (what a sent settle writes over). */
-  | { kind: 'claimed'; attempts: number; entry: SendLedgerEntry }
+  /** This attempt holds the claim; `entry` is the item as the claim left it (its `attempts` so far; what a sent settle writes over). */
+  | { kind: 'claimed'; entry: SendLedgerEntry }
   /** Already sent or failed: this delivery is a duplicate. */
   | { kind: 'settled'; entry: SendLedgerEntry }
   /** Another attempt holds a live claim: try again after its lease. */
@@ -228,7 +228,7 @@ export class SendLedger {
     // Gone meanwhile (its TTL ran out): claim afresh.
     if (!existing) return this.claim(tenantId, messageId, attemptId, leaseMs, attempt);
     if (existing.state === 'in_flight' && existing.attemptId === attemptId) {
-      return { kind: 'claimed', attempts: Number(existing.attempts), entry: existing };
+      return { kind: 'claimed', entry: existing };
     }
     if (existing.state === 'sent' || existing.state === 'failed') return { kind: 'settled', entry: existing };
     return existing.state === 'in_flight' && existing.leaseUntil <= this.now()
@@ -274,13 +274,10 @@ export class SendLedger {
   /** One claiming write: claimed, or refused with the entry that refused it when DynamoDB returns it. */
   private async claimWrite(
     write: () => Promise<SendLedgerEntry>,
-  ): Promise<
-    | { kind: 'claimed'; attempts: number; entry: SendLedgerEntry }
-    | { kind: 'refused'; entry: SendLedgerEntry | undefined }
-  > {
+  ): Promise<{ kind: 'claimed'; entry: SendLedgerEntry } | { kind: 'refused'; entry: SendLedgerEntry | undefined }> {
     try {
       const entry = await this.call(write);
-      return { kind: 'claimed', attempts: Number(entry.attempts ?? 1), entry };
+      return { kind: 'claimed', entry };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the item in its wire format; a DynamoDB that does not (dynalite) leaves it to a read.

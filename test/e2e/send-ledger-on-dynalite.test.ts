@@ -63,7 +63,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
     const ledger = new SendLedger({ tableName: 'ledger', client, writer });
     const claim = await ledger.claim('tenant-a', 'm-lost', 'attempt-1', 60_000);
     expect(sentClaims()).toBe(2);
-    expect(claim).toMatchObject({ kind: 'claimed', attempts: 1 });
+    expect(claim).toMatchObject({ kind: 'claimed', entry: { attempts: 1 } });
     expect(await ledger.get('tenant-a', 'm-lost')).toMatchObject({ state: 'in_flight', attemptId: 'attempt-1' });
   });
 
@@ -89,7 +89,7 @@ describe('SendLedger against a DynamoDB that loses a response', () => {
       await ledger.claim('tenant-a', 'm-retry', 'attempt-2', 60_000, { recipients: ['other@customer.example'] }),
     ).toMatchObject({
       kind: 'claimed',
-      attempts: 2,
+      entry: { attempts: 2 },
     });
     expect(await ledger.get('tenant-a', 'm-retry')).toMatchObject({
       state: 'in_flight',

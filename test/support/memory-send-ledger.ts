@@ -44,7 +44,7 @@ export class MemoryLedger implements SendLedgerPort {
       expiresAt: 0,
     };
     this.entries.set(`${tenantId}#${messageId}`, entry);
-    return { kind: 'claimed', attempts, entry: { ...entry } };
+    return { kind: 'claimed', entry: { ...entry } };
   }
   private async settle(tenantId: string, messageId: string, attemptId: string, change: Partial<SendLedgerEntry>) {
     const entry = await this.get(tenantId, messageId);

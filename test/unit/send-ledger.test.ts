@@ -54,7 +54,10 @@ describe('SendLedger', () => {
 
   it('claims a message’s first attempt with one conditional put: only where nothing is yet', async () => {
     writes.on(PutItemCommand).resolves({});
-    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({ kind: 'claimed', attempts: 1 });
+    expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
+      kind: 'claimed',
+      entry: { attempts: 1 },
+    });
     const put = putInput();
     expect(put.ConditionExpression).toBe('attribute_not_exists(sendKey)');
     expect(put.Item).toMatchObject({
@@ -121,7 +124,7 @@ describe('SendLedger', () => {
     writes.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '2' } } });
     expect(
       await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000, { recipients: ['jane@customer.example'] }),
-    ).toMatchObject({ kind: 'claimed', attempts: 2 });
+    ).toMatchObject({ kind: 'claimed', entry: { attempts: 2 } });
     const update = updateInput();
     expect(update.ConditionExpression).toBe('#state = :retryable');
     expect(update.UpdateExpression).toContain('#recipients = if_not_exists(#recipients, :recipients)');
@@ -192,8 +195,7 @@ describe('SendLedger', () => {
     // The entry comes back whole (lists too): a batch settle writes it over as it is.
     expect(await ledger.claim('tenant-a', 'm-1', 'attempt-1', 60_000)).toMatchObject({
       kind: 'claimed',
-      attempts: 3,
-      entry: { attemptId: 'attempt-1', recipients: [{ email: 'jane@customer.example' }] },
+      entry: { attempts: 3, attemptId: 'attempt-1', recipients: [{ email: 'jane@customer.example' }] },
     });
   });
 
